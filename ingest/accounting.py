@@ -1,0 +1,106 @@
+"""Accounting for every command: what was loaded, skipped and quarantined, and why.
+
+Nothing a user gives rescore disappears silently. Each command collects an :class:`Outcome`,
+writes its problems to `raw.ingest_errors` (replacing earlier rows for the same files, so a
+re-run is idempotent) and prints a short summary. Exit code 1 when anything was quarantined.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+EXCERPT_CHARS = 300
+
+
+def excerpt(text: object, limit: int = EXCERPT_CHARS) -> str:
+    """A short, printable slice of the offending input (NUL bytes shown, not stored raw)."""
+    s = text if isinstance(text, str) else repr(text)
+    s = s.replace("\x00", "\\x00")
+    return s if len(s) <= limit else s[:limit] + f"... [{len(s) - limit} more chars]"
+
+
+@dataclass
+class Problem:
+    """One quarantined record or skipped file."""
+
+    source_file: str
+    location: str | None
+    kind: str
+    message: str
+    excerpt: str | None = None
+    quarantined: bool = True  # False: a skipped non-data file (reported, not an error)
+
+
+@dataclass
+class Outcome:
+    """What one command did, per kind of record."""
+
+    command: str
+    batch: str | None = None
+    loaded: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    problems: list[Problem] = field(default_factory=list)
+    files: set[str] = field(default_factory=set)
+
+    def load(self, kind: str, n: int = 1) -> None:
+        self.loaded[kind] += n
+
+    def skip(self, source_file: str, kind: str, message: str) -> None:
+        """A file that is not data of this command (an aggregate, a notes folder)."""
+        self.skipped[kind] += 1
+        self.problems.append(Problem(source_file, None, kind, message, None, quarantined=False))
+
+    def quarantine(
+        self,
+        source_file: str,
+        location: str | None,
+        kind: str,
+        message: str,
+        raw: object = None,
+    ) -> None:
+        self.problems.append(
+            Problem(source_file, location, kind, message, excerpt(raw) if raw is not None else None)
+        )
+
+    @property
+    def quarantined(self) -> list[Problem]:
+        return [p for p in self.problems if p.quarantined]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.quarantined else 0
+
+    def write(self, con) -> None:
+        """Replace this command's earlier problem rows for the files it read, then add its own."""
+        files = sorted(self.files | {p.source_file for p in self.problems})
+        if files:
+            con.execute(
+                "delete from raw.ingest_errors where command = ? and source_file in "
+                "(select unnest(?::varchar[])) and coalesce(batch, '') = coalesce(?, '')",
+                [self.command, files, self.batch],
+            )
+        now = datetime.now(UTC).replace(tzinfo=None)
+        rows = [
+            (self.command, p.source_file, p.location, p.kind, p.message, p.excerpt, self.batch, now)
+            for p in self.problems
+        ]
+        if rows:
+            con.executemany("insert into raw.ingest_errors values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def summary(self) -> str:
+        lines = [f"rescore {self.command}" + (f" ({self.batch})" if self.batch else "") + ":"]
+        for kind, n in sorted(self.loaded.items()):
+            lines.append(f"  loaded      {n:>7}  {kind}")
+        for kind, n in sorted(self.skipped.items()):
+            lines.append(f"  skipped     {n:>7}  {kind}")
+        q = Counter(p.kind for p in self.quarantined)
+        for kind, n in sorted(q.items()):
+            lines.append(f"  quarantined {n:>7}  {kind}")
+        if self.quarantined:
+            lines.append(
+                "  details: select * from raw.ingest_errors "
+                f"where command = '{self.command}'"
+            )
+        return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""rescore: blind-judged, versioned reports from raw LLM benchmark runs."""

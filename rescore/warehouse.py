@@ -1,0 +1,225 @@
+"""The DuckDB warehouse: where it lives, how to open it, and the `raw` schema contract.
+
+Every stage opens the warehouse through :func:`connect`, which creates the `raw` tables when
+they are missing, so any command can be the first one run against a new file. The DDL here is
+the contract with dbt's sources (`dbt/models/_sources.yml`) and with SQL users: add columns,
+do not rename them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_WAREHOUSE = Path("warehouse/rescore.duckdb")
+ENV_VAR = "RESCORE_WAREHOUSE"
+
+
+def warehouse_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Resolve the warehouse file: the flag, then `RESCORE_WAREHOUSE`, then the default."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    return DEFAULT_WAREHOUSE
+
+
+def response_id(run_id: str, config: str, suite: str, question_id: str) -> str:
+    """Stable key of one response: the same record always gets the same id across re-ingests."""
+    raw = "\x1f".join((run_id, config, suite, question_id)).encode()
+    return hashlib.sha1(raw).hexdigest()[:16]
+
+
+RAW_DDL = """
+create schema if not exists raw;
+
+create table if not exists raw.suites (
+    suite varchar primary key,          -- file stem, e.g. 'math'
+    version varchar,
+    domain varchar,
+    description varchar,
+    max_tokens integer,                 -- inference_params.max_tokens, when given
+    temperature double,
+    inference_params json,
+    question_count integer,
+    source_file varchar not null,
+    file_sha256 varchar not null,
+    loaded_at timestamp not null
+);
+
+create table if not exists raw.questions (
+    suite varchar not null,
+    question_id varchar not null,
+    tier integer,
+    name varchar,
+    prompt varchar,
+    expected varchar,
+    reference_answer varchar,
+    scoring json,                       -- [{criterion, weight}, ...]
+    auto_score varchar,                 -- e.g. 'word_count:20:25', 'manual'
+    context_tokens integer,
+    context_type varchar,
+    needle varchar,
+    needle_position varchar,
+    image_path varchar,
+    source_file varchar not null,
+    source_path varchar not null,       -- JSON-path-like place in the YAML: prompts.<id>
+    primary key (suite, question_id)
+);
+
+create table if not exists raw.runs (
+    run_id varchar primary key,
+    run_dir varchar not null,
+    config_files integer,
+    skipped_files integer,
+    loaded_at timestamp not null
+);
+
+create table if not exists raw.configs (
+    run_id varchar not null,
+    config varchar not null,            -- run-file stem, e.g. 'architect_general_baseline'
+    role varchar,                       -- model_role
+    config_name varchar,                -- e.g. 'baseline', 'moe4', 'spec_draft_qwen25_k8'
+    model_path varchar,
+    model varchar,                      -- file name without folder, .gguf and shard suffix
+    model_family varchar,               -- e.g. 'Qwen3', 'DeepSeek-R1-Distill-Qwen'
+    params_b double,                    -- total parameters in billions, e.g. 235
+    active_params_b double,             -- active parameters of MoE models ('A22B' -> 22)
+    quant varchar,                      -- e.g. 'Q4_K_M', 'Q8_0', 'fp16'
+    started_at timestamp,               -- the run file's timestamp
+    summary json,
+    response_count integer,
+    source_file varchar not null,
+    file_sha256 varchar not null,
+    loaded_at timestamp not null,
+    primary key (run_id, config)
+);
+
+create table if not exists raw.responses (
+    response_id varchar primary key,
+    run_id varchar not null,
+    config varchar not null,
+    suite varchar not null,
+    question_id varchar not null,
+    prompt varchar,
+    response varchar,
+    tokens_per_second double,
+    prompt_tokens integer,
+    completion_tokens integer,
+    total_time_ms double,
+    algorithmic_score double,
+    score_reason varchar,
+    acceptance_rate double,
+    max_tokens integer,                 -- generation cap when the runner recorded it (JSONL)
+    finish_reason varchar,              -- when the runner recorded it (JSONL)
+    is_speed_test boolean not null,     -- the single 'quality inherited' record of a config
+    in_suite boolean not null,          -- (suite, question_id) exists in raw.questions
+    source_file varchar not null,
+    source_path varchar not null        -- e.g. results.math.t1_q1_word_problem, or line 12
+);
+
+create table if not exists raw.scoring_runs (
+    scoring_run varchar primary key,
+    judge varchar,                      -- 'rules-v1', 'claude:<model-id>', 'imported'
+    rubric_version varchar,
+    origin varchar not null,            -- 'judge' or 'import'
+    source_files json,                  -- imported files, for 'import'
+    settings json,
+    created_at timestamp not null,
+    updated_at timestamp not null
+);
+
+create table if not exists raw.judgments (
+    scoring_run varchar not null,
+    response_id varchar not null,
+    judge varchar not null,
+    rubric_version varchar not null,
+    score integer not null check (score between 0 and 3),
+    reason varchar,
+    judged_at timestamp not null,
+    cache_key varchar,
+    input_tokens integer,
+    output_tokens integer,
+    cache_read_tokens integer,
+    cache_creation_tokens integer,
+    cost_usd double,
+    source_file varchar,                -- imported judgments: the CSV
+    source_line integer,
+    primary key (scoring_run, response_id)
+);
+
+create table if not exists raw.judge_cache (
+    cache_key varchar primary key,      -- hash(response, question, reference, rubric, judge cfg)
+    judge varchar not null,
+    rubric_version varchar not null,
+    score integer not null,
+    reason varchar,
+    input_tokens integer,
+    output_tokens integer,
+    cache_read_tokens integer,
+    cache_creation_tokens integer,
+    cost_usd double,
+    created_at timestamp not null
+);
+
+create table if not exists raw.judge_failures (
+    scoring_run varchar not null,
+    response_id varchar not null,
+    judge varchar not null,
+    attempts integer,
+    error varchar,
+    failed_at timestamp not null,
+    primary key (scoring_run, response_id)
+);
+
+create table if not exists raw.response_flags (
+    response_id varchar not null,
+    flag varchar not null,              -- truncated, empty, echo_only, degenerate, ...
+    evidence varchar,
+    detector_version varchar not null,
+    flagged_at timestamp not null,
+    primary key (response_id, flag)
+);
+
+create table if not exists raw.baselines (
+    baseline varchar not null,
+    subject varchar not null,           -- a config or a model name, as the file has it
+    subject_kind varchar not null,      -- 'config' or 'model'
+    score double,
+    max_score double,
+    pct double,                         -- 0-100
+    pct_text varchar,                   -- as written, e.g. '93%+', '45%†'
+    avg_tps double,
+    suite_scores json,                  -- {suite: 'n/m'} where the file has them
+    source_file varchar not null,
+    source_line integer not null,
+    loaded_at timestamp not null,
+    primary key (baseline, subject)
+);
+
+create table if not exists raw.ingest_errors (
+    command varchar not null,           -- ingest, import-scores, import-summary, judge
+    source_file varchar not null,
+    location varchar,                   -- 'line 12', 'results.math.t1_q1', 'prompts.t1_q1'
+    kind varchar not null,              -- short machine-readable kind
+    message varchar not null,           -- what is wrong and what to do
+    excerpt varchar,                    -- at most a few hundred characters of the input
+    batch varchar,                      -- scoring run or baseline the row belonged to
+    logged_at timestamp not null
+);
+"""
+
+
+def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False):
+    """Open (and create if needed) the warehouse with the `raw` schema in place."""
+    target = warehouse_path(path)
+    if read_only:
+        return duckdb.connect(str(target), read_only=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(target))
+    con.execute(RAW_DDL)
+    return con
