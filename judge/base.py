@@ -9,6 +9,7 @@ hash and never enters a prompt.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Protocol
 
 RUBRIC_VERSION = "rubric-0-3-v1"
@@ -76,6 +77,14 @@ class Judge(Protocol):
         """Everything that changes the verdicts (model id, prompt version): part of the cache key."""
         ...
 
-    def judge_all(self, tasks: list[Task]) -> dict[str, Verdict]:
-        """Verdicts keyed by cache_key. May be called repeatedly with chunks of the work."""
+    def judge_all(
+        self,
+        tasks: list[Task],
+        on_result: Callable[[Task, Verdict], None] | None = None,
+    ) -> dict[str, Verdict]:
+        """Verdicts keyed by cache_key. May be called repeatedly with chunks of the work.
+
+        `on_result` is called as each verdict arrives, so the caller can persist it at once:
+        an interrupted run (kill -9) then loses nothing already judged.
+        """
         ...
