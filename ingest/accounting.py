@@ -100,7 +100,6 @@ class Outcome:
             lines.append(f"  quarantined {n:>7}  {kind}")
         if self.quarantined:
             lines.append(
-                "  details: select * from raw.ingest_errors "
-                f"where command = '{self.command}'"
+                f"  details: select * from raw.ingest_errors where command = '{self.command}'"
             )
         return "\n".join(lines)

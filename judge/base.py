@@ -8,8 +8,8 @@ hash and never enters a prompt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 RUBRIC_VERSION = "rubric-0-3-v1"

@@ -124,8 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dirs", metavar="RUN_DIR", nargs="+")
     p.add_argument("--judge", choices=["rules", "claude"], default="rules")
     p.add_argument("--scoring-run", default=None, metavar="NAME")
-    p.add_argument("--scores", nargs="*", default=[], metavar="CSV_OR_DIR",
-                   help="also import these judge-score CSVs as scoring run 'imported'")
+    p.add_argument(
+        "--scores",
+        nargs="*",
+        default=[],
+        metavar="CSV_OR_DIR",
+        help="also import these judge-score CSVs as scoring run 'imported'",
+    )
     p.add_argument("--summary", default=None, metavar="CSV", help="baseline summary for drift")
     p.add_argument("--out", default=None, metavar="DIR", help="publish the site into DIR")
     p.add_argument("--site-dir", default=None, metavar="DIR", help="plain site build folder")
