@@ -74,7 +74,7 @@ class Judge(Protocol):
     name: str
 
     def settings(self) -> dict:
-        """Everything that changes the verdicts (model id, prompt version): part of the cache key."""
+        """What changes the verdicts (model id, prompt version): part of the cache key."""
         ...
 
     def judge_all(
