@@ -87,7 +87,31 @@ class Outcome:
             for p in self.problems
         ]
         if rows:
-            con.executemany("insert into raw.ingest_errors values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            # One Arrow insert: executemany costs ~0.4 ms a row (13 s for the 30k problems
+            # of a whole reviews/ folder).
+            import pyarrow as pa
+
+            cols = list(zip(*rows, strict=True))
+            table = pa.table(
+                {
+                    "command": pa.array(cols[0], pa.string()),
+                    "source_file": pa.array(cols[1], pa.string()),
+                    "location": pa.array(cols[2], pa.string()),
+                    "kind": pa.array(cols[3], pa.string()),
+                    "message": pa.array(cols[4], pa.string()),
+                    "excerpt": pa.array(cols[5], pa.string()),
+                    "batch": pa.array(cols[6], pa.string()),
+                    "logged_at": pa.array(cols[7], pa.timestamp("us")),
+                }
+            )
+            con.register("_rescore_ingest_errors", table)
+            try:
+                con.execute(
+                    "insert into raw.ingest_errors (command, source_file, location, kind, "
+                    "message, excerpt, batch, logged_at) select * from _rescore_ingest_errors"
+                )
+            finally:
+                con.unregister("_rescore_ingest_errors")
 
     def summary(self) -> str:
         lines = [f"rescore {self.command}" + (f" ({self.batch})" if self.batch else "") + ":"]

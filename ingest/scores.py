@@ -1,0 +1,573 @@
+"""`rescore import-scores`: judge-score CSVs kept by hand -> one scoring run in raw.judgments.
+
+Why this exists: earlier scoring (Claude as a judge, by hand, over months) survives only as
+CSV files of many shapes. Importing them as a named scoring run lets the marts compare them
+with a new blind scoring (agreement, drift) without re-spending anything.
+
+Every data row of every score file ends in exactly one of two places, so that
+``loaded + quarantined = rows read`` holds per file:
+
+- ``raw.judgments`` (joined to its response), or
+- ``raw.ingest_errors`` as a quarantined row (file, line, kind, message, excerpt).
+
+A *data row* is a CSV record after the header that is neither blank nor a comment line.
+Comment lines (first non-blank character ``#``) are not data rows: they are reported as
+skipped (kind ``comment_line``, with their line, in ``raw.ingest_errors``) and do not make
+the command exit 1. Files that carry no per-response scores (summaries, score matrices,
+Markdown notes) are skipped with a reason; their rows are not data rows of this command.
+
+Shapes recognised (header names, any order, case-insensitive):
+
+- per config: ``suite, question_id, [tokens_per_second | latency_ms | turns | tier ...],
+  claude_score, score_reason``; the config is the file name;
+- aggregated: ``model, suite, question_id, claude_score, score_reason``; ``model`` holds the
+  config;
+- ``question_id, score, reason`` with ids written ``suite/question_id``; config from the name;
+- relative: ``model, question_id, score, score_reason``; the suite is the file-name prefix.
+  These files score on 0-10; the scale is decided from the values (see
+  :func:`_other_scale`), not the name, and such files are quarantined row by row.
+
+Config names (from the file name or the ``model`` column) resolve to a config of the loaded
+runs: as written; else without a suffix such as ``_rescored``; else with ``_baseline``
+appended (``draft_qwen3_0_6b.csv`` scores ``draft_qwen3_0_6b_baseline``). When a
+``(config, suite, question_id)`` exists in several runs, the response of the latest run
+(greatest ``run_id``; run ids are timestamps) is the one scored.
+
+Order and duplicates: files are read in a fixed order (paths as given; inside a folder, its
+own files by name, then its subfolders by name, recursively). The first score of a response
+wins; a later one, from any file of this scoring run, is quarantined (``already_scored``)
+naming the file and line that scored it first.
+
+Idempotent: the rows this scoring run holds from the files being imported are deleted first,
+then reloaded, in one transaction; ``raw.ingest_errors`` rows for those files are replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from ingest.accounting import Outcome, Problem, excerpt
+from ingest.csv_reader import CsvTable, Record, read_csv
+
+COMMAND = "import-scores"
+SCORE_COLUMNS = ("claude_score", "score")
+REASON_COLUMNS = ("score_reason", "reason")
+NAME_SUFFIXES = ("_rescored", "_scores", "_scored", "_claude", "_review")
+SUMMARY_COLUMNS = {"total", "pct", "pct_str", "percentage", "total_scored", "questions", "avg"}
+QUESTION_COLUMN = re.compile(r"^t\d+_q\d+")
+RUBRIC_VERSION = "imported"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A data row that joined to a response and passed every check."""
+
+    source_file: str
+    line: int
+    response_id: str
+    score: int
+    reason: str | None
+    judge: str
+    judged_at: datetime
+    text: str = ""  # the line as read, for the excerpt if it is quarantined later
+
+
+class ResponseIndex:
+    """The loaded responses, keyed for joining score rows: (config, suite, question_id)."""
+
+    def __init__(self, con) -> None:
+        rows = con.execute(
+            """
+            select config, suite, question_id,
+                   arg_max(response_id, run_id) as response_id,
+                   max(run_id) as run_id,
+                   count(*) as runs
+            from raw.responses
+            group by config, suite, question_id
+            """
+        ).fetchall()
+        self.by_key: dict[tuple[str, str, str], str] = {}
+        self.configs: set[str] = set()
+        self.suites: set[str] = set()
+        self.multi_run: set[str] = set()
+        self.responses_per_config: dict[str, int] = {}
+        for config, suite, qid, rid, _run, runs in rows:
+            self.by_key[(config, suite, qid)] = rid
+            self.configs.add(config)
+            self.responses_per_config[config] = self.responses_per_config.get(config, 0) + 1
+            self.suites.add(suite)
+            if runs > 1:
+                self.multi_run.add(config)
+        self.speed_test_only: set[str] = {
+            r[0]
+            for r in con.execute(
+                "select config from raw.responses group by config having bool_and(is_speed_test)"
+            ).fetchall()
+        }
+
+    def resolve_config(self, name: str) -> str | None:
+        """The loaded config a score file means by `name`, or None (see module docstring)."""
+        candidates = [name]
+        for suffix in NAME_SUFFIXES:
+            if name.endswith(suffix):
+                candidates.append(name[: -len(suffix)])
+        for c in list(candidates):
+            if not c.endswith("_baseline"):
+                candidates.append(c + "_baseline")
+        for c in candidates:
+            if c in self.configs:
+                return c
+        return None
+
+    def suite_from_name(self, stem: str) -> str | None:
+        """The suite a file named `<suite>_...` is about (longest matching suite name)."""
+        matches = [s for s in self.suites if stem == s or stem.startswith(s + "_")]
+        return max(matches, key=len) if matches else None
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def discover(paths: list[Path], outcome: Outcome) -> list[Path]:
+    """The CSV files to read, in the documented fixed order; other files are skipped."""
+    seen: set[Path] = set()
+    found: list[Path] = []
+
+    def add(p: Path) -> None:
+        r = p.resolve()
+        if r not in seen:
+            seen.add(r)
+            found.append(p)
+
+    def walk(folder: Path) -> None:
+        entries = sorted(folder.iterdir(), key=lambda e: e.name)
+        for e in entries:
+            if e.is_file():
+                if e.suffix.lower() == ".csv":
+                    add(e)
+                else:
+                    outcome.skip(
+                        _name(e), "not_csv", "not a CSV file; import-scores reads *.csv only"
+                    )
+        for e in entries:
+            if e.is_dir():
+                walk(e)
+
+    for p in paths:
+        if p.is_dir():
+            walk(p)
+        else:
+            add(p)
+    return found
+
+
+def _name(path: Path) -> str:
+    """How a file is named in the warehouse: its absolute path (stable across working dirs)."""
+    return str(path.resolve())
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def classify(table: CsvTable) -> tuple[str, str] | None:
+    """None for a score file; else (kind, reason) why the file is skipped."""
+    header = table.header
+    if not header:
+        return ("empty_file", "the file has no header line (empty, or only comments)")
+    has_q = "question_id" in header
+    has_score = any(c in header for c in SCORE_COLUMNS)
+    if has_q and has_score:
+        return None
+    if "model" in header and sum(1 for h in header if QUESTION_COLUMN.match(h)) >= 2:
+        return (
+            "score_matrix",
+            "a matrix with one column per question and no reasons (e.g. vl_benchmark); "
+            "import-scores reads one score per row",
+        )
+    if "model" in header and SUMMARY_COLUMNS & set(header):
+        return (
+            "summary_file",
+            "totals per config or model, not per-response scores; import it with "
+            "`rescore import-summary` as a baseline",
+        )
+    return (
+        "unrecognised_csv",
+        "no question_id and score columns; header is " + ",".join(table.raw_header or [])[:200],
+    )
+
+
+def _scale_label(top: float) -> str:
+    for limit in (5, 10, 100):
+        if top <= limit:
+            return f"0-{limit}"
+    return f"0-{top:g}"
+
+
+def _other_scale(scores: list[float]) -> float | None:
+    """The file's top score when the file uses a scale other than 0-3, else None.
+
+    Decided from the values: at least 3 scores, and at least a quarter of them, above 3 (or
+    below 0). A single 7 in a 0-3 file is a bad row, not a different scale.
+    """
+    outside = [s for s in scores if s < 0 or s > 3]
+    if len(outside) >= 3 and len(outside) >= 0.25 * len(scores):
+        return max(scores)
+    return None
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass
+class _Parsed:
+    record: Record
+    values: dict[str, str]
+    score: float
+    recovered_commas: int
+
+
+class _Quarantine(Exception):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def _fit_fields(table: CsvTable, record: Record, reason_idx: int | None) -> tuple[list[str], int]:
+    """The record's fields aligned to the header; extra fields re-joined into the reason.
+
+    Returns the fields and how many unquoted commas were absorbed into the reason.
+    """
+    header = table.header or []
+    fields = list(record.fields)
+    n_hdr, n = len(header), len(fields)
+    if n > n_hdr and all(not f.strip() for f in fields[n_hdr:]):
+        fields = fields[:n_hdr]  # trailing empty cells: a stray comma at the end
+        n = n_hdr
+    if n > n_hdr:
+        if reason_idx == n_hdr - 1:
+            return fields[: n_hdr - 1] + [",".join(fields[n_hdr - 1 :])], n - n_hdr
+        raise _Quarantine(
+            "too_many_fields",
+            f"{n} fields where the header has {n_hdr} (an unquoted comma?), and the reason "
+            "is not the last column, so the line cannot be repaired; quote the field",
+        )
+    if n < n_hdr:
+        raise _Quarantine(
+            "too_few_fields",
+            f"{n} fields where the header has {n_hdr} ({', '.join(header[n:])} missing)",
+        )
+    return fields, 0
+
+
+def _parse_row(table: CsvTable, record: Record, score_idx: int, reason_idx: int | None) -> _Parsed:
+    """Structural checks of one data row; raises _Quarantine with the first problem found."""
+    if record.problems:
+        kind, message = record.problems[0]
+        raise _Quarantine(kind, message)
+    fields, recovered = _fit_fields(table, record, reason_idx)
+    header = table.header or []
+    values = dict(zip(header, fields, strict=True))
+    try:
+        required = ["question_id", header[score_idx]]
+        required += [c for c in ("model", "suite") if c in values]
+        for col in required:
+            if not values[col].strip():
+                raise _Quarantine("blank_cell", f"column '{col}' is blank")
+        raw_score = values[header[score_idx]].strip()
+        try:
+            score = float(raw_score)
+        except ValueError:
+            raise _Quarantine(
+                "non_numeric_score", f"score {raw_score!r} is not a number (expected 0-3)"
+            ) from None
+        if not math.isfinite(score):
+            raise _Quarantine("non_numeric_score", f"score {raw_score!r} is not a finite number")
+    except _Quarantine as q:
+        if recovered:
+            q.kind = "malformed_line"
+            q.message = (
+                f"{len(record.fields)} fields where the header has {len(header)} "
+                f"(an unquoted comma?) and, with the extra fields joined into the reason, "
+                f"{q.message}"
+            )
+        raise
+    return _Parsed(record, values, score, recovered)
+
+
+@dataclass
+class _FileResult:
+    candidates: list[Candidate]
+    quarantined: list[tuple[Record, str, str]]  # record, kind, message
+
+
+def read_score_file(
+    table: CsvTable, index: ResponseIndex, source: str, judged_at: datetime
+) -> _FileResult:
+    """Every data row of one score file -> a candidate judgment or a quarantine entry."""
+    header = table.header or []
+    score_idx = table.column(*SCORE_COLUMNS)
+    assert score_idx is not None
+    reason_idx = table.column(*REASON_COLUMNS)
+    reason_col = header[reason_idx] if reason_idx is not None else None
+    stem = table.path.stem
+    judge = "imported:claude" if header[score_idx] == "claude_score" else f"imported:{stem}"
+
+    result = _FileResult([], [])
+    parsed: list[_Parsed] = []
+    for record in table.records:
+        try:
+            parsed.append(_parse_row(table, record, score_idx, reason_idx))
+        except _Quarantine as q:
+            result.quarantined.append((record, q.kind, q.message))
+
+    top = _other_scale([p.score for p in parsed])
+    if top is not None:
+        above = sum(1 for p in parsed if not 0 <= p.score <= 3)
+        message = (
+            f"the file scores on a {_scale_label(top)} scale ({above} of {len(parsed)} scores "
+            f"outside 0-3, top {top:g}), not the 0-3 rubric; rescale it before importing"
+        )
+        for p in parsed:
+            result.quarantined.append((p.record, "scale_not_0_3", message))
+        return result
+
+    file_config = index.resolve_config(stem)
+    for p in parsed:
+        v = p.values
+        try:
+            if not 0 <= p.score <= 3:
+                raise _Quarantine("score_out_of_range", f"score {p.score:g} is outside 0-3")
+            if p.score != int(p.score):
+                raise _Quarantine(
+                    "score_not_integer", f"score {p.score:g} is not a whole number 0-3"
+                )
+            qid = v["question_id"].strip()
+            if "suite" in v:
+                suite = v["suite"].strip()
+            elif "/" in qid:
+                suite, qid = (s.strip() for s in qid.split("/", 1))
+            else:
+                suite = index.suite_from_name(stem)
+                if suite is None:
+                    raise _Quarantine(
+                        "no_suite",
+                        f"question id {qid!r} names no suite (no suite column, no "
+                        "'suite/question_id' form, no suite name at the start of the file name)",
+                    )
+            if "model" in v:
+                name, where = v["model"].strip(), "model column"
+                config = index.resolve_config(name)
+            else:
+                name, where, config = stem, "file name", file_config
+            if config is None:
+                hint = "" if index.configs else " (no runs are loaded: run `rescore ingest`)"
+                raise _Quarantine(
+                    "no_matching_response",
+                    f"config {name!r} (from the {where}) is in no loaded run{hint}",
+                )
+            rid = index.by_key.get((config, suite, qid))
+            if rid is None:
+                has = index.responses_per_config.get(config, 0)
+                hint = (
+                    " (only a speed-test record: its quality was inherited from its baseline)"
+                    if config in index.speed_test_only
+                    else ""
+                )
+                raise _Quarantine(
+                    "no_matching_response",
+                    f"no response for config {config!r}, suite {suite!r}, question "
+                    f"{qid!r} in the loaded runs; the config has {has} response(s){hint}",
+                )
+        except _Quarantine as q:
+            result.quarantined.append((p.record, q.kind, q.message))
+            continue
+        reason = v.get(reason_col) if reason_col else None
+        reason = reason.strip() if reason else None
+        result.candidates.append(
+            Candidate(
+                source,
+                p.record.line,
+                rid,
+                int(p.score),
+                reason or None,
+                judge,
+                judged_at,
+                p.record.text,
+            )
+        )
+    return result
+
+
+# --------------------------------------------------------------------------- command
+
+
+def _file_time(path: Path) -> datetime:
+    """When the scores were written, as well as we know: the file's mtime (UTC)."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+    except OSError:
+        return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _check_scoring_run(con, scoring_run: str) -> None:
+    row = con.execute(
+        "select origin from raw.scoring_runs where scoring_run = ?", [scoring_run]
+    ).fetchone()
+    if row and row[0] != "import":
+        from rescore.commands import UsageError
+
+        raise UsageError(
+            f"scoring run {scoring_run!r} was made by a judge (origin {row[0]!r}); "
+            "import into a scoring run of its own"
+        )
+
+
+def import_scores(con, paths: list[Path], scoring_run: str) -> Outcome:
+    """Import judge-score CSVs (files or folders) as scoring run `scoring_run`."""
+    outcome = Outcome(COMMAND, batch=scoring_run)
+    _check_scoring_run(con, scoring_run)
+    files = discover(paths, outcome)
+    index = ResponseIndex(con)
+    names = [_name(f) for f in files]
+    outcome.files.update(names)
+
+    earlier: dict[str, tuple[str | None, int | None]] = {
+        rid: (src, line)
+        for rid, src, line in con.execute(
+            "select response_id, source_file, source_line from raw.judgments "
+            "where scoring_run = ? and (source_file is null or source_file not in "
+            "(select unnest(?::varchar[])))",
+            [scoring_run, names],
+        ).fetchall()
+    }
+
+    accepted: list[Candidate] = []
+    score_files: list[str] = []
+    for path, source in zip(files, names, strict=True):
+        try:
+            table = read_csv(path)
+        except OSError as exc:
+            outcome.quarantine(source, None, "unreadable_file", f"cannot read the file: {exc}")
+            continue
+        for line, text in table.comments:
+            outcome.skipped["comment_line"] += 1
+            outcome.problems.append(
+                Problem(
+                    source,
+                    f"line {line}",
+                    "comment_line",
+                    "comment line (#), not a data row; skipped",
+                    excerpt(text),
+                    quarantined=False,
+                )
+            )
+        skip = classify(table)
+        if skip:
+            outcome.skip(source, *skip)
+            continue
+        score_files.append(source)
+        result = read_score_file(table, index, source, _file_time(path))
+        for record, kind, message in result.quarantined:
+            outcome.quarantine(source, record.location, kind, message, record.text)
+        for c in result.candidates:
+            first = earlier.get(c.response_id)
+            if first is not None:
+                src, line = first
+                where = f"{src} line {line}" if src else "a judge (no source file)"
+                outcome.quarantine(
+                    source,
+                    f"line {c.line}",
+                    "already_scored",
+                    f"this response was already scored in scoring run {scoring_run!r} "
+                    f"by {where}; the first score is kept",
+                    c.text,
+                )
+                continue
+            earlier[c.response_id] = (source, c.line)
+            accepted.append(c)
+
+    _write(con, scoring_run, names, score_files, accepted, outcome)
+    outcome.load("judgments", len(accepted))
+    if index.multi_run:
+        outcome.load("configs_in_several_runs_(latest_run_used)", len(index.multi_run))
+    return outcome
+
+
+def _write(
+    con,
+    scoring_run: str,
+    names: list[str],
+    score_files: list[str],
+    accepted: list[Candidate],
+    outcome: Outcome,
+) -> None:
+    """One transaction: replace this run's rows from these files, record the run, the errors."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    table = pa.table(
+        {
+            "scoring_run": pa.array([scoring_run] * len(accepted), pa.string()),
+            "response_id": pa.array([c.response_id for c in accepted], pa.string()),
+            "judge": pa.array([c.judge for c in accepted], pa.string()),
+            "rubric_version": pa.array([RUBRIC_VERSION] * len(accepted), pa.string()),
+            "score": pa.array([c.score for c in accepted], pa.int32()),
+            "reason": pa.array([c.reason for c in accepted], pa.string()),
+            "judged_at": pa.array([c.judged_at for c in accepted], pa.timestamp("us")),
+            "source_file": pa.array([c.source_file for c in accepted], pa.string()),
+            "source_line": pa.array([c.line for c in accepted], pa.int32()),
+        }
+    )
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "delete from raw.judgments where scoring_run = ? and source_file in "
+            "(select unnest(?::varchar[]))",
+            [scoring_run, names],
+        )
+        con.register("_rescore_import_scores", table)
+        con.execute(
+            """
+            insert into raw.judgments (scoring_run, response_id, judge, rubric_version, score,
+                reason, judged_at, source_file, source_line)
+            select scoring_run, response_id, judge, rubric_version, score, reason, judged_at,
+                source_file, source_line
+            from _rescore_import_scores
+            """
+        )
+        con.unregister("_rescore_import_scores")
+        existing = con.execute(
+            "select source_files from raw.scoring_runs where scoring_run = ?", [scoring_run]
+        ).fetchone()
+        files = set(score_files)
+        if existing and existing[0]:
+            files |= set(json.loads(existing[0]))
+        judges = con.execute(
+            "select distinct judge from raw.judgments where scoring_run = ?", [scoring_run]
+        ).fetchall()
+        judge = judges[0][0] if len(judges) == 1 else "imported"
+        settings = json.dumps({"rubric": "0-3", "first_score_wins": True, "run_choice": "latest"})
+        if existing:
+            con.execute(
+                "update raw.scoring_runs set judge = ?, source_files = ?, updated_at = ? "
+                "where scoring_run = ?",
+                [judge, json.dumps(sorted(files)), now, scoring_run],
+            )
+        else:
+            con.execute(
+                "insert into raw.scoring_runs (scoring_run, judge, rubric_version, origin, "
+                "source_files, settings, created_at, updated_at) "
+                "values (?, ?, ?, 'import', ?, ?, ?, ?)",
+                [scoring_run, judge, RUBRIC_VERSION, json.dumps(sorted(files)), settings, now, now],
+            )
+        outcome.write(con)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
