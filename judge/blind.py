@@ -1,0 +1,267 @@
+"""The blind view: turn a warehouse response into the only thing a judge may see.
+
+A judge that knows which model wrote an answer can be swayed by it, so the view is built from
+the question, its reference, its criteria and the response text alone. Two things in the
+response text itself would still leak: the prompt echo many runners prepend (it also misleads
+judges into crediting the model with the question's own words), and models naming themselves
+("As Qwen, I ..."). The echo is cut and such names are replaced by a placeholder; the warehouse
+keeps the original text untouched.
+
+The cache key hashes exactly what the judge sees plus the rubric and the judge's settings, so
+the same blind input is never paid for twice and any change to it forces a fresh verdict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import asdict
+from functools import lru_cache
+
+from judge.base import RUBRIC_VERSION, BlindItem, Criterion
+
+PLACEHOLDER = "[MODEL]"
+
+# Runner artefacts that carry no content: llama.cpp's end-of-generation marker.
+_END_MARKERS = re.compile(r"\s*\[end of text\]\s*$")
+
+# Family names that identify a model wherever they appear.
+STRONG_FAMILIES = (
+    "Qwen",
+    "QwQ",
+    "Llama",
+    "DeepSeek",
+    "Gemma",
+    "Mistral",
+    "Mixtral",
+    "Hermes",
+    "NousResearch",
+    "MathSmith",
+    "xLAM",
+    "InternLM",
+    "SmolLM",
+    "OLMo",
+    "Devstral",
+    "Codestral",
+    "Magistral",
+    "Nemotron",
+    "ChatGLM",
+    "Zhipu",
+    "Alibaba Cloud",
+    "Tongyi",
+)
+# Names that are also ordinary words or terms (phi in maths, GLM in statistics, Yi, Falcon):
+# redacted only with a version attached ("Phi-4", "GLM-4.6") or in a self-introduction.
+WEAK_FAMILIES = (
+    "Phi",
+    "GLM",
+    "Yi",
+    "Falcon",
+    "Meta",
+    "PARD",
+    "Kimi",
+    "MiniMax",
+    "Granite",
+    "Salesforce",
+)
+
+_SUFFIX = (
+    r"(?:[-_ .]?(?:\d(?:[\w.]*\w)?|[A-Z]\d+\w*|R1|VL|Coder|Instruct|Distill|Thinking|Math|Chat)\b)*"
+)
+_STRONG_RE = re.compile(
+    r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(n) for n in STRONG_FAMILIES) + r")" + _SUFFIX,
+    re.IGNORECASE,
+)
+_WEAK_VERSIONED_RE = re.compile(
+    r"(?<![A-Za-z0-9])(?:"
+    + "|".join(re.escape(n) for n in WEAK_FAMILIES)
+    + r")[-_ ]?\d(?:[\w.]*\w)?"
+    + _SUFFIX
+)
+_SELF_INTRO_RE = re.compile(
+    r"(?P<lead>\b(?:I am|I'm|As|my name is|called|known as|developed by|created by|trained by)"
+    r"\s+(?:an?\s+|the\s+)?)(?P<name>" + "|".join(re.escape(n) for n in WEAK_FAMILIES) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def strip_end_markers(text: str) -> str:
+    """Drop trailing runner markers such as llama.cpp's ``[end of text]``."""
+    return _END_MARKERS.sub("", text)
+
+
+_TOKEN = re.compile(r"\S+")
+MIN_PARTIAL_ECHO = 8  # tokens: a shorter overlap with the prompt may be a genuine quotation
+
+
+def _echo_end(response: str, prompt: str) -> int:
+    """Offset just past a leading copy of `prompt` (or of its tail) in `response`; 0 if none.
+
+    Compared token by token, so whitespace differences (re-wrapped lines, a dropped trailing
+    newline) do not matter. The copy must reach the prompt's last token; that token may run
+    straight into the continuation ("...explanation.{" counts).
+    """
+    p_text = prompt.strip()
+    lead = len(response) - len(response.lstrip())
+    if response.startswith(p_text, lead):
+        return lead + len(p_text)
+    p_toks = p_text.split()
+    if not p_toks:
+        return 0
+    matches = list(_TOKEN.finditer(response, 0, lead + 2 * len(p_text) + 200))
+    r_toks = [m.group(0) for m in matches]
+    if not r_toks:
+        return 0
+    last = len(p_toks) - 1
+    for i, tok in enumerate(p_toks):
+        if tok != r_toks[0] and not (i == last and r_toks[0].startswith(tok)):
+            continue
+        j = 0
+        while i + j < last and j < len(r_toks) and r_toks[j] == p_toks[i + j]:
+            j += 1
+        if i + j != last or j >= len(r_toks) or not r_toks[j].startswith(p_toks[last]):
+            continue
+        if i > 0 and j + 1 < MIN_PARTIAL_ECHO:
+            continue
+        return matches[j].start() + len(p_toks[last])
+    return 0
+
+
+def strip_echo(response: str, prompts: Iterable[str | None]) -> str:
+    """Remove a leading copy of the prompt (or of its tail) from the response.
+
+    Runners built on raw completion endpoints return prompt + continuation; some return the
+    prompt from a later point (a system preamble dropped). Whitespace may differ. Only a copy
+    that reaches the prompt's end is cut, so a model quoting one line of the question keeps it.
+    """
+    best = 0
+    for prompt in prompts:
+        if prompt and response:
+            best = max(best, _echo_end(response, prompt))
+    return response[best:]
+
+
+def identity_names(values: Iterable[str | None]) -> list[str]:
+    """Names worth redacting verbatim for one response: its model, family and config strings.
+
+    Only identifier-like strings (4+ characters with a digit, `_`, `-` or `.`) are kept, so a
+    plain word such as a role called 'draft' cannot blank out ordinary text; family names
+    without such marks are covered by the family patterns instead.
+    """
+    out = set()
+    for v in values:
+        if not v:
+            continue
+        v = v.strip()
+        stem = v.rsplit("/", 1)[-1]
+        stem = re.sub(r"\.gguf$", "", stem, flags=re.IGNORECASE)
+        stem = re.sub(r"-\d{5}-of-\d{5}$", "", stem)
+        for name in (v, stem):
+            if len(name) >= 4 and re.search(r"[\d_.-]", name):
+                out.add(name)
+    return sorted(out, key=len, reverse=True)
+
+
+@lru_cache(maxsize=4096)
+def _names_re(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not names:
+        return None
+    return re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE)
+
+
+_STRONG_LOWER = tuple(n.lower() for n in STRONG_FAMILIES)
+
+
+def redact_identity(text: str, names: Iterable[str] = ()) -> str:
+    """Replace model and family names that would reveal who wrote the response.
+
+    Each pattern runs only when a cheap substring test says it could match: most responses
+    mention no model at all, and this runs over every response of a run.
+    """
+    low = text.lower()
+    present = tuple(n for n in names if n.lower() in low)
+    pattern = _names_re(present)
+    if pattern is not None:
+        text = pattern.sub(PLACEHOLDER, text)
+        low = text.lower()
+    if any(n in low for n in _STRONG_LOWER):
+        text = _STRONG_RE.sub(PLACEHOLDER, text)
+    if any(n in text for n in WEAK_FAMILIES):
+        text = _WEAK_VERSIONED_RE.sub(PLACEHOLDER, text)
+        text = _SELF_INTRO_RE.sub(lambda m: m.group("lead") + PLACEHOLDER, text)
+    elif any(n.lower() in low for n in WEAK_FAMILIES):
+        text = _SELF_INTRO_RE.sub(lambda m: m.group("lead") + PLACEHOLDER, text)
+    return text
+
+
+def blind_response(
+    response: str | None, prompts: Iterable[str | None], names: Iterable[str] = ()
+) -> str:
+    """The response as the judge sees it: echo and end markers cut, identities redacted."""
+    text = strip_end_markers(response or "")
+    text = strip_echo(text, prompts)
+    text = strip_end_markers(text)
+    return redact_identity(text.strip(), names)
+
+
+def parse_criteria(scoring: object) -> tuple[Criterion, ...]:
+    """`raw.questions.scoring` (JSON text or a list) -> criteria; anything unusable -> ()."""
+    if isinstance(scoring, str):
+        try:
+            scoring = json.loads(scoring)
+        except ValueError:
+            return ()
+    if not isinstance(scoring, list):
+        return ()
+    out = []
+    for c in scoring:
+        if isinstance(c, dict) and c.get("criterion"):
+            w = c.get("weight")
+            try:
+                weight = float(w) if w is not None else None
+            except (TypeError, ValueError):
+                weight = None
+            out.append(Criterion(str(c["criterion"]), weight))
+        elif isinstance(c, str):
+            out.append(Criterion(c))
+    return tuple(out)
+
+
+def build_item(
+    *,
+    suite: str,
+    question_id: str,
+    prompt: str | None,
+    expected: str | None,
+    reference_answer: str | None,
+    scoring: object,
+    auto_score: str | None,
+    response: str,
+    truncated: bool,
+) -> BlindItem:
+    """Assemble the blind item. Takes keyword arguments only, none of them an identity."""
+    return BlindItem(
+        suite=suite,
+        question_id=question_id,
+        prompt=prompt or "",
+        expected=expected,
+        reference_answer=reference_answer,
+        criteria=parse_criteria(scoring),
+        auto_score=auto_score,
+        response=response,
+        truncated=truncated,
+    )
+
+
+def cache_key(item: BlindItem, judge_name: str, settings: dict) -> str:
+    """sha256 of everything the verdict depends on: the blind item, rubric, judge and settings."""
+    payload = {
+        "item": asdict(item),
+        "rubric": RUBRIC_VERSION,
+        "judge": judge_name,
+        "settings": settings,
+    }
+    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()

@@ -1,0 +1,241 @@
+"""Response-health detectors: cheap, judge-independent facts about a response.
+
+A judge (human, Claude or rules) should not have to rediscover that a response hit the token
+cap or looped on one phrase for 2,000 tokens. The detectors find these once, store them in
+`raw.response_flags` with a short human-readable evidence string, and feed the rules judge's
+score caps (truncated <= 2; empty, echo-only, degenerate = 0).
+
+Each detector is a pure function of the response (raw and blind text) and a few numbers, so
+the same facts are found whatever judge runs after them.
+
+Truncation rule (no `finish_reason` exists in the real runs): a response is truncated when
+`completion_tokens >= cap - 1`, where the cap is `raw.responses.max_tokens` if the runner
+recorded it, else the suite's `max_tokens` — but never above 2048, because the run in
+`../shared/data/epyc` generated at most 2047/2048 tokens although its suites declare 4096, and
+vision suites were cut at 1023/1024 although they declare 1500. So the effective cap is the
+smallest of the declared cap and the runner caps {1024 for suites whose declared cap is below
+2048, else 2048}; see :func:`effective_cap`. A `<think>` block that is opened and never
+closed is also truncation: the model ran out of tokens while still thinking.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+DETECTOR_VERSION = "detectors-v1"
+
+FLAGS = (
+    "truncated",
+    "empty",
+    "echo_only",
+    "degenerate",
+    "wrong_modality",
+    "missing_tool_call",
+)
+
+RUNNER_CAP = 2048  # observed hard cap of the real run, whatever the suite declares
+SMALL_RUNNER_CAP = 1024  # observed for suites declaring caps between 1024 and 2048
+
+
+@dataclass(frozen=True)
+class Flag:
+    flag: str
+    evidence: str
+
+
+def effective_cap(declared: int | None) -> int:
+    """The generation cap that actually applied, given the one the suite or runner declared."""
+    if declared is None or declared <= 0:
+        return RUNNER_CAP
+    if declared >= RUNNER_CAP:
+        return RUNNER_CAP
+    if declared > SMALL_RUNNER_CAP:
+        return SMALL_RUNNER_CAP
+    return declared
+
+
+def detect_truncated(
+    raw_response: str, completion_tokens: int | None, declared_cap: int | None
+) -> Flag | None:
+    """Hit the token cap, or stopped inside an unclosed `<think>` block."""
+    if completion_tokens is not None:
+        cap = effective_cap(declared_cap)
+        if completion_tokens >= cap - 1:
+            return Flag("truncated", f"completion_tokens {completion_tokens} = cap {cap}")
+    opens = raw_response.count("<think>")
+    if opens and raw_response.count("</think>") < opens:
+        return Flag("truncated", "<think> block never closed")
+    return None
+
+
+def detect_empty(raw_response: str | None) -> Flag | None:
+    """Nothing at all came back (whitespace and end markers only)."""
+    text = re.sub(r"\[end of text\]", "", raw_response or "").strip()
+    if not text:
+        return Flag("empty", "response is empty")
+    return None
+
+
+def detect_echo_only(raw_response: str | None, blind_text: str) -> Flag | None:
+    """The response is the prompt copied back, with nothing added."""
+    if detect_empty(raw_response) is None and len(blind_text.strip()) == 0:
+        return Flag("echo_only", f"prompt echo of {len(raw_response or '')} chars, nothing added")
+    return None
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+MIN_DEGENERATE_CHARS = 200  # shorter text cannot be judged repetitive with confidence
+NGRAM_SHARE = 0.30  # one trigram's repetitions cover this share of all trigrams...
+NGRAM_MIN_REPEATS = 15  # ...and it repeats at least this often
+ZLIB_RATIO = 0.12  # compressed/original below this for 1,000+ chars: a loop, not prose
+ZLIB_MIN_CHARS = 1000
+TAIL_CHARS = 600  # the looping tail of a truncated response
+TAIL_ZLIB_RATIO = 0.10
+
+
+def _top_trigram(words: list[str]) -> tuple[str, int, int]:
+    grams = Counter(zip(words, words[1:], words[2:], strict=False))
+    if not grams:
+        return "", 0, 0
+    (gram, n) = grams.most_common(1)[0]
+    return " ".join(gram), n, sum(grams.values())
+
+
+def _zlib_ratio(text: str) -> float:
+    raw = text.encode()
+    return len(zlib.compress(raw, 6)) / max(1, len(raw))
+
+
+@lru_cache(maxsize=8192)
+def detect_degenerate(blind_text: str) -> Flag | None:
+    """Repetition loops: one phrase repeated, or text that compresses like a loop.
+
+    Judged on the blind text (echo removed) so a repetitive prompt does not count. Three
+    signals, any one suffices: a trigram covering a large share of the text, a whole-text zlib
+    ratio far below prose (~0.35-0.5), or a final stretch that is one short cycle (the common
+    way a model that starts well ends in a loop until the cap).
+    """
+    text = blind_text.strip()
+    if len(text) < MIN_DEGENERATE_CHARS:
+        return None
+    words = _WORD.findall(text.lower())
+    gram, n, total = _top_trigram(words)
+    if n >= NGRAM_MIN_REPEATS and total and n * 3 / total >= NGRAM_SHARE:
+        return Flag("degenerate", f"trigram '{gram}' x {n}")
+    if len(text) >= ZLIB_MIN_CHARS:
+        ratio = _zlib_ratio(text)
+        if ratio < ZLIB_RATIO:
+            return Flag("degenerate", f"zlib ratio {ratio:.3f} over {len(text)} chars")
+    if len(text) >= 3 * TAIL_CHARS:
+        tail = text[-TAIL_CHARS:]
+        ratio = _zlib_ratio(tail)
+        if ratio < TAIL_ZLIB_RATIO:
+            gram, n, _ = _top_trigram(_WORD.findall(tail.lower()))
+            shown = f"; trigram '{gram}' x {n}" if gram else ""
+            return Flag("degenerate", f"final {TAIL_CHARS} chars loop (zlib {ratio:.3f}){shown}")
+    return None
+
+
+_IMAGE_REQUEST = re.compile(
+    r"(?:please\s+(?:provide|upload|share|attach|send)\s+(?:the|an?|your)?\s*"
+    r"(?:image|picture|photo|screenshot|diagram|chart))"
+    r"|(?:(?:no|without\s+an?)\s+(?:image|picture|photo)\s+(?:was|has been|is|were)?\s*"
+    r"(?:provided|attached|uploaded|included|shared))"
+    r"|(?:i\s+(?:can(?:no|')t|am unable to|do not|don't)\s+(?:see|view|access)\s+"
+    r"(?:the|any|an?)?\s*(?:image|picture|photo))",
+    re.IGNORECASE,
+)
+
+
+def detect_wrong_modality(blind_text: str, has_image: bool) -> Flag | None:
+    """A text task answered as if it were a vision task (asking for an image)."""
+    if has_image:
+        return None
+    low = blind_text.lower()
+    if not any(w in low for w in ("image", "picture", "photo", "screenshot", "diagram", "chart")):
+        return None
+    m = _IMAGE_REQUEST.search(blind_text)
+    if m:
+        return Flag("wrong_modality", f"asks for an image on a text task: '{m.group(0)[:60]}'")
+    return None
+
+
+_TOOL_HINT = re.compile(r'"name"\s*:\s*"[A-Za-z_][\w.-]*"')
+
+
+def expects_tool_call(expected: str | None, reference_answer: str | None) -> bool:
+    """The question's expected answer or reference is a JSON tool call (`"name": "..."`)."""
+    return any(_TOOL_HINT.search(x or "") for x in (expected, reference_answer))
+
+
+def detect_missing_tool_call(blind_text: str, expects_tool: bool) -> Flag | None:
+    """The suite expects a JSON tool call and the response holds none."""
+    if not expects_tool:
+        return None
+    from judge.rules.tool_calls import extract_tool_calls
+
+    if not extract_tool_calls(blind_text):
+        return Flag("missing_tool_call", "no JSON tool call with a tool name found")
+    return None
+
+
+def detect_all(
+    *,
+    raw_response: str | None,
+    blind_text: str,
+    completion_tokens: int | None,
+    declared_cap: int | None,
+    has_image: bool = False,
+    expects_tool: bool = False,
+) -> list[Flag]:
+    """Every detector over one response; at most one flag of each kind."""
+    raw = raw_response or ""
+    found = [
+        detect_truncated(raw, completion_tokens, declared_cap),
+        detect_empty(raw),
+        detect_echo_only(raw, blind_text),
+        detect_degenerate(blind_text),
+        detect_wrong_modality(blind_text, has_image),
+    ]
+    if blind_text.strip():
+        found.append(detect_missing_tool_call(blind_text, expects_tool))
+    return [f for f in found if f is not None]
+
+
+def replace_flags(con, response_ids: list[str], rows: list[tuple[str, str, str]], flagged_at):
+    """Idempotent bulk write: delete these responses' flags, insert the new ones, one commit."""
+    import pyarrow as pa
+
+    ids = pa.table({"response_id": pa.array(response_ids, pa.string())})
+    flags = pa.table(
+        {
+            "response_id": pa.array([r[0] for r in rows], pa.string()),
+            "flag": pa.array([r[1] for r in rows], pa.string()),
+            "evidence": pa.array([r[2] for r in rows], pa.string()),
+        }
+    )
+    con.register("_flag_ids", ids)
+    con.register("_flag_rows", flags)
+    try:
+        con.execute("begin")
+        con.execute(
+            "delete from raw.response_flags where response_id in "
+            "(select response_id from _flag_ids)"
+        )
+        con.execute(
+            "insert into raw.response_flags "
+            "select response_id, flag, evidence, ?, ? from _flag_rows",
+            [DETECTOR_VERSION, flagged_at],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("_flag_ids")
+        con.unregister("_flag_rows")

@@ -1,0 +1,393 @@
+"""`rescore judge`: detectors, blind view, cache and a judge over every ingested response.
+
+Order of work, each step bulk and idempotent:
+
+1. read `raw.responses` joined to questions, suites and configs in one query; skip speed-test
+   records and responses to questions of no suite (counted, reported);
+2. build each blind item (echo cut, identities redacted) and run the detectors; replace the
+   responses' rows in `raw.response_flags`;
+3. record the scoring run; responses already judged in it with the same cache key are done
+   (resume), cache hits are written straight away, the rest go to the judge;
+4. every verdict is persisted as it arrives (`on_result`), buffered into small transactions
+   for the rules judge and one per verdict for an API judge, so kill -9 loses nothing
+   committed and a re-run picks up where it stopped. Failures go to `raw.judge_failures`,
+   never into `raw.judgments`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from judge import cache
+from judge.base import RUBRIC_VERSION, Judge, Task, Verdict
+from judge.blind import blind_response, build_item, cache_key, identity_names
+from judge.detectors import detect_all, expects_tool_call, replace_flags
+
+JUDGES = ("rules", "claude")
+RULES_CHUNK = 1000  # verdicts per transaction for the rules judge (resumability vs speed)
+
+_LOAD_SQL = """
+select
+    r.response_id, r.suite, r.question_id, r.prompt as record_prompt, r.response,
+    r.completion_tokens, r.max_tokens, r.is_speed_test, r.in_suite,
+    q.prompt as question_prompt, q.expected, q.reference_answer,
+    cast(q.scoring as varchar) as scoring, q.auto_score, q.image_path,
+    s.max_tokens as suite_max_tokens,
+    c.model, c.model_family, c.model_path, c.role, r.config
+from raw.responses as r
+left join raw.questions as q on q.suite = r.suite and q.question_id = r.question_id
+left join raw.suites as s on s.suite = r.suite
+left join raw.configs as c on c.run_id = r.run_id and c.config = r.config
+order by r.suite, r.question_id, r.response_id
+"""
+
+
+@dataclass
+class JudgeOptions:
+    """What `rescore judge` was asked to do (mirrors its flags)."""
+
+    judge: str
+    scoring_run: str
+    model: str | None = None
+    batch: bool = False
+    concurrency: int = 8
+    dry_run: bool = False
+    limit: int | None = None
+    progress: bool = True
+
+
+@dataclass
+class Prepared:
+    """One response ready for judging: its task and its detector flags."""
+
+    task: Task
+    flags: list[tuple[str, str, str]]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def make_judge(options: JudgeOptions) -> Judge:
+    """The judge object for `--judge`; the Claude client is imported only when asked for."""
+    if options.judge == "rules":
+        from judge.rules_judge import RulesJudge
+
+        return RulesJudge()
+    if options.judge == "claude":
+        from judge.claude import ClaudeJudge
+
+        return ClaudeJudge(options.model, batch=options.batch, concurrency=options.concurrency)
+    raise ValueError(f"unknown judge {options.judge!r}: choose one of {', '.join(JUDGES)}")
+
+
+def prepare(con, judge: Judge) -> tuple[list[Prepared], Counter[str]]:
+    """Blind items, cache keys and flags for every judgeable response; counts of skipped ones."""
+    cur = con.execute(_LOAD_SQL)
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    skipped: Counter[str] = Counter()
+    settings = judge.settings()
+    out: list[Prepared] = []
+    for r in rows:
+        if r["is_speed_test"]:
+            skipped["speed test record"] += 1
+            continue
+        if not r["in_suite"] or r["question_prompt"] is None and r["expected"] is None:
+            skipped["question in no suite"] += 1
+            continue
+        names = identity_names(
+            [r["model"], r["model_family"], r["model_path"], r["role"], r["config"]]
+        )
+        text = blind_response(r["response"], [r["record_prompt"], r["question_prompt"]], names)
+        declared = r["max_tokens"] or r["suite_max_tokens"]
+        flags = detect_all(
+            raw_response=r["response"],
+            blind_text=text,
+            completion_tokens=r["completion_tokens"],
+            declared_cap=declared,
+            has_image=bool(r["image_path"]),
+            expects_tool=expects_tool_call(r["expected"], None),
+        )
+        item = build_item(
+            suite=r["suite"],
+            question_id=r["question_id"],
+            prompt=r["question_prompt"],
+            expected=r["expected"],
+            reference_answer=r["reference_answer"],
+            scoring=r["scoring"],
+            auto_score=r["auto_score"],
+            response=text,
+            truncated=any(f.flag == "truncated" for f in flags),
+        )
+        task = Task(r["response_id"], cache_key(item, judge.name, settings), item)
+        out.append(Prepared(task, [(r["response_id"], f.flag, f.evidence) for f in flags]))
+    return out, skipped
+
+
+class Persister:
+    """Writes verdicts as they arrive: judgments + cache (or failures), in small transactions.
+
+    Thread-safe, since an API judge may report from worker threads.
+    """
+
+    def __init__(self, con, scoring_run: str, judge_name: str, flush_every: int) -> None:
+        self.con = con
+        self.scoring_run = scoring_run
+        self.judge_name = judge_name
+        self.flush_every = flush_every
+        self.buffer: list[tuple[Task, Verdict, bool]] = []
+        self.lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+        self.cost = 0.0
+        self.on_progress = None
+
+    def add(self, task: Task, verdict: Verdict, *, from_cache: bool = False) -> None:
+        with self.lock:
+            self.buffer.append((task, verdict, from_cache))
+            if verdict.score is None:
+                self.counts["failed"] += 1
+            else:
+                self.counts["cached" if from_cache else "judged"] += 1
+                if not from_cache and verdict.cost_usd:
+                    self.cost += verdict.cost_usd
+            if len(self.buffer) >= self.flush_every:
+                self._flush()
+        if self.on_progress is not None and not from_cache:
+            self.on_progress()
+
+    def flush(self) -> None:
+        with self.lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.buffer:
+            return
+        now = _now()
+        ok = [(t, v, c) for t, v, c in self.buffer if v.score is not None]
+        bad = [(t, v) for t, v, c in self.buffer if v.score is None]
+        con = self.con
+        con.execute("begin")
+        try:
+            if ok:
+                con.register("_judgments", self._judgments_table(ok, now))
+                con.execute(
+                    "insert or replace into raw.judgments (scoring_run, response_id, judge, "
+                    "rubric_version, score, reason, judged_at, cache_key, input_tokens, "
+                    "output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd) "
+                    "select * from _judgments"
+                )
+                con.execute(
+                    "delete from raw.judge_failures where scoring_run = ? and response_id in "
+                    "(select response_id from _judgments)",
+                    [self.scoring_run],
+                )
+                con.unregister("_judgments")
+                fresh = [
+                    (t.cache_key, self.judge_name, RUBRIC_VERSION, v) for t, v, c in ok if not c
+                ]
+                cache.store(con, fresh, now)
+            if bad:
+                con.executemany(
+                    "insert or replace into raw.judge_failures "
+                    "(scoring_run, response_id, judge, attempts, error, failed_at) "
+                    "values (?, ?, ?, ?, ?, ?)",
+                    [
+                        (self.scoring_run, t.response_id, self.judge_name, v.attempts,
+                         (v.error or v.reason or "unknown error")[:2000], now)
+                        for t, v in bad
+                    ],
+                )  # fmt: skip
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        self.buffer.clear()
+
+    def _judgments_table(self, ok: list[tuple[Task, Verdict, bool]], now: datetime) -> pa.Table:
+        def col(f, typ):
+            return pa.array([f(t, v, c) for t, v, c in ok], typ)
+
+        return pa.table(
+            {
+                "scoring_run": col(lambda t, v, c: self.scoring_run, pa.string()),
+                "response_id": col(lambda t, v, c: t.response_id, pa.string()),
+                "judge": col(lambda t, v, c: self.judge_name, pa.string()),
+                "rubric_version": col(lambda t, v, c: RUBRIC_VERSION, pa.string()),
+                "score": col(lambda t, v, c: v.score, pa.int32()),
+                "reason": col(lambda t, v, c: v.reason, pa.string()),
+                "judged_at": col(lambda t, v, c: now, pa.timestamp("us")),
+                "cache_key": col(lambda t, v, c: t.cache_key, pa.string()),
+                "input_tokens": col(lambda t, v, c: v.input_tokens, pa.int32()),
+                "output_tokens": col(lambda t, v, c: v.output_tokens, pa.int32()),
+                "cache_read_tokens": col(lambda t, v, c: v.cache_read_tokens, pa.int32()),
+                "cache_creation_tokens": col(lambda t, v, c: v.cache_creation_tokens, pa.int32()),
+                # a cache hit cost nothing in this run; the cache keeps what it once cost
+                "cost_usd": col(lambda t, v, c: 0.0 if c else v.cost_usd, pa.float64()),
+            }
+        )
+
+
+def _check_scoring_run(con, options: JudgeOptions, judge: Judge) -> str | None:
+    row = con.execute(
+        "select origin, judge from raw.scoring_runs where scoring_run = ?", [options.scoring_run]
+    ).fetchone()
+    if row is None:
+        return None
+    origin, existing = row
+    if origin != "judge":
+        return f"scoring run {options.scoring_run!r} holds imported scores; choose another name"
+    if existing != judge.name:
+        return (
+            f"scoring run {options.scoring_run!r} was judged by {existing}, not {judge.name}; "
+            "choose another name"
+        )
+    return None
+
+
+def _record_scoring_run(con, options: JudgeOptions, judge: Judge) -> None:
+    now = _now()
+    settings = json.dumps(
+        {
+            "judge": options.judge,
+            **judge.settings(),
+            "batch": options.batch,
+            "limit": options.limit,
+        },
+        sort_keys=True,
+    )
+    con.execute(
+        "insert into raw.scoring_runs (scoring_run, judge, rubric_version, origin, source_files, "
+        "settings, created_at, updated_at) values (?, ?, ?, 'judge', null, ?, ?, ?) "
+        "on conflict (scoring_run) do update set judge = excluded.judge, "
+        "rubric_version = excluded.rubric_version, settings = excluded.settings, "
+        "updated_at = excluded.updated_at",
+        [options.scoring_run, judge.name, RUBRIC_VERSION, settings, now, now],
+    )
+
+
+def _already_judged(con, scoring_run: str) -> dict[str, str]:
+    rows = con.execute(
+        "select response_id, cache_key from raw.judgments where scoring_run = ?", [scoring_run]
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def _print_estimate(tasks: list[Task], options: JudgeOptions, n_cached: int) -> None:
+    if options.judge == "claude":
+        from judge.claude import estimate_cost
+
+        est = estimate_cost(tasks, options.model)
+        print(
+            f"dry run: {est.get('requests', len(tasks))} requests "
+            f"({n_cached} more answered from the cache), "
+            f"~{est.get('input_tokens', 0):,} input tokens, "
+            f"~{est.get('output_tokens', 0):,} output tokens, ~${est.get('usd', 0.0):.2f}"
+        )
+    else:
+        print(f"dry run: {len(tasks)} responses to judge offline ({n_cached} cached), $0.00")
+
+
+def _progress(enabled: bool, total: int):
+    """A rich progress bar on a terminal, else None."""
+    if not enabled or total == 0 or not sys.stdout.isatty():
+        return None
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("judging"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    )
+
+
+def run_judge(con, options: JudgeOptions) -> int:
+    """Judge every ingested response into scoring run `options.scoring_run`. Exit code 0/1/2."""
+    try:
+        judge = make_judge(options)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    problem = _check_scoring_run(con, options, judge)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+
+    prepared, skipped = prepare(con, judge)
+    if options.limit is not None:
+        prepared = prepared[: max(0, options.limit)]
+    tasks = [p.task for p in prepared]
+
+    done = _already_judged(con, options.scoring_run)
+    todo = [t for t in tasks if done.get(t.response_id) != t.cache_key]
+    resumed = len(tasks) - len(todo)
+    hits = cache.lookup(con, [t.cache_key for t in todo])
+    pending = [t for t in todo if t.cache_key not in hits]
+
+    if options.dry_run:
+        _print_estimate(pending, options, len(todo) - len(pending))
+        return 0
+
+    flagged_at = _now()
+    replace_flags(
+        con, [p.task.response_id for p in prepared], [f for p in prepared for f in p.flags],
+        flagged_at,
+    )  # fmt: skip
+    _record_scoring_run(con, options, judge)
+
+    flush_every = RULES_CHUNK if options.judge == "rules" else 1
+    persister = Persister(con, options.scoring_run, judge.name, flush_every)
+    for t in todo:
+        if t.cache_key in hits:
+            persister.add(t, hits[t.cache_key], from_cache=True)
+    persister.flush()
+
+    bar = _progress(options.progress, len(pending))
+    try:
+        if bar is not None:
+            bar.start()
+            bar_task = bar.add_task("judging", total=len(pending))
+            persister.on_progress = lambda: bar.advance(bar_task)
+        if options.judge == "rules":
+            for i in range(0, len(pending), RULES_CHUNK):
+                judge.judge_all(pending[i : i + RULES_CHUNK], on_result=persister.add)
+        elif pending:
+            judge.judge_all(pending, on_result=persister.add)
+    finally:
+        persister.flush()
+        if bar is not None:
+            bar.stop()
+
+    counts = persister.counts
+    n_flags = Counter(f[1] for p in prepared for f in p.flags)
+    skipped_text = ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())) or "none"
+    flags_text = ", ".join(f"{k} {v}" for k, v in sorted(n_flags.items())) or "none"
+    print(
+        f"judge {judge.name} -> scoring run {options.scoring_run!r}: "
+        f"judged {counts['judged']}, cached {counts['cached']}, "
+        f"already done {resumed}, failed {counts['failed']}, "
+        f"skipped {sum(skipped.values())} ({skipped_text}), cost ${persister.cost:.4f}"
+    )
+    print(f"flags: {flags_text}")
+    if counts["failed"]:
+        print(
+            f"{counts['failed']} judgments failed; see raw.judge_failures and re-run the same "
+            "command to retry them"
+        )
+        return 1
+    return 0
