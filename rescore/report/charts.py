@@ -1,0 +1,215 @@
+"""Altair charts of the report, as Vega-Lite specs plus a static SVG of each.
+
+The specs are rendered in the browser by vega-embed from the bundle the site serves itself
+(`assets/vendor/vega-bundle.js`, no CDN); `assets/rescore.js` re-renders them with the dark
+theme when the reader switches the palette, which is why specs carry a transparent background
+and no colours tied to one palette. The SVG (light palette) is for readers without JavaScript.
+Data is passed as inline values (no pandas needed).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+
+from rescore.report.data import ReportData
+
+ROW_PX = 16
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: a file-safe name, a caption and its Vega-Lite spec."""
+
+    name: str
+    title: str
+    spec: dict[str, Any]
+
+    def spec_json(self) -> str:
+        return json.dumps(self.spec, separators=(",", ":"), default=str)
+
+    def static_spec_json(self, width: int = 640) -> str:
+        """The spec with a fixed width, since an SVG has no container to fill."""
+        spec = copy.deepcopy(self.spec)
+        _fix_width(spec, width)
+        return json.dumps(spec, separators=(",", ":"), default=str)
+
+
+def _fix_width(spec: dict[str, Any], width: int) -> None:
+    if spec.get("width") == "container":
+        spec["width"] = width
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        for sub in spec.get(key, []) or []:
+            _fix_width(sub, width)
+
+
+def _finish(chart: alt.TopLevelMixin, name: str, title: str) -> Chart:
+    spec = chart.configure(background="transparent").configure_view(stroke=None).to_dict()
+    return Chart(name=name, title=title, spec=spec)
+
+
+def label_for(row: dict[str, Any], duplicated: set[str]) -> str:
+    """The model name, with the role when the model appears under more than one role."""
+    model = row.get("model") or row.get("config")
+    if model in duplicated:
+        return f"{model} ({row.get('role')})"
+    return str(model)
+
+
+def leaderboard_bars(category: str, rows: Sequence[dict[str, Any]],
+                     duplicated: set[str]) -> Chart:
+    values = [
+        {"label": label_for(r, duplicated), "config": r["config"], "pct": r["pct"],
+         "score": r["score"], "max_score": r["max_score"], "avg_tps": r.get("avg_tps"),
+         "role": r.get("role")}
+        for r in rows
+    ]
+    base = alt.Chart(alt.Data(values=values))
+    bars = base.mark_bar().encode(
+        x=alt.X("pct:Q", title="score (% of max)", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("label:N", sort="-x", title=None),
+        color=alt.Color("pct:Q", scale=alt.Scale(scheme="viridis", domain=[0, 100]),
+                        legend=None),
+        tooltip=[
+            alt.Tooltip("label:N", title="model"),
+            alt.Tooltip("config:N"),
+            alt.Tooltip("role:N"),
+            alt.Tooltip("score:Q"),
+            alt.Tooltip("max_score:Q", title="max"),
+            alt.Tooltip("pct:Q", format=".1f"),
+            alt.Tooltip("avg_tps:Q", format=".1f", title="avg tok/s"),
+        ],
+    ).properties(width="container", height=max(60, ROW_PX * len(values)))
+    return _finish(bars, f"leaderboard-{category}", f"{category}: score per config")
+
+
+def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
+    """Indices of points no other point beats on both speed and quality (higher is better)."""
+    front = []
+    for i, (x, y) in enumerate(points):
+        dominated = any(
+            (x2 >= x and y2 >= y) and (x2 > x or y2 > y)
+            for j, (x2, y2) in enumerate(points) if j != i
+        )
+        if not dominated:
+            front.append(i)
+    return sorted(front, key=lambda i: points[i][0])
+
+
+def quality_vs_speed(rows: Sequence[dict[str, Any]], duplicated: set[str]) -> Chart | None:
+    usable = [r for r in rows if r.get("avg_tps") is not None and r.get("pct") is not None]
+    if not usable:
+        return None
+    front = set(pareto_front([(float(r["avg_tps"]), float(r["pct"])) for r in usable]))
+    values = [
+        {"label": label_for(r, duplicated), "config": r["config"], "pct": r["pct"],
+         "avg_tps": r["avg_tps"], "pareto": "Pareto front" if i in front else "dominated"}
+        for i, r in enumerate(usable)
+    ]
+    base = alt.Chart(alt.Data(values=values))
+    tooltip = [alt.Tooltip("label:N", title="model"), alt.Tooltip("config:N"),
+               alt.Tooltip("pct:Q", format=".1f"),
+               alt.Tooltip("avg_tps:Q", format=".1f", title="avg tok/s"),
+               alt.Tooltip("pareto:N", title="")]
+    points = base.mark_point(filled=True, size=80).encode(
+        x=alt.X("avg_tps:Q", title="average tokens per second"),
+        y=alt.Y("pct:Q", title="score (% of max)", scale=alt.Scale(zero=False)),
+        color=alt.Color("pareto:N", title=None,
+                        scale=alt.Scale(domain=["Pareto front", "dominated"],
+                                        range=["#e4572e", "#8c8c8c"])),
+        shape=alt.Shape("pareto:N", legend=None),
+        tooltip=tooltip,
+    )
+    line = base.transform_filter(alt.datum.pareto == "Pareto front").mark_line(
+        strokeDash=[4, 3], color="#e4572e").encode(x="avg_tps:Q", y="pct:Q",
+                                                  order="avg_tps:Q")
+    chart = (line + points).properties(width="container", height=320)
+    return _finish(chart, "draft-quality-vs-speed", "Draft models: quality against speed")
+
+
+def suite_heatmap(suite_scores: Sequence[dict[str, Any]], labels: dict[str, str]) -> Chart | None:
+    if not suite_scores:
+        return None
+    values = [
+        {"config": s["config"], "label": labels.get(s["config"], s["config"]),
+         "suite": s["suite"], "pct": s["pct"], "score": s["score"],
+         "max_score": s["max_score"]}
+        for s in suite_scores
+    ]
+    configs = sorted({v["config"] for v in values})
+    chart = alt.Chart(alt.Data(values=values)).mark_rect().encode(
+        x=alt.X("suite:N", title=None, axis=alt.Axis(orient="top", labelAngle=-30)),
+        y=alt.Y("config:N", title=None),
+        color=alt.Color("pct:Q", title="%", scale=alt.Scale(scheme="viridis", domain=[0, 100])),
+        tooltip=[alt.Tooltip("config:N"), alt.Tooltip("label:N", title="model"),
+                 alt.Tooltip("suite:N"), alt.Tooltip("score:Q"),
+                 alt.Tooltip("max_score:Q", title="max"), alt.Tooltip("pct:Q", format=".1f")],
+    ).properties(width="container", height=max(60, ROW_PX * len(configs)))
+    return _finish(chart, "suite-heatmap", "Score per config and suite")
+
+
+def drift_dumbbell(drift_rows: Sequence[dict[str, Any]], labels: dict[str, str]) -> Chart | None:
+    rows = [r for r in drift_rows
+            if r.get("previous_pct") is not None and r.get("pct") is not None]
+    if not rows:
+        return None
+    values = []
+    for r in rows:
+        subject = str(r.get("config") or r.get("model") or r.get("subject"))
+        label = labels.get(subject, subject)
+        base = {"subject": subject, "label": label, "baseline": r.get("baseline"),
+                "previous": r["previous_pct"], "now": r["pct"],
+                "delta": r.get("delta_pct", r["pct"] - r["previous_pct"])}
+        values.append(base)
+    base = alt.Chart(alt.Data(values=values))
+    y = alt.Y("subject:N", title=None, sort=alt.EncodingSortField("delta", order="ascending"))
+    tooltip = [alt.Tooltip("subject:N", title="config"), alt.Tooltip("label:N", title="model"),
+               alt.Tooltip("baseline:N"), alt.Tooltip("previous:Q", format=".1f"),
+               alt.Tooltip("now:Q", format=".1f"), alt.Tooltip("delta:Q", format="+.1f")]
+    rule = base.mark_rule(color="#8c8c8c").encode(
+        x=alt.X("previous:Q", title="score (% of max)", scale=alt.Scale(domain=[0, 100])),
+        x2="now:Q", y=y, tooltip=tooltip)
+    folded = base.transform_fold(["previous", "now"], as_=["when", "value"])
+    dots = folded.mark_point(filled=True, size=70).encode(
+        x="value:Q", y=y,
+        color=alt.Color("when:N", title=None, scale=alt.Scale(domain=["previous", "now"],
+                                                             range=["#8c8c8c", "#e4572e"])),
+        tooltip=tooltip)
+    chart = (rule + dots).properties(width="container",
+                                     height=max(60, ROW_PX * len(values)))
+    return _finish(chart, "drift-dumbbell", "Drift: previous score against now")
+
+
+def health_rates(data: ReportData, labels: dict[str, str]) -> Chart | None:
+    """Truncation and degeneration rate per scored config, from the detector flags."""
+    values = []
+    scored = {r["config"] for r in data.leaderboard}
+    for config in sorted(scored):
+        details = [d for d in data.details.get(config, []) if not d.is_speed_test]
+        if not details:
+            continue
+        for flag in ("truncated", "degenerate"):
+            hits = sum(1 for d in details if any(f == flag for f, _ in d.flags))
+            if hits:
+                values.append({"config": config, "label": labels.get(config, config),
+                               "flag": flag, "rate": 100.0 * hits / len(details),
+                               "hits": hits, "responses": len(details)})
+    if not values:
+        return None
+    n = len({v["config"] for v in values})
+    chart = alt.Chart(alt.Data(values=values)).mark_bar().encode(
+        x=alt.X("rate:Q", title="% of the config's responses", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("config:N", title=None, sort="-x"),
+        yOffset="flag:N",
+        color=alt.Color("flag:N", title=None, scale=alt.Scale(
+            domain=["truncated", "degenerate"], range=["#f0a202", "#c2185b"])),
+        tooltip=[alt.Tooltip("config:N"), alt.Tooltip("label:N", title="model"),
+                 alt.Tooltip("flag:N"), alt.Tooltip("hits:Q"), alt.Tooltip("responses:Q"),
+                 alt.Tooltip("rate:Q", format=".1f")],
+    ).properties(width="container", height=max(60, 2 * ROW_PX * n))
+    return _finish(chart, "health-rates", "Truncation and degeneration rates")

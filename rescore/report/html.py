@@ -1,0 +1,186 @@
+"""HTML building blocks for generated pages, escaping by default.
+
+Responses and judge reasons are untrusted text: a model can answer with `<script>` or
+`</details>`. Everything that reaches a page goes through :func:`esc` unless it is a
+:class:`Raw` value built here from escaped parts, so "forgot to escape" is not a state a page
+can reach by accident. Tables are emitted as HTML (not Markdown) so nothing in a cell is ever
+interpreted as Markdown either.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+DASH = "\u2014"
+
+
+@dataclass(frozen=True)
+class Raw:
+    """HTML that was built from escaped parts and may be inserted as is."""
+
+    html: str
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def esc(value: Any) -> str:
+    """Text of any value, HTML-escaped (quotes included); None shows as a dash."""
+    if isinstance(value, Raw):
+        return value.html
+    if value is None:
+        return DASH
+    if isinstance(value, float) and math.isnan(value):
+        return DASH
+    return html.escape(str(value), quote=True)
+
+
+def fmt_num(value: Any, digits: int = 1) -> str:
+    """A number for display; integral floats lose their decimals."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{number:.{digits}f}"
+
+
+def fmt_score(score: Any, max_score: Any) -> str:
+    """`175/201`, the report's way of writing a total."""
+    return f"{fmt_num(score, 0)}/{fmt_num(max_score, 0)}"
+
+
+def fmt_pct(pct: Any, digits: int = 1) -> str:
+    if pct is None or (isinstance(pct, float) and math.isnan(pct)):
+        return DASH
+    return f"{float(pct):.{digits}f}%"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: its HTML and the value the sortable table sorts it by."""
+
+    html: str
+    sort: Any = None
+
+
+def cell(value: Any, *, text: str | None = None) -> Cell:
+    """A cell showing `text` (or the escaped value), sorted by the raw value when numeric."""
+    shown = esc(value) if text is None else html.escape(text)
+    sort = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    return Cell(shown, sort)
+
+
+def link(href: str, text: Any) -> Raw:
+    return Raw(f'<a href="{html.escape(href, quote=True)}">{esc(text)}</a>')
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Cell | Any]],
+    *,
+    numeric: Iterable[int] = (),
+    caption: str | None = None,
+    css: str = "",
+) -> str:
+    """A sortable HTML table (the site's tablesort script hooks `data-sortable`)."""
+    numeric = set(numeric)
+    out = ['<div class="md-typeset__scrollwrap"><div class="md-typeset__table">',
+           f'<table data-sortable class="rescore-table {html.escape(css)}">']
+    if caption:
+        out.append(f"<caption>{esc(caption)}</caption>")
+    out.append("<thead><tr>")
+    for i, head in enumerate(headers):
+        kind = ' data-sort-type="number"' if i in numeric else ""
+        out.append(f'<th scope="col"{kind}>{esc(head)}</th>')
+    out.append("</tr></thead><tbody>")
+    for row in rows:
+        out.append("<tr>")
+        for value in row:
+            c = value if isinstance(value, Cell) else cell(value)
+            sort = "" if c.sort is None else f' data-sort="{html.escape(str(c.sort))}"'
+            out.append(f"<td{sort}>{c.html}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table></div></div>")
+    return "".join(out)
+
+
+def generic_table(columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                  linkers: dict[str, Any] | None = None, skip: Iterable[str] = ()) -> str:
+    """Any mart as a table: every column except `skip`, numbers formatted, keys linked."""
+    linkers = linkers or {}
+    skip = set(skip)
+    keep = [i for i, c in enumerate(columns) if c not in skip]
+    numeric = set()
+    body = []
+    for row in rows:
+        cells = []
+        for out_i, i in enumerate(keep):
+            name, value = columns[i], row[i]
+            if name in linkers and value is not None:
+                cells.append(Cell(linkers[name](value).html))
+            elif isinstance(value, float):
+                numeric.add(out_i)
+                digits = 3 if name in {"exact_agreement", "within_one", "weighted_kappa"} else 1
+                cells.append(Cell(fmt_num(value, digits), value))
+            elif isinstance(value, int) and not isinstance(value, bool):
+                numeric.add(out_i)
+                cells.append(Cell(str(value), value))
+            else:
+                cells.append(cell(value))
+        body.append(cells)
+    return table([columns[i] for i in keep], body, numeric=numeric)
+
+
+def page_url(src_uri: str, use_directory_urls: bool = True) -> str:
+    """The URL mkdocs gives a Markdown page (relative to the site root)."""
+    stem = src_uri[:-3] if src_uri.endswith(".md") else src_uri
+    if not use_directory_urls:
+        return stem + ".html"
+    if stem == "index":
+        return ""
+    if stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+def relative(
+    from_src: str, to: str, use_directory_urls: bool = True, *, is_page: bool = True
+) -> str:
+    """A link from page `from_src` to a page (src uri) or to an asset path."""
+    here = page_url(from_src, use_directory_urls)
+    base = here if here.endswith("/") or here == "" else posixpath.dirname(here) + "/"
+    target = page_url(to, use_directory_urls) if is_page else to
+    rel = posixpath.relpath(target or ".", base.rstrip("/") or ".")
+    if is_page and use_directory_urls and not rel.endswith("/") and not rel.endswith(".html"):
+        rel = rel + "/" if rel != "." else "./"
+    return rel
+
+
+def details(summary: str, body_text: str | None, *, open_: bool = False) -> str:
+    """A collapsed block holding untrusted text, escaped, kept out of the search index."""
+    body = esc(body_text if body_text is not None else "")
+    flag = " open" if open_ else ""
+    return (f'<details class="rescore-response" data-search-exclude{flag}>'
+            f"<summary>{esc(summary)}</summary><pre>{body}</pre></details>")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#<>~])")
+
+
+def md_esc(value: Any) -> str:
+    """Text for a Markdown context (headings, paragraphs): HTML-escaped, Markdown-inert."""
+    text = "" if value is None else str(value)
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text).replace("\\<", "<").replace("\\>", ">"),
+                       quote=True)

@@ -1,0 +1,538 @@
+"""The report's pages, as Markdown with HTML blocks, rendered from a :class:`ReportData`.
+
+Pages are mostly HTML tables and charts. Big HTML goes into `blocks`, which the mkdocs hook
+puts in place of `<!--rescore-block-N-->` markers after Markdown has run, so untrusted text
+never meets the Markdown parser and Markdown never spends time on big tables. Headings stay in
+Markdown so the table of contents works. Every number comes from the data; nothing here is a
+result typed in by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rescore.report import charts as ch
+from rescore.report.data import MARTS, ReportData
+from rescore.report.html import (
+    Cell,
+    Raw,
+    details,
+    esc,
+    fmt_num,
+    fmt_pct,
+    fmt_score,
+    generic_table,
+    link,
+    md_esc,
+    relative,
+    table,
+)
+
+CATEGORY_TITLES = {
+    "thinking": "Thinking",
+    "draft": "Draft",
+    "architect_ingest": "Architect / Ingest",
+    "coder_tool_vision": "Coder / Tool / Vision",
+    "general_worker": "General / Worker",
+}
+
+
+@dataclass
+class Page:
+    """One generated page. `blocks` replace `<!--rescore-block-N-->` markers after Markdown."""
+
+    src_uri: str
+    title: str
+    markdown: str = ""
+    blocks: list[str] = field(default_factory=list)
+    in_nav: bool = True
+    search_exclude: bool = False
+
+    def block(self, html_text: str) -> str:
+        """Register an HTML block; return the marker line to put in the Markdown."""
+        self.blocks.append(html_text)
+        return f"\n<!--rescore-block-{len(self.blocks) - 1}-->\n"
+
+
+@dataclass
+class Context:
+    """What every page renderer needs: the data, URL style and the derived lookups."""
+
+    data: ReportData
+    version: str | None
+    use_directory_urls: bool = True
+    dbt_docs: bool = False
+    downloads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    charts: list[ch.Chart] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        roles: dict[str, set[str]] = defaultdict(set)
+        for row in self.data.leaderboard:
+            roles[row.get("model") or row["config"]].add(row.get("role") or "")
+        self.model_roles = {m: sorted(r) for m, r in roles.items() if len(r) > 1}
+        self.duplicated = set(self.model_roles)
+        self.labels = {row["config"]: ch.label_for(row, self.duplicated)
+                       for row in self.data.leaderboard}
+        self.slugs = _slugs(set(self.data.configs) | set(self.data.details)
+                            | {r["config"] for r in self.data.leaderboard})
+
+    def href(self, page: Page, to: str, *, is_page: bool = True) -> str:
+        return relative(page.src_uri, to, self.use_directory_urls, is_page=is_page)
+
+    def config_link(self, page: Page, config: str, text: Any | None = None) -> Raw:
+        if config not in self.slugs:
+            return Raw(esc(text if text is not None else config))
+        return link(self.href(page, f"configs/{self.slugs[config]}.md"),
+                    config if text is None else text)
+
+    def linkers(self, page: Page) -> dict[str, Callable[[Any], Raw]]:
+        return {"config": lambda c: self.config_link(page, str(c))}
+
+
+def _slugs(configs: Iterable[str]) -> dict[str, str]:
+    """File-safe, unique page names for configs (config names are file stems, but be sure)."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for config in sorted(configs):
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", config).strip(".-") or "config"
+        base, n = slug, 2
+        while slug.lower() in used:
+            slug, n = f"{base}-{n}", n + 1
+        used.add(slug.lower())
+        out[config] = slug
+    return out
+
+
+def chart_html(ctx: Context, page: Page, chart: ch.Chart | None) -> str:
+    """A chart placeholder that assets/rescore.js renders, with a static SVG fallback."""
+    if chart is None:
+        return '<p class="rescore-empty">No data for this chart.</p>'
+    if chart not in ctx.charts:
+        ctx.charts.append(chart)
+    svg = ctx.href(page, f"assets/charts/{chart.name}.svg", is_page=False)
+    spec = (chart.spec_json().replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026"))
+    return (
+        f'<figure class="rescore-figure"><div class="rescore-chart" data-chart="{esc(chart.name)}">'
+        f'<script type="application/json">{spec}</script></div>'
+        f'<noscript><img src="{esc(svg)}" alt="{esc(chart.title)}"></noscript>'
+        f'<figcaption>{esc(chart.title)} &middot; <a href="{esc(svg)}">static SVG</a>'
+        "</figcaption></figure>"
+    )
+
+
+def build_pages(ctx: Context) -> list[Page]:
+    """All pages of one site version, navigation pages first."""
+    pages = [overview(ctx)]
+    pages += [category_page(ctx, c) for c in ctx.data.categories]
+    pages += [top_performers(ctx), models_to_avoid(ctx), drift(ctx), critical_issues(ctx),
+              suite_observations(ctx), methodology(ctx), downloads(ctx), config_index(ctx)]
+    pages += [config_page(ctx, config) for config in sorted(ctx.slugs)]
+    return pages
+
+
+def nav(pages: list[Page]) -> list[Any]:
+    """mkdocs `nav` for the pages that belong in it (config pages stay out: see STYLE.md)."""
+    items: list[Any] = []
+    leaderboards = []
+    for page in pages:
+        if not page.in_nav:
+            continue
+        if page.src_uri.startswith("categories/"):
+            leaderboards.append({page.title: page.src_uri})
+            if len(leaderboards) == 1:
+                items.append({"Leaderboards": leaderboards})
+        else:
+            items.append({page.title: page.src_uri})
+    return items
+
+
+# --- pages ---------------------------------------------------------------------------
+
+
+def overview(ctx: Context) -> Page:
+    d, f = ctx.data, ctx.data.facts
+    page = Page("index.md", "Overview")
+    sr = d.scoring_row
+    version = f" (site version {md_esc(ctx.version)})" if ctx.version else ""
+    md = [f"# Blind rescore: {md_esc(d.scoring_run)}\n",
+          f"Scoring run **{md_esc(d.scoring_run)}**{version}, judged by "
+          f"**{md_esc(f['judge'] or sr.get('judge'))}** with rubric "
+          f"**{md_esc(f['rubric_version'] or sr.get('rubric_version'))}**.\n"]
+    facts = [
+        ("benchmark runs", f"{f['runs']} ({f['run_ids'] or ''})"),
+        ("configs ingested", f["configs"]),
+        ("responses ingested", f["responses"]),
+        ("responses judged in this scoring run", f["judged"]),
+        ("configs scored", f["configs_scored"]),
+        ("distinct models scored", f["models_scored"]),
+        ("suites / questions", f"{f['suites']} / {f['questions']}"),
+        ("response-health flags", f["flags"]),
+        ("records quarantined at ingest", f["ingest_errors"]),
+    ]
+    md.append(page.block(table(["fact", "value"], [[k, v] for k, v in facts])))
+    md.append("\n## Rubric\n")
+    md.append(page.block(table(["Score", "Meaning"], [[s, m] for s, m in _rubric_rows()])))
+    md.append("\n## Categories\n")
+    rows = []
+    for cat in d.categories:
+        cat_rows = [r for r in d.leaderboard if r["category"] == cat]
+        best = max(cat_rows, key=lambda r: (r["pct"] or -1))
+        rows.append([
+            Cell(link(ctx.href(page, f"categories/{cat}.md"), _cat_title(cat)).html),
+            Cell(str(len(cat_rows)), len(cat_rows)),
+            Cell(ctx.config_link(page, best["config"], ctx.labels[best["config"]]).html),
+            Cell(fmt_pct(best["pct"]), best["pct"]),
+        ])
+    md.append(page.block(table(["Category", "Configs", "Best", "Pct"], rows, numeric={1, 3})))
+    if ctx.model_roles:
+        md.append("\n## Models under more than one role\n")
+        md.append("These models were run in several roles; each role is its own config and "
+                  "row, labelled with the role.\n")
+        md.append(page.block(table(["Model", "Roles"], [[m, ", ".join(r)] for m, r in
+                                                        sorted(ctx.model_roles.items())])))
+    scoring = d.scoring_runs
+    if len(scoring):
+        md.append("\n## Scoring runs in this warehouse\n")
+        md.append(page.block(generic_table(
+            scoring.columns, scoring.rows, skip=("source_files", "settings"))))
+    page.markdown = "\n".join(md)
+    return page
+
+
+def _rubric_rows() -> list[tuple[int, str]]:
+    try:
+        from judge.base import RUBRIC
+    except ImportError:  # pragma: no cover - the judge package ships with rescore
+        return []
+    rows = []
+    for line in RUBRIC.splitlines():
+        m = re.match(r"\s*([0-3])\s*=\s*(.+)", line)
+        if m:
+            rows.append((int(m.group(1)), m.group(2)))
+    return sorted(rows, reverse=True)
+
+
+def _cat_title(cat: str) -> str:
+    return CATEGORY_TITLES.get(cat, cat.replace("_", " ").title())
+
+
+def category_page(ctx: Context, cat: str) -> Page:
+    title = _cat_title(cat)
+    page = Page(f"categories/{cat}.md", title)
+    rows = [r for r in ctx.data.leaderboard if r["category"] == cat]
+    md = [f"# {title} models\n",
+          f"{len(rows)} configs scored in scoring run {md_esc(ctx.data.scoring_run)}, ranked by "
+          "percentage of the maximum score (3 points per judged response). Every row links to "
+          "the config's page with each question, score, judge reason and response.\n"]
+    dup_here = sorted({r.get("model") for r in rows if r.get("model") in ctx.duplicated})
+    if dup_here:
+        roles = "; ".join(f"{md_esc(m)} ({', '.join(ctx.model_roles[m])})" for m in dup_here)
+        md.append(f'!!! note "Models under two roles"\n    {roles}: each role is its own '
+                  "config, shown with the role after the model name.\n")
+    body = []
+    for r in rows:
+        body.append([
+            Cell(fmt_num(r.get("rank"), 0), r.get("rank")),
+            Cell(ctx.config_link(page, r["config"], ctx.labels[r["config"]]).html,
+                 None),
+            Cell(esc(fmt_score(r["score"], r["max_score"])), r["score"]),
+            Cell(fmt_pct(r["pct"]), r["pct"]),
+            Cell(fmt_num(r.get("avg_tps")), r.get("avg_tps")),
+            Cell(esc(r.get("notes") or ""), None),
+            Cell(esc(r["config"])),
+            Cell(f"{fmt_num(r.get('judged'), 0)}/{fmt_num(r.get('responses'), 0)}",
+                 r.get("judged")),
+            Cell(fmt_num(r.get("truncated"), 0), r.get("truncated")),
+        ])
+    md.append(page.block(table(
+        ["#", "Model", "Score", "Pct", "Avg TPS", "Notes", "Config", "Judged/responses",
+         "Truncated"], body, numeric={0, 2, 3, 4, 7, 8})))
+    md.append("\n## Chart\n")
+    md.append(page.block(chart_html(ctx, page, ch.leaderboard_bars(cat, rows, ctx.duplicated))))
+    if cat == "draft":
+        md.append("\n## Quality against speed\n")
+        md.append("The Pareto front joins the configs that no other config beats on both "
+                  "speed and quality.\n")
+        md.append(page.block(chart_html(ctx, page, ch.quality_vs_speed(rows, ctx.duplicated))))
+    page.markdown = "\n".join(md)
+    return page
+
+
+def _mart_page(ctx: Context, uri: str, title: str, mart: str, intro: str,
+               skip: tuple[str, ...] = ("scoring_run",)) -> tuple[Page, list[str]]:
+    page = Page(uri, title)
+    t = ctx.data.marts.get(mart)
+    md = [f"# {title}\n", intro + "\n"]
+    if t is None or not t.columns:
+        md.append(f"The warehouse has no `marts.{mart}` yet.\n")
+    elif not len(t):
+        md.append(f"`marts.{mart}` has no rows for scoring run {md_esc(ctx.data.scoring_run)}.\n")
+    else:
+        md.append(page.block(generic_table(t.columns, t.rows, ctx.linkers(page), skip=skip)))
+    return page, md
+
+
+def top_performers(ctx: Context) -> Page:
+    page, md = _mart_page(ctx, "top-performers.md", "Top performers", "top_performers",
+                          "The best config per category (tie-break as documented on "
+                          "`marts.top_performers`), and for drafts also the speed pick.")
+    page.markdown = "\n".join(md)
+    return page
+
+
+def models_to_avoid(ctx: Context) -> Page:
+    page, md = _mart_page(ctx, "models-to-avoid.md", "Models to avoid", "models_to_avoid",
+                          "Configs below the threshold on the suites relevant to their role, "
+                          "or with a critical detector rate, with the reason.")
+    page.markdown = "\n".join(md)
+    return page
+
+
+def drift(ctx: Context) -> Page:
+    page, md = _mart_page(ctx, "drift.md", "Drift", "drift",
+                          "This scoring run against earlier scores (imported summaries or "
+                          "earlier scoring runs): previous percentage, now, and the change.")
+    t = ctx.data.marts.get("drift")
+    if t is not None and len(t):
+        md.append("\n## Previous against now\n")
+        md.append(page.block(chart_html(ctx, page, ch.drift_dumbbell(t.dicts(), ctx.labels))))
+    page.markdown = "\n".join(md)
+    return page
+
+
+def critical_issues(ctx: Context) -> Page:
+    page, md = _mart_page(ctx, "critical-issues.md", "Critical issues", "critical_issues",
+                          "Issues found in the responses, with severity and evidence. Evidence "
+                          "is quoted from model output and shown as text.")
+    md.append("\n## Truncation and degeneration\n")
+    md.append("Share of each scored config's responses the detectors flagged (configs without "
+              "flags are not shown).\n")
+    md.append(page.block(chart_html(ctx, page, ch.health_rates(ctx.data, ctx.labels))))
+    page.markdown = "\n".join(md)
+    return page
+
+
+def suite_observations(ctx: Context) -> Page:
+    page = Page("suites.md", "Suite observations")
+    by_suite: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for s in ctx.data.suite_scores:
+        by_suite[s["suite"]].append(s)
+    md = ["# Suite observations\n",
+          "How the configs of this scoring run did on each suite, hardest suite first.\n"]
+    rows = []
+    stats = []
+    for suite, items in by_suite.items():
+        pcts = [i["pct"] for i in items if i["pct"] is not None]
+        if not pcts:
+            continue
+        best = max(items, key=lambda i: i["pct"] or -1)
+        worst = min(items, key=lambda i: i["pct"] if i["pct"] is not None else 101)
+        stats.append((statistics.fmean(pcts), suite, len(items), statistics.median(pcts),
+                      best, worst))
+    stats.sort(key=lambda s: s[0])
+    for mean, suite, n, median, best, worst in stats:
+        rows.append([
+            suite, Cell(str(n), n), Cell(fmt_pct(mean), mean), Cell(fmt_pct(median), median),
+            Cell(f"{ctx.config_link(page, best['config']).html} ({fmt_pct(best['pct'])})",
+                 best["pct"]),
+            Cell(f"{ctx.config_link(page, worst['config']).html} ({fmt_pct(worst['pct'])})",
+                 worst["pct"]),
+        ])
+    if stats:
+        mean, suite, n, median, best, worst = stats[0]
+        md.append(f"The hardest suite is **{md_esc(suite)}**: mean {fmt_pct(mean)} over {n} "
+                  f"configs; the best config there reached {fmt_pct(best['pct'])}.\n")
+        all_below = [s for s in stats if (s[4]["pct"] or 0) < stats[-1][0]]
+        if all_below:
+            names = ", ".join(f"**{md_esc(s[1])}**" for s in all_below)
+            md.append(f"On {names}, even the best config scored below the mean of the easiest "
+                      f"suite ({md_esc(stats[-1][1])}, {fmt_pct(stats[-1][0])}).\n")
+    md.append(page.block(table(["Suite", "Configs", "Mean", "Median", "Best", "Worst"], rows,
+                               numeric={1, 2, 3, 4, 5})))
+    extra = ctx.data.mart_columns.get("suite_observations")
+    if extra:
+        md.append("\n## marts.suite_observations\n")
+        t = ctx.data.marts.get("suite_observations")
+        if t is not None and len(t):
+            md.append(page.block(generic_table(t.columns, t.rows, ctx.linkers(page),
+                                               skip=("scoring_run",))))
+    md.append("\n## Config x suite\n")
+    md.append(page.block(chart_html(ctx, page, ch.suite_heatmap(ctx.data.suite_scores,
+                                                                ctx.labels))))
+    page.markdown = "\n".join(md)
+    return page
+
+
+def methodology(ctx: Context) -> Page:
+    d = ctx.data
+    page = Page("methodology.md", "Methodology")
+    md = ["# Methodology\n",
+          f"Responses were judged blind by **{md_esc(d.facts['judge'])}** (rubric "
+          f"**{md_esc(d.facts['rubric_version'])}**): the judge saw the question, its reference "
+          "answer, the scoring criteria and the response, never the model, role, config, file "
+          "name or speed.\n",
+          "## Suites\n"]
+    md.append(page.block(generic_table(d.suites.columns, d.suites.rows)))
+    md.append("\n## Thresholds and mappings\n")
+    if d.thresholds:
+        md.append("As the warehouse holds them (dbt seeds):\n")
+        for name, t in d.thresholds.items():
+            md.append(f"\n### {md_esc(name)}\n")
+            md.append(page.block(generic_table(t.columns, t.rows)))
+    else:
+        md.append("The warehouse holds no threshold seeds.\n")
+    md.append("\n## Judge agreement\n")
+    t = d.marts.get("judge_agreement")
+    if t is not None and len(t):
+        md.append("Agreement between scoring runs that scored the same responses "
+                  "(quadratic weighted kappa).\n")
+        md.append(page.block(generic_table(t.columns, t.rows)))
+    else:
+        md.append("No two scoring runs scored the same responses.\n")
+    md.append("\n## Warehouse\n")
+    if ctx.dbt_docs:
+        href = ctx.href(page, "dbt-docs/index.html", is_page=False)
+        md.append(f'The marts and their lineage are documented in the '
+                  f'<a href="{esc(href)}">dbt docs of the warehouse</a>.\n')
+    md.append("Every number on this site is read from the marts of the DuckDB warehouse; see "
+              "[Downloads](downloads.md) for the data and example SQL.\n")
+    page.markdown = "\n".join(md)
+    return page
+
+
+EXAMPLE_SQL = """\
+-- duckdb {warehouse}
+-- the {category} leaderboard of scoring run {run}
+select rank, model, role, score, max_score, round(pct, 1) as pct, round(avg_tps, 1) as avg_tps
+from marts.leaderboard
+where scoring_run = '{run}' and category = '{category}'
+order by rank;
+
+-- from a number down to the responses and judge reasons behind it
+select r.suite, r.question_id, j.score, j.reason, r.response
+from raw.responses as r
+inner join raw.judgments as j on j.response_id = r.response_id
+where j.scoring_run = '{run}' and r.config = '{config}'
+order by r.suite, r.question_id;
+
+-- the downloaded Parquet files work without the warehouse
+select category, count(*) as configs, round(avg(pct), 1) as mean_pct
+from 'leaderboard.parquet' group by category order by mean_pct desc;
+"""
+
+
+def downloads(ctx: Context) -> Page:
+    page = Page("downloads.md", "Downloads")
+    md = ["# Data downloads\n",
+          "Every mart of the warehouse, all scoring runs, written by DuckDB `COPY` when this "
+          "site was built.\n"]
+    rows = []
+    for mart in MARTS + tuple(sorted(set(ctx.downloads) - set(MARTS))):
+        info = ctx.downloads.get(mart)
+        if not info:
+            continue
+        csv_href = ctx.href(page, f"downloads/{mart}.csv", is_page=False)
+        pq_href = ctx.href(page, f"downloads/{mart}.parquet", is_page=False)
+        rows.append([f"marts.{mart}", Cell(str(info["rows"]), info["rows"]),
+                     Cell(link(csv_href, "CSV").html), Cell(link(pq_href, "Parquet").html),
+                     ", ".join(c for c, _ in ctx.data.mart_columns.get(mart, []))])
+    md.append(page.block(table(["Mart", "Rows", "CSV", "Parquet", "Columns"], rows,
+                               numeric={1})))
+    md.append("\n## Example SQL\n")
+    first = ctx.data.leaderboard[0] if ctx.data.leaderboard else {}
+    sql = EXAMPLE_SQL.format(warehouse=ctx.data.warehouse.name, run=ctx.data.scoring_run,
+                             category=first.get("category", "draft"),
+                             config=first.get("config", "CONFIG"))
+    md.append(page.block(f'<pre><code class="language-sql">{esc(sql)}</code></pre>'))
+    page.markdown = "\n".join(md)
+    return page
+
+
+def config_index(ctx: Context) -> Page:
+    page = Page("configs/index.md", "All configs")
+    scored = {r["config"]: r for r in ctx.data.leaderboard}
+    rows = []
+    for config in sorted(ctx.slugs):
+        facts = ctx.data.configs.get(config, {})
+        r = scored.get(config, {})
+        n = len(ctx.data.details.get(config, []))
+        rows.append([Cell(ctx.config_link(page, config).html), facts.get("role"),
+                     facts.get("model"), r.get("category"), Cell(str(n), n),
+                     Cell(fmt_pct(r.get("pct")), r.get("pct"))])
+    md = ["# All configs\n",
+          f"{len(rows)} configs; the ones scored in {md_esc(ctx.data.scoring_run)} show their "
+          "percentage.\n",
+          page.block(table(["Config", "Role", "Model", "Category", "Responses", "Pct"], rows,
+                           numeric={4, 5}))]
+    page.markdown = "\n".join(md)
+    return page
+
+
+def config_page(ctx: Context, config: str) -> Page:
+    page = Page(f"configs/{ctx.slugs[config]}.md", config, in_nav=False)
+    facts = ctx.data.configs.get(config, {})
+    scored = [r for r in ctx.data.leaderboard if r["config"] == config]
+    md = [f"# {md_esc(config)}\n"]
+    fact_rows = [(k, facts.get(k)) for k in ("role", "model", "config_name", "run_id",
+                                            "model_family", "params_b", "active_params_b",
+                                            "quant", "model_path") if facts.get(k) is not None]
+    for r in scored:
+        fact_rows.append(("category", Raw(link(ctx.href(page, f"categories/{r['category']}.md"),
+                                              _cat_title(r["category"])).html)))
+        fact_rows.append((f"score ({ctx.data.scoring_run})",
+                          f"{fmt_score(r['score'], r['max_score'])} = {fmt_pct(r['pct'])}, "
+                          f"rank {fmt_num(r.get('rank'), 0)}"))
+        fact_rows.append(("avg tokens/s", fmt_num(r.get("avg_tps"))))
+        if r.get("notes"):
+            fact_rows.append(("notes", r["notes"]))
+    md.append(page.block(table(["", ""], [[k, v] for k, v in fact_rows])))
+    suites = [s for s in ctx.data.suite_scores if s["config"] == config]
+    if suites:
+        md.append("\n## Per suite\n")
+        md.append(page.block(table(
+            ["Suite", "Score", "Pct"],
+            [[s["suite"], Cell(esc(fmt_score(s["score"], s["max_score"])), s["score"]),
+              Cell(fmt_pct(s["pct"]), s["pct"])] for s in suites], numeric={1, 2})))
+    details_list = ctx.data.details.get(config, [])
+    md.append("\n## Responses\n")
+    if not details_list:
+        md.append("No responses of this config are in the warehouse.\n")
+    parts = []
+    for d in details_list:
+        flags = ", ".join(f + (f" ({e})" if e else "") for f, e in d.flags) or ""
+        title = f"{d.suite} / {d.question_id}"
+        score = DASH_SCORE if d.score is None else f"{d.score}/3"
+        cap = f" of {d.max_tokens}" if d.max_tokens else ""
+        parts.append(
+            '<div class="rescore-question">'
+            f'<p><strong>{esc(title)}</strong>'
+            f'{" — " + esc(d.question_name) if d.question_name else ""}'
+            f' &middot; score <strong>{esc(score)}</strong>'
+            f' &middot; {esc(fmt_num(d.tokens_per_second))} tok/s'
+            f' &middot; {esc(fmt_num(d.completion_tokens, 0))}{esc(cap)} tokens'
+            f'{" &middot; speed test" if d.is_speed_test else ""}'
+            f'{" &middot; not in any suite" if not d.in_suite else ""}</p>'
+            f'<p class="rescore-reason">Judge: {esc(d.reason) if d.reason else "not judged"}</p>'
+            + (f'<p class="rescore-flags">Flags: {esc(flags)}</p>' if flags else "")
+            + details(f"Response ({len(d.response or '')} characters)", d.response)
+            + "</div>"
+        )
+    if parts:
+        md.append(page.block("".join(parts)))
+    page.markdown = "\n".join(md)
+    return page
+
+
+DASH_SCORE = "not judged"
+
+
+def spec_index(ctx: Context) -> str:
+    """JSON list of chart names and titles (for tests and the SVG writer)."""
+    return json.dumps([{"name": c.name, "title": c.title} for c in ctx.charts])

@@ -1,0 +1,223 @@
+"""The report site: generated pages agree with the warehouse, escape untrusted text, and build.
+
+Uses a synthetic warehouse in the mart contract's shape (`rescore.report.synthetic`), so the
+site is tested on its own; expected values come from SQL over that warehouse, never from the
+page code.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from rescore.report.charts import pareto_front
+from rescore.report.generate import generate_site
+from rescore.report.html import esc, md_esc, page_url, relative
+from rescore.report.synthetic import HOSTILE, SyntheticSpec, build_synthetic_warehouse
+from rescore.site_builder import build_site
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_synthetic_warehouse(tmp_path_factory.mktemp("wh") / "w.duckdb",
+                                     SyntheticSpec(speed_only_configs=3))
+
+
+@pytest.fixture(scope="module")
+def content(warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
+    return generate_site(warehouse, work_dir=tmp_path_factory.mktemp("work"),
+                         cache_dir=ROOT / "build" / "cache")
+
+
+def _page(content, uri: str):
+    return next(p for p in content.pages if p.src_uri == uri)
+
+
+def _rendered(page) -> str:
+    return page.markdown + "".join(page.blocks)
+
+
+def _sql(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "forbidden"),
+    [
+        ("<script>alert(1)</script>", "<script>"),
+        ("</details><b>x</b>", "</details>"),
+        ('" onmouseover="x', '"'),
+    ],
+)
+def test_esc_makes_markup_inert(text: str, forbidden: str) -> None:
+    assert forbidden not in esc(text)
+
+
+def test_md_esc_neutralises_markdown_and_html() -> None:
+    out = md_esc("[x](javascript:alert(1)) **b** <i>")
+    assert "<i>" not in out and "](" not in out and "**" not in out
+
+
+@pytest.mark.parametrize(
+    ("src", "to", "expected"),
+    [
+        ("index.md", "categories/draft.md", "categories/draft/"),
+        ("categories/draft.md", "configs/a.md", "../../configs/a/"),
+        ("configs/a.md", "index.md", "../../"),
+        ("configs/index.md", "configs/a.md", "a/"),
+    ],
+)
+def test_relative_links_between_pages(src: str, to: str, expected: str) -> None:
+    assert relative(src, to) == expected
+
+
+def test_page_url_without_directory_urls() -> None:
+    assert page_url("configs/a.md", use_directory_urls=False) == "configs/a.html"
+    assert relative("categories/x.md", "configs/a.md", False) == "../configs/a.html"
+
+
+@pytest.mark.parametrize(
+    ("points", "front"),
+    [
+        ([(1, 90), (2, 80), (3, 70)], [0, 1, 2]),  # a trade-off at every step
+        ([(1, 90), (2, 95), (3, 70)], [1, 2]),  # 0 is beaten on both axes by 1
+        ([(5, 50), (5, 50)], [0, 1]),  # ties dominate nothing
+        ([(1, 10), (2, 20), (3, 30)], [2]),
+    ],
+)
+def test_pareto_front(points: list[tuple[float, float]], front: list[int]) -> None:
+    assert pareto_front(points) == front
+
+
+def test_category_pages_list_every_scored_config_with_its_numbers(warehouse: Path,
+                                                                  content) -> None:
+    rows = _sql(warehouse, "select category, config, score, max_score, pct from "
+                "marts.leaderboard where scoring_run = '2026-01-16-blind'")
+    assert rows
+    for category, config, score, max_score, pct in rows:
+        html = _rendered(_page(content, f"categories/{category}.md"))
+        row = re.search(rf"<tr>(?:(?!</tr>).)*>{re.escape(config)}</td>(?:(?!</tr>).)*</tr>",
+                        html)
+        assert row, f"{config} missing from the {category} page"
+        assert f"{int(score)}/{int(max_score)}" in row.group(0)
+        assert f"{pct:.1f}%" in row.group(0)
+
+
+def test_newest_scoring_run_is_shown_by_default(content) -> None:
+    assert "2026-01-16-blind" in _page(content, "index.md").markdown
+
+
+def test_models_under_two_roles_are_named(content) -> None:
+    page = _rendered(_page(content, "categories/coder_tool_vision.md"))
+    assert "Shared-Coder-30B-Q4_K_M (coder_primary)" in page
+    assert "Shared-Coder-30B-Q4_K_M (frontdoor)" in page
+    assert "Models under two roles" in page
+
+
+def test_untrusted_text_is_escaped_everywhere(content) -> None:
+    for page in content.pages:
+        text = _rendered(page)
+        assert "<script>window.__rescore_pwned" not in text, page.src_uri
+        assert "onerror=" not in text.replace("onerror=&quot;", ""), page.src_uri
+    config_page = _rendered(_page(content, "configs/thinking_cfg0.md"))
+    assert esc(HOSTILE) in config_page
+    # the response's own </details> must not close the collapsed block early
+    assert config_page.count("<details") == config_page.count("</details>")
+
+
+def test_config_pages_stay_out_of_nav_and_responses_out_of_search(content) -> None:
+    configs = [p for p in content.pages if p.src_uri.startswith("configs/")
+               and p.src_uri != "configs/index.md"]
+    assert configs and not any(p.in_nav for p in configs)
+    assert "configs/thinking_cfg0.md" not in json.dumps(content.nav)
+    html = _rendered(configs[0])
+    assert "<details class=\"rescore-response\" data-search-exclude" in html
+
+
+def test_every_response_of_a_config_is_on_its_page(warehouse: Path, content) -> None:
+    config = "draft_cfg1"
+    expected = _sql(warehouse, "select suite || ' / ' || question_id from raw.responses "
+                    "where config = ?", [config])
+    html = _rendered(_page(content, f"configs/{config}.md"))
+    for (title,) in expected:
+        assert esc(title) in html
+    reasons = _sql(warehouse, "select j.reason from raw.judgments j join raw.responses r "
+                   "using (response_id) where r.config = ? and j.scoring_run = "
+                   "'2026-01-16-blind'", [config])
+    for (reason,) in reasons:
+        assert esc(reason) in html
+
+
+def test_speed_only_configs_get_pages_but_no_leaderboard_row(content) -> None:
+    uris = {p.src_uri for p in content.pages}
+    assert "configs/thinking_spec_draft_k0.md" in uris
+    assert "thinking_spec_draft_k0" not in _rendered(_page(content, "categories/thinking.md"))
+
+
+def test_charts_have_specs_and_static_svgs(content) -> None:
+    svgs = [u for u in content.text_files if u.endswith(".svg")]
+    names = {Path(u).stem for u in svgs}
+    assert {"leaderboard-draft", "draft-quality-vs-speed", "suite-heatmap", "drift-dumbbell",
+            "health-rates"} <= names
+    for uri in svgs:
+        assert content.text_files[uri].lstrip().startswith("<svg")
+    assert len(content.text_files["assets/vendor/vega-bundle.js"]) > 100_000
+
+
+def test_downloads_match_the_marts(warehouse: Path, content) -> None:
+    csv_path = content.path_files["downloads/leaderboard.csv"]
+    with open(csv_path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    (count,) = _sql(warehouse, "select count(*) from marts.leaderboard")[0]
+    assert len(rows) == count
+    parquet = content.path_files["downloads/drift.parquet"]
+    assert _sql(warehouse, f"select count(*) from '{parquet}'") == \
+        _sql(warehouse, "select count(*) from marts.drift")
+
+
+def test_missing_warehouse_gives_a_message_page(tmp_path: Path) -> None:
+    content = generate_site(tmp_path / "nope.duckdb", work_dir=tmp_path / "w",
+                            cache_dir=ROOT / "build" / "cache")
+    assert content.problem and "rescore report" in content.problem
+    assert [p.src_uri for p in content.pages] == ["index.md"]
+    assert build_site(tmp_path / "nope.duckdb", site_dir=tmp_path / "s") == 1
+
+
+def test_mkdocs_build_from_the_project_root(warehouse: Path, tmp_path: Path) -> None:
+    """Plain `mkdocs build` (what `mkdocs serve` runs) works with RESCORE_WAREHOUSE."""
+    import os
+
+    out = tmp_path / "site"
+    env = dict(os.environ, RESCORE_WAREHOUSE=str(warehouse), NO_MKDOCS_2_WARNING="1",
+               RESCORE_SITE_WORK=str(tmp_path / "work"))
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
+    proc = subprocess.run([str(Path(sys.executable).parent / "mkdocs"), "build", "-q", "-d",
+                           str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    for page in ("index.html", "categories/draft/index.html", "configs/thinking_cfg0/index.html",
+                 "downloads/leaderboard.parquet", "assets/vendor/vega-bundle.js",
+                 "assets/charts/suite-heatmap.svg", "methodology/index.html"):
+        assert (out / page).exists(), page
+    html = (out / "configs/thinking_cfg0/index.html").read_text()
+    assert "rescore-block" not in html
+    assert "&lt;script&gt;window.__rescore_pwned" in html
+    assert "<script>window.__rescore_pwned" not in html
+    index = (out / "search/search_index.json").read_text()
+    assert "__rescore_pwned" not in index  # response text stays out of the search index
+    for page in out.rglob("*.html"):
+        text = page.read_text()
+        external = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?:)?//', text)
+        assert not external, f"{page} loads something from the network"
