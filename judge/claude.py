@@ -36,11 +36,23 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from pathlib import Path
 
 from judge.base import RUBRIC, RUBRIC_VERSION, BlindItem, Task, Verdict
-from judge.pricing import cost_usd
+from judge.pricing import cost_usd, estimate_cost
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "ClaudeJudge",
+    "ClaudeJudgeError",
+    "InvalidJudgeOutput",
+    "build_request",
+    "estimate_cost",  # re-exported: the runner imports it from here
+    "parse_verdict",
+    "prompt_parts",
+]
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 PROMPT_VERSION = "claude-judge-v1"
@@ -276,7 +288,13 @@ def _scrub(text: str) -> str:
 
 
 class ClaudeJudge:
-    """Claude as a blind 0-3 judge; see the module docstring for the design."""
+    """Claude as a blind 0-3 judge; see the module docstring for the design.
+
+    `client` is for tests and special setups (a custom ``base_url`` or ``http_client``); by
+    default the SDK client is built on first use from the environment. `batch_state` is a JSON
+    file recording submitted, uncollected batches so an interrupted ``--batch`` run resumes
+    them; `max_invalid_retries` bounds the re-asks after an invalid answer.
+    """
 
     def __init__(
         self,
@@ -292,6 +310,7 @@ class ClaudeJudge:
         max_tokens: int = DEFAULT_MAX_TOKENS,
         effort: str | None = DEFAULT_EFFORT,
         structured_output: bool = True,
+        batch_state: str | Path | None = None,
     ) -> None:
         self.model = model or DEFAULT_MODEL
         self.name = f"claude:{self.model}"
@@ -304,6 +323,7 @@ class ClaudeJudge:
         self.max_tokens = max_tokens
         self.effort = effort
         self.structured_output = structured_output
+        self.batch_state = Path(batch_state) if batch_state is not None else None
         self._client = client
 
     # -- Judge protocol
@@ -482,6 +502,14 @@ class ClaudeJudge:
                     except ClaudeJudgeError as err:
                         fatal = fatal or err
                         continue
+                    except Exception as err:  # noqa: BLE001 - one odd reply must not end a run
+                        log.warning("unexpected %s while judging: %s", type(err).__name__, err)
+                        verdict = Verdict(
+                            score=None,
+                            reason="",
+                            error=f"judge failure: unexpected {type(err).__name__}",
+                            extra={"model": self.model, "mode": "messages"},
+                        )
                     deliver(key, verdict)
         if fatal is not None:
             raise fatal
@@ -525,6 +553,37 @@ class ClaudeJudge:
             )
             time.sleep(self.poll_interval)
 
+    # -- batch state: lets an interrupted --batch run collect what it already paid for
+
+    def _load_state(self) -> dict[str, list[str]]:
+        """{batch_id: [custom_id, ...]} of batches submitted but not yet collected."""
+        if self.batch_state is None or not self.batch_state.exists():
+            return {}
+        try:
+            state = json.loads(self.batch_state.read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            log.warning("ignoring unreadable batch state %s: %s", self.batch_state, err)
+            return {}
+        return {str(k): list(v) for k, v in state.items()} if isinstance(state, dict) else {}
+
+    def _save_state(self, state: dict[str, list[str]]) -> None:
+        if self.batch_state is None:
+            return
+        self.batch_state.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.batch_state.with_suffix(self.batch_state.suffix + ".tmp")
+        tmp.write_text(json.dumps(state, indent=1))
+        tmp.replace(self.batch_state)  # atomic: a kill -9 leaves the old or the new file
+
+    def _remember(self, batch_id: str, custom_ids: list[str]) -> None:
+        state = self._load_state()
+        state[batch_id] = custom_ids
+        self._save_state(state)
+
+    def _forget(self, batch_id: str) -> None:
+        state = self._load_state()
+        if state.pop(batch_id, None) is not None:
+            self._save_state(state)
+
     def _judge_batch(
         self,
         client,
@@ -532,7 +591,12 @@ class ClaudeJudge:
         deliver: Callable[[str, Verdict], None],
     ) -> None:
         """Submit, poll until ended, collect. Invalid answers go into a follow-up batch (at most
-        `max_invalid_retries` rounds); errored, expired and canceled entries become failures."""
+        `max_invalid_retries` rounds); errored, expired and canceled entries become failures.
+
+        With `batch_state` set, every submitted batch is recorded until its results are
+        collected, so a run killed while waiting picks the same batch up again instead of
+        paying for a second one.
+        """
         import anthropic
 
         # Ordered by prefix so requests sharing a prefix sit together in the batch.
@@ -540,6 +604,7 @@ class ClaudeJudge:
         requests = {key: self._request(by_key[key][0].item) for key in keys}
         usage = {key: _Usage() for key in keys}
         attempts = dict.fromkeys(keys, 0)
+        by_custom_id = {self.custom_id(key): key for key in keys}
         rounds = self.max_invalid_retries + 1
 
         def fail(key: str, error: str) -> None:
@@ -552,7 +617,76 @@ class ClaudeJudge:
             )
             deliver(key, usage[key].fill(verdict, self.model, batch=True))
 
-        pending = keys
+        def collect(batch_id: str, ids: dict[str, str], last_round: bool) -> list[str]:
+            """Wait for a batch, deliver its verdicts; the keys to retry (invalid answers)."""
+            self._wait_for_batch(client, batch_id)
+            entries = list(client.messages.batches.results(batch_id))
+            retry: list[str] = []
+            got: set[str] = set()
+            for entry in entries:
+                key = ids.get(entry.custom_id)
+                if key is None or key in got:
+                    log.warning("ignoring unexpected batch result %r", entry.custom_id)
+                    continue
+                got.add(key)
+                attempts[key] += 1
+                result = entry.result
+                if result.type == "succeeded":
+                    usage[key].add(result.message.usage)
+                    try:
+                        score, reason = parse_verdict(_message_text(result.message))
+                    except InvalidJudgeOutput as err:
+                        if last_round:
+                            fail(key, f"invalid output after {attempts[key]} attempts: {err}")
+                        else:
+                            retry.append(key)
+                        continue
+                    verdict = Verdict(
+                        score=score,
+                        reason=reason,
+                        attempts=attempts[key],
+                        extra={"model": result.message.model, "mode": "batch"},
+                    )
+                    deliver(key, usage[key].fill(verdict, self.model, batch=True))
+                elif result.type == "errored":
+                    error = result.error.error
+                    fail(key, f"batch entry errored: {error.type}: {error.message}")
+                elif result.type == "expired":
+                    fail(key, "batch entry expired before it was processed")
+                else:
+                    fail(key, f"batch entry {result.type}")
+            for key in ids.values():
+                if key not in got:
+                    attempts[key] += 1
+                    fail(key, "no result for this request in the batch output")
+            self._forget(batch_id)
+            return retry
+
+        def api_failure(err: Exception) -> ClaudeJudgeError:
+            return self._fatal(err) or ClaudeJudgeError(
+                f"Message Batches API failed: {_api_error_text(err)}; verdicts collected so far "
+                "are kept, re-run to resume"
+            )
+
+        # Batches an interrupted run submitted and never collected.
+        resumed_retry: list[str] = []
+        done: set[str] = set()
+        for batch_id, custom_ids in self._load_state().items():
+            ids = {cid: by_custom_id[cid] for cid in custom_ids if cid in by_custom_id}
+            if not ids:
+                continue
+            log.warning("resuming batch %s (%d requests of this run)", batch_id, len(ids))
+            try:
+                resumed_retry += collect(batch_id, ids, last_round=rounds == 1)
+            except anthropic.NotFoundError:
+                log.warning("batch %s no longer exists; its requests are submitted again", batch_id)
+                self._forget(batch_id)
+                continue
+            except anthropic.APIError as err:
+                raise api_failure(err) from None
+            done |= set(ids.values())
+
+        pending = [key for key in keys if key not in done]
         for round_no in range(1, rounds + 1):
             retry: list[str] = []
             for chunk in self._chunks(pending, requests):
@@ -563,57 +697,13 @@ class ClaudeJudge:
                             {"custom_id": cid, "params": requests[key]} for cid, key in ids.items()
                         ]
                     )
+                    self._remember(batch.id, list(ids))
                     log.info(
                         "submitted batch %s (%d requests, round %d)", batch.id, len(ids), round_no
                     )
-                    self._wait_for_batch(client, batch.id)
-                    entries = list(client.messages.batches.results(batch.id))
+                    retry += collect(batch.id, ids, last_round=round_no == rounds)
                 except anthropic.APIError as err:
-                    fatal = self._fatal(err)
-                    raise (
-                        fatal
-                        or ClaudeJudgeError(
-                            f"Message Batches API failed: {_api_error_text(err)}; nothing in this "
-                            "batch was recorded, re-run to resume"
-                        )
-                    ) from None
-                got: set[str] = set()
-                for entry in entries:
-                    key = ids.get(entry.custom_id)
-                    if key is None or key in got:
-                        log.warning("ignoring unexpected batch result %r", entry.custom_id)
-                        continue
-                    got.add(key)
-                    attempts[key] += 1
-                    result = entry.result
-                    if result.type == "succeeded":
-                        usage[key].add(result.message.usage)
-                        try:
-                            score, reason = parse_verdict(_message_text(result.message))
-                        except InvalidJudgeOutput as err:
-                            if round_no < rounds:
-                                retry.append(key)
-                            else:
-                                fail(key, f"invalid output after {attempts[key]} attempts: {err}")
-                            continue
-                        verdict = Verdict(
-                            score=score,
-                            reason=reason,
-                            attempts=attempts[key],
-                            extra={"model": result.message.model, "mode": "batch"},
-                        )
-                        deliver(key, usage[key].fill(verdict, self.model, batch=True))
-                    elif result.type == "errored":
-                        error = result.error.error
-                        fail(key, f"batch entry errored: {error.type}: {error.message}")
-                    elif result.type == "expired":
-                        fail(key, "batch entry expired before it was processed")
-                    else:
-                        fail(key, f"batch entry {result.type}")
-                for key in chunk:
-                    if key not in got:
-                        attempts[key] += 1
-                        fail(key, "no result for this request in the batch output")
-            pending = retry
+                    raise api_failure(err) from None
+            pending = retry + (resumed_retry if round_no == 1 else [])
             if not pending:
                 break

@@ -9,6 +9,7 @@ numbers, and can be scripted to misbehave:
     fake.on("q-18", "sleep:1.0")     # answer only after 1 s (longer than the client timeout)
     fake.on("q-19", "invalid")       # a 200 whose text is not a valid verdict
     fake.on("q-20", "errored")       # in a batch: an errored entry ("expired" also works)
+    fake.on("q-21", "garbage")       # a 200 whose JSON body is not a Message
 
 Unscripted requests get a valid verdict whose score comes from ``fake.grader(response_text)``.
 """
@@ -195,6 +196,8 @@ class FakeAnthropic:
             status, kind = _STATUS_ERRORS[action]
             headers = {"retry-after-ms": str(self.retry_after_ms)}
             return status, _error(kind, f"fake {kind}"), headers
+        if action == "garbage":  # a 200 whose body is not a Message at all
+            return 200, {"unexpected": True}, {}
         return 200, self._message(params, action), {}
 
     def _message(self, params: dict, action: str) -> dict:

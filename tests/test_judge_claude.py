@@ -347,6 +347,52 @@ def test_batch_api_failure_stops_with_a_clear_error(fake, client):
         bad.judge_all(tasks)
 
 
+def test_interrupted_batch_run_resumes_without_paying_twice(fake, client, tmp_path):
+    state = tmp_path / "claude_batches.json"
+    tasks, _ = make_tasks()
+    first = ClaudeJudge(client=client, batch=True, poll_interval=0.01, batch_state=state)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # stands in for kill -9 while waiting for the batch
+
+    first._wait_for_batch = killed
+    seen: list = []
+    with pytest.raises(KeyboardInterrupt):
+        first.judge_all(tasks, on_result=lambda t, v: seen.append(t))
+    recorded = json.loads(state.read_text())
+    assert seen == [] and len(recorded) == 1
+    assert len(next(iter(recorded.values()))) == len(tasks)
+
+    second = ClaudeJudge(client=client, batch=True, poll_interval=0.01, batch_state=state)
+    verdicts, seen = collect(second, tasks)
+    assert len(fake.batch_creates()) == 1  # the first run's batch was collected, not redone
+    assert len(seen) == len(tasks)
+    assert all(verdicts[t.cache_key].score is not None for t in tasks)
+    assert json.loads(state.read_text()) == {}
+
+
+def test_a_vanished_batch_in_the_state_file_is_submitted_again(fake, client, tmp_path):
+    state = tmp_path / "claude_batches.json"
+    tasks, _ = make_tasks(questions=QUESTIONS[:1])
+    ids = [ClaudeJudge.custom_id(t.cache_key) for t in tasks]
+    state.write_text(json.dumps({"msgbatch_gone": ids}))
+    judge = ClaudeJudge(client=client, batch=True, poll_interval=0.01, batch_state=state)
+    verdicts, _ = collect(judge, tasks)
+    assert len(fake.batch_creates()) == 1
+    assert all(verdicts[t.cache_key].score is not None for t in tasks)
+    assert json.loads(state.read_text()) == {}
+
+
+def test_an_unparseable_api_reply_is_one_failure_not_a_dead_run(fake, client):
+    tasks, _ = make_tasks(questions=QUESTIONS[:1])
+    fake.on("[q0 c1]", "garbage")
+    verdicts, seen = collect(ClaudeJudge(client=client), tasks)
+    assert len(seen) == len(tasks)
+    assert verdicts[tasks[1].cache_key].score is None
+    assert "unexpected" in verdicts[tasks[1].cache_key].error
+    assert verdicts[tasks[0].cache_key].score is not None
+
+
 # --------------------------------------------------------------------------- blindness, secrets
 
 
