@@ -496,8 +496,6 @@ def import_scores(con, paths: list[Path], scoring_run: str) -> Outcome:
 
     _write(con, scoring_run, names, score_files, accepted, outcome)
     outcome.load("judgments", len(accepted))
-    if index.multi_run:
-        outcome.load("configs_in_several_runs_(latest_run_used)", len(index.multi_run))
     return outcome
 
 
@@ -552,7 +550,13 @@ def _write(
             "select distinct judge from raw.judgments where scoring_run = ?", [scoring_run]
         ).fetchall()
         judge = judges[0][0] if len(judges) == 1 else "imported"
-        settings = json.dumps({"rubric": "0-3", "first_score_wins": True, "run_choice": "latest"})
+        settings = json.dumps(
+            {
+                "rubric": "0-3",
+                "duplicates": "first score of a response wins (file order, then line order)",
+                "run_choice": "latest run_id holding the (config, suite, question_id)",
+            }
+        )
         if existing:
             con.execute(
                 "update raw.scoring_runs set judge = ?, source_files = ?, updated_at = ? "

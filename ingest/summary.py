@@ -283,6 +283,10 @@ def _write(con, baseline: str, source: str, rows: list[dict], outcome: Outcome) 
     con.execute("begin transaction")
     try:
         con.execute("delete from raw.baselines where baseline = ?", [baseline])
+        # The baseline is replaced whole, so are its problem rows, whichever file they named.
+        con.execute(
+            "delete from raw.ingest_errors where command = ? and batch = ?", [COMMAND, baseline]
+        )
         con.register("_rescore_import_summary", table)
         con.execute(
             """

@@ -445,6 +445,8 @@ def test_real_reviews_folder_accounts_for_every_row_of_every_file(real_con):
             assert name in skipped and skipped[name], f"{path.name} neither read nor skipped"
             assert name not in loaded
     assert mismatches == []
+    checked = [p for p in csvs if carries_scores(p)]
+    assert len(checked) > 800  # the per-config files of reviews/ and its backup folder
     # the kinds of trouble the data is known to hold all show up, each with a reason
     kinds = Counter(p.kind for p in out.quarantined)
     assert {"no_matching_response", "scale_not_0_3", "already_scored"} <= set(kinds)

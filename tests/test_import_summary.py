@@ -166,6 +166,12 @@ def test_reimport_replaces_the_baseline(con, tmp_path):
     assert {k: v["pct"] for k, v in baselines(con).items()} == {"m": 100}
     import_summary(con, f, "older")
     assert len(baselines(con, "older")) == 2 and len(baselines(con, "prev")) == 1
+    # problems of a file the baseline no longer comes from go with it
+    bad = write(tmp_path / "bad.csv", "model,general,total,pct_str\nm,3/4,3/4,75%\n,1/4,1/4,25%\n")
+    assert import_summary(con, bad, "prev").exit_code == 1
+    import_summary(con, g, "prev")
+    errors = "select count(*) from raw.ingest_errors where batch = 'prev'"
+    assert con.execute(errors).fetchone()[0] == 0
 
 
 def test_cli_import_summary(tmp_path):
