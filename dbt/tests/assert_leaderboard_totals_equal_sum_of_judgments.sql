@@ -31,11 +31,11 @@ leaderboard_totals as (
 mismatches as (
 
     select
-        coalesce(judgment_totals.scoring_run, leaderboard_totals.scoring_run) as scoring_run,
         judgment_totals.total_score as judgment_score,
         leaderboard_totals.total_score as leaderboard_score,
         judgment_totals.total_judged as judgment_count,
-        leaderboard_totals.total_judged as leaderboard_judged
+        leaderboard_totals.total_judged as leaderboard_judged,
+        coalesce(judgment_totals.scoring_run, leaderboard_totals.scoring_run) as scoring_run
 
     from judgment_totals
     full outer join leaderboard_totals

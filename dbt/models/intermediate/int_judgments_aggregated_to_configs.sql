@@ -13,12 +13,12 @@ aggregated as (
         scoring_run,
         run_id,
         config,
-        count(*) as judged,
         sum(score)::bigint as score,
+        coalesce(sum(score) filter (where is_relevant_suite), 0)::bigint as relevant_score,
+        count(*) as judged,
         3 * count(*) as max_score,
         count(*) filter (where is_truncated) as judged_truncated,
-        count(*) filter (where is_relevant_suite) as relevant_judged,
-        coalesce(sum(score) filter (where is_relevant_suite), 0)::bigint as relevant_score
+        count(*) filter (where is_relevant_suite) as relevant_judged
 
     from judgments
     group by scoring_run, run_id, config
@@ -34,10 +34,10 @@ final as (
         judged,
         score,
         max_score,
-        100.0 * score / max_score as pct,
         judged_truncated,
         relevant_judged,
         relevant_score,
+        100.0 * score / max_score as pct,
         3 * relevant_judged as relevant_max_score,
         case
             when relevant_judged > 0

@@ -75,13 +75,7 @@ responses_joined as (
                 false
             )
         ) as is_verbose,
-        exists (
-            select 1
-            from speciality_suites
-            where
-                speciality_suites.speciality = configs.speciality
-                and speciality_suites.suite = responses.suite
-        ) as is_relevant_suite
+        speciality_suites.suite is not null as is_relevant_suite
 
     from responses
     inner join configs
@@ -94,6 +88,10 @@ responses_joined as (
             and responses.question_id = questions.question_id
     left join flags_per_response
         on responses.response_id = flags_per_response.response_id
+    left join speciality_suites
+        on
+            configs.speciality = speciality_suites.speciality
+            and responses.suite = speciality_suites.suite
 
 )
 

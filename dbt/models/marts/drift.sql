@@ -110,8 +110,8 @@ suite_moves as (
         matches.run_id,
         matches.config,
         suite_scores.suite,
-        coalesce(baseline_suites.suite_pct, previous_suites.pct) as previous_suite_pct,
-        suite_scores.pct as suite_pct
+        suite_scores.pct as suite_pct,
+        coalesce(baseline_suites.suite_pct, previous_suites.pct) as previous_suite_pct
 
     from matches
     inner join suite_scores
@@ -170,13 +170,13 @@ drift_joined as (
         matches.previous_pct,
         matches.previous_pct_text,
         leaderboard.pct,
-        leaderboard.pct - matches.previous_pct as delta_pct,
         leaderboard.judged,
         leaderboard.judged_truncated,
-        leaderboard.judged_truncated / leaderboard.judged as judged_truncated_share,
         biggest_suite_move.moved_suite,
         biggest_suite_move.moved_suite_previous_pct,
-        biggest_suite_move.moved_suite_pct
+        biggest_suite_move.moved_suite_pct,
+        leaderboard.pct - matches.previous_pct as delta_pct,
+        leaderboard.judged_truncated / leaderboard.judged as judged_truncated_share
 
     from matches
     inner join leaderboard

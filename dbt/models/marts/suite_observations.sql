@@ -15,8 +15,8 @@ aggregated as (
     select
         scoring_run,
         suite,
-        count(*) as configs,
         sum(judged)::bigint as judged,
+        count(*) as configs,
         avg(pct) as avg_pct,
         min(pct) as min_pct,
         max(pct) as max_pct

@@ -14,12 +14,12 @@ aggregated as (
         run_id,
         config,
         suite,
+        sum(score)::bigint as score,
         any_value(model) as model,
         any_value(role) as role,
         any_value(category) as category,
         bool_and(is_relevant_suite) as is_relevant_suite,
         count(*) as judged,
-        sum(score)::bigint as score,
         3 * count(*) as max_score,
         count(*) filter (where is_truncated) as truncated
 
