@@ -38,7 +38,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from judge.base import RUBRIC, RUBRIC_VERSION, BlindItem, Task, Verdict
+from judge.base import RUBRIC, RUBRIC_VERSION, BlindItem, Criterion, Task, Verdict
 from judge.pricing import cost_usd, estimate_cost
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,24 @@ def build_request(
     if output_config:
         request["output_config"] = output_config
     return request
+
+
+def prompt_fingerprint() -> str:
+    """A short hash of the whole prompt template, so editing the wording (even without bumping
+    PROMPT_VERSION) changes the cache key instead of silently reusing old verdicts."""
+    sample = BlindItem(
+        suite="s",
+        question_id="q",
+        prompt="P",
+        expected="E",
+        reference_answer="R",
+        criteria=(Criterion("C", 1.0),),
+        auto_score="A",
+        response="X",
+        truncated=True,
+    )
+    rendered = json.dumps(build_request(sample, model="m", effort="e"), sort_keys=True)
+    return hashlib.sha256(rendered.encode()).hexdigest()[:12]
 
 
 # --------------------------------------------------------------------------- output
@@ -334,6 +352,7 @@ class ClaudeJudge:
             "judge": "claude",
             "model": self.model,
             "prompt_version": PROMPT_VERSION,
+            "prompt_fingerprint": prompt_fingerprint(),
             "rubric_version": RUBRIC_VERSION,
             "max_tokens": self.max_tokens,
             "effort": self.effort if not self.model.startswith(_NO_EFFORT_PREFIXES) else None,
@@ -538,6 +557,9 @@ class ClaudeJudge:
             yield chunk
 
     def _wait_for_batch(self, client, batch_id: str):
+        """Poll until the batch has ended: every `poll_interval` seconds at first, backing off
+        to once a minute (a batch may take hours; thousands of polls would only add noise)."""
+        interval = self.poll_interval
         while True:
             batch = client.messages.batches.retrieve(batch_id)
             if batch.processing_status == "ended":
@@ -551,7 +573,8 @@ class ClaudeJudge:
                 counts.succeeded,
                 counts.errored,
             )
-            time.sleep(self.poll_interval)
+            time.sleep(interval)
+            interval = min(interval * 1.5, max(self.poll_interval, 60.0))
 
     # -- batch state: lets an interrupted --batch run collect what it already paid for
 

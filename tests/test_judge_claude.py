@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_anthropic import FakeAnthropic  # noqa: E402
 
+import judge.claude as claude_module  # noqa: E402
 from judge.base import RUBRIC, BlindItem, Criterion, Task, Verdict  # noqa: E402
 from judge.claude import (  # noqa: E402
     DEFAULT_MODEL,
@@ -496,13 +497,17 @@ def test_parse_verdict(text, expected):
             parse_verdict(text)
 
 
-def test_settings_and_name():
+def test_settings_and_name(monkeypatch):
     judge = ClaudeJudge("claude-haiku-4-5")
     assert judge.name == "claude:claude-haiku-4-5"
     settings = judge.settings()
     assert settings["model"] == "claude-haiku-4-5"
     assert {"prompt_version", "rubric_version", "max_tokens", "temperature"} <= set(settings)
     assert ClaudeJudge().settings() != settings
+    # Rewording the prompt changes the settings (and so the cache key) by itself.
+    before = ClaudeJudge().settings()
+    monkeypatch.setattr(claude_module, "SYSTEM_PROMPT", claude_module.SYSTEM_PROMPT + " Be fair.")
+    assert ClaudeJudge().settings()["prompt_fingerprint"] != before["prompt_fingerprint"]
     # Transport options do not change verdicts, so they stay out of the cache key.
     assert ClaudeJudge(batch=True, concurrency=2, timeout=5).settings() == ClaudeJudge().settings()
 
