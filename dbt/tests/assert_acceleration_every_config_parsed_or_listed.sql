@@ -1,4 +1,4 @@
-{#- No config is lost on the way: each one of staging is in int_configs_parsed, parsed or listed. -#}
+{#- No config is lost: each one of staging is in int_configs_parsed, parsed or listed. -#}
 with
 
 configs as (
@@ -13,7 +13,9 @@ parsed as (
 
 )
 
-select configs.run_id, configs.config
+select
+    configs.run_id,
+    configs.config
 from configs
 left join parsed
     on

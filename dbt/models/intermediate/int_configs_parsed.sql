@@ -87,6 +87,7 @@ final as (
         draft_model,
         draft_k,
         lookup_n,
+        is_speculative,
         case
             when is_baseline_name or is_grammar_match then 'parsed'
             else 'not_parsed'
@@ -98,7 +99,6 @@ final as (
                     'config_name matches no rule: baseline | [moe<N>][_spec[_draft_<model>]_k<K>]'
                     || '[_lookup_n<N>]'
         end as parse_note,
-        is_speculative,
         lookup_n is not null as is_lookup,
         is_speculative or lookup_n is not null as is_accelerated,
         case

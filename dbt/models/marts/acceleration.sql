@@ -232,6 +232,7 @@ final as (
         quality_judged,
         baseline_quality_pct,
         quality_delta,
+        ({{ tolerance }})::double as quality_tolerance,
         is_quality_held,
         coalesce(
             is_eligible
