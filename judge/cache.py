@@ -31,6 +31,7 @@ def lookup(con, keys: list[str]) -> dict[str, Verdict]:
     """Cached verdicts for the given keys (missing keys are simply absent)."""
     if not keys:
         return {}
+    con = con.cursor()  # a private connection: the caller may hold an unfinished result
     con.register("_cache_keys", pa.table({"cache_key": pa.array(sorted(set(keys)), pa.string())}))
     try:
         rows = con.execute(
@@ -40,6 +41,7 @@ def lookup(con, keys: list[str]) -> dict[str, Verdict]:
         ).fetchall()
     finally:
         con.unregister("_cache_keys")
+        con.close()
     return {
         r[0]: Verdict(
             score=r[1],

@@ -94,8 +94,9 @@ NGRAM_SHARE = 0.30  # one trigram's repetitions cover this share of all trigrams
 NGRAM_MIN_REPEATS = 15  # ...and it repeats at least this often
 ZLIB_RATIO = 0.12  # compressed/original below this for 1,000+ chars: a loop, not prose
 ZLIB_MIN_CHARS = 1000
-TAIL_CHARS = 600  # the looping tail of a truncated response
-TAIL_ZLIB_RATIO = 0.10
+LOOP_BLOCK = 256  # bytes per block when locating where a loop starts
+LOOP_BLOCK_RATIO = 0.15  # a block compressing below this, given what came before, repeats it
+LOOP_MIN_CHARS = 1024  # a loop must run at least this long to the end of the text
 
 
 def _top_trigram(words: list[str]) -> tuple[str, int, int]:
@@ -112,13 +113,39 @@ def _zlib_ratio(text: str) -> float:
 
 
 @lru_cache(maxsize=8192)
-def detect_degenerate(blind_text: str) -> Flag | None:
-    """Repetition loops: one phrase repeated, or text that compresses like a loop.
+def loop_start(text: str) -> int | None:
+    """Character offset where a repetition loop running to the end begins; None if none.
 
-    Judged on the blind text (echo removed) so a repetitive prompt does not count. Three
-    signals, any one suffices: a trigram covering a large share of the text, a whole-text zlib
-    ratio far below prose (~0.35-0.5), or a final stretch that is one short cycle (the common
-    way a model that starts well ends in a loop until the cap).
+    The text is compressed block by block with one shared zlib stream: a block that only
+    repeats earlier text (at any period up to zlib's 32 KB window) costs a few bytes. Walking
+    back from the end over such blocks finds where the loop took over.
+    """
+    raw = text.encode()
+    full = len(raw) // LOOP_BLOCK
+    if full * LOOP_BLOCK < LOOP_MIN_CHARS:
+        return None
+    co = zlib.compressobj(6)
+    ratios = []
+    for i in range(full):
+        chunk = raw[i * LOOP_BLOCK : (i + 1) * LOOP_BLOCK]
+        n = len(co.compress(chunk)) + len(co.flush(zlib.Z_SYNC_FLUSH))
+        ratios.append(n / LOOP_BLOCK)
+    k = full
+    while k > 0 and ratios[k - 1] < LOOP_BLOCK_RATIO:
+        k -= 1
+    if (full - k) * LOOP_BLOCK < LOOP_MIN_CHARS:
+        return None
+    return len(raw[: k * LOOP_BLOCK].decode(errors="ignore"))
+
+
+@lru_cache(maxsize=8192)
+def detect_degenerate(blind_text: str) -> Flag | None:
+    """Repetition loops: one phrase repeated, or a stretch that repeats itself to the end.
+
+    Judged on the blind text (echo removed) so a repetitive prompt does not count. Signals,
+    any one suffices: one trigram covering a large share of the text ("No assertions. No
+    assertions."); a final stretch of 1 KB+ that only repeats earlier text (the common way a
+    model that starts well loops until the cap); a whole-text zlib ratio far below prose.
     """
     text = blind_text.strip()
     if len(text) < MIN_DEGENERATE_CHARS:
@@ -127,17 +154,19 @@ def detect_degenerate(blind_text: str) -> Flag | None:
     gram, n, total = _top_trigram(words)
     if n >= NGRAM_MIN_REPEATS and total and n * 3 / total >= NGRAM_SHARE:
         return Flag("degenerate", f"trigram '{gram}' x {n}")
+    start = loop_start(text)
+    if start is not None:
+        gram, n, _ = _top_trigram(_WORD.findall(text[start:].lower()))
+        shown = f", trigram '{gram}' x {n}" if gram else ""
+        return Flag(
+            "degenerate",
+            f"repeats itself from char {start} to the end ({len(text) - start} of "
+            f"{len(text)} chars){shown}",
+        )
     if len(text) >= ZLIB_MIN_CHARS:
         ratio = _zlib_ratio(text)
         if ratio < ZLIB_RATIO:
             return Flag("degenerate", f"zlib ratio {ratio:.3f} over {len(text)} chars")
-    if len(text) >= 3 * TAIL_CHARS:
-        tail = text[-TAIL_CHARS:]
-        ratio = _zlib_ratio(tail)
-        if ratio < TAIL_ZLIB_RATIO:
-            gram, n, _ = _top_trigram(_WORD.findall(tail.lower()))
-            shown = f"; trigram '{gram}' x {n}" if gram else ""
-            return Flag("degenerate", f"final {TAIL_CHARS} chars loop (zlib {ratio:.3f}){shown}")
     return None
 
 
@@ -147,7 +176,10 @@ _IMAGE_REQUEST = re.compile(
     r"|(?:(?:no|without\s+an?)\s+(?:image|picture|photo)\s+(?:was|has been|is|were)?\s*"
     r"(?:provided|attached|uploaded|included|shared))"
     r"|(?:i\s+(?:can(?:no|')t|am unable to|do not|don't)\s+(?:see|view|access)\s+"
-    r"(?:the|any|an?)?\s*(?:image|picture|photo))",
+    r"(?:the|any|an?)?\s*(?:image|picture|photo))"
+    # talking about an image that does not exist ("Classify the plant disease in this image")
+    r"|(?:\b(?:in|from|of|describe|classify)\s+(?:this|the\s+(?:attached|given|provided|"
+    r"uploaded))\s+(?:image|picture|photo|screenshot)\b)",
     re.IGNORECASE,
 )
 
@@ -161,7 +193,8 @@ def detect_wrong_modality(blind_text: str, has_image: bool) -> Flag | None:
         return None
     m = _IMAGE_REQUEST.search(blind_text)
     if m:
-        return Flag("wrong_modality", f"asks for an image on a text task: '{m.group(0)[:60]}'")
+        shown = m.group(0)[:60]
+        return Flag("wrong_modality", f"image requested or imagined on a text task: '{shown}'")
     return None
 
 
@@ -219,6 +252,7 @@ def replace_flags(con, response_ids: list[str], rows: list[tuple[str, str, str]]
             "evidence": pa.array([r[2] for r in rows], pa.string()),
         }
     )
+    con = con.cursor()  # a private connection: the caller may hold an unfinished result
     con.register("_flag_ids", ids)
     con.register("_flag_rows", flags)
     try:
@@ -239,3 +273,4 @@ def replace_flags(con, response_ids: list[str], rows: list[tuple[str, str, str]]
     finally:
         con.unregister("_flag_ids")
         con.unregister("_flag_rows")
+        con.close()

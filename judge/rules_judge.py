@@ -9,8 +9,10 @@ compared against. Per question it picks the most specific rule that applies:
 4. key answers (numbers with tolerance, tuples, times, identifiers) when `expected` is short;
 5. otherwise coverage of `expected`, the reference answer and the criteria.
 
-Detector caps apply last: empty, echo-only and degenerate responses score 0, a truncated one
-at most 2, and one asking for an image on a text task at most 1.
+Detector caps apply last: empty and echo-only responses score 0, a truncated one at most 2,
+and one asking for an image on a text task at most 1. A degenerate response scores 0 when the
+loop is (nearly) all there is; when a substantive answer (60+ words) precedes the loop, that
+answer is judged and capped at 2, like any answer that ran on to the token cap.
 """
 
 from __future__ import annotations
@@ -18,12 +20,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from judge.base import BlindItem, Task, Verdict
-from judge.detectors import DETECTOR_VERSION, detect_degenerate, detect_wrong_modality
+from judge.detectors import (
+    DETECTOR_VERSION,
+    detect_degenerate,
+    detect_wrong_modality,
+    loop_start,
+)
 from judge.rules import auto_score, numbers, overlap, tool_calls
 from judge.rules.base import RuleResult
-from judge.rules.text import answer_text
+from judge.rules.text import answer_text, words
 
 NAME = "rules-v1"
+# A loop after this many words of answer is "answer, then ran on to the cap" (at most 2);
+# with less before it, the response is the loop (0).
+MIN_WORDS_BEFORE_LOOP = 60
 
 
 def score_item(item: BlindItem) -> RuleResult:
@@ -32,8 +42,12 @@ def score_item(item: BlindItem) -> RuleResult:
     if not text:
         return RuleResult(0, "empty response (or only the prompt echoed)")
     deg = detect_degenerate(text)
+    looped = False
     if deg is not None:
-        return RuleResult(0, f"degenerate repetition: {deg.evidence}")
+        before = text[: loop_start(text) or 0]
+        if len(words(answer_text(before))) < MIN_WORDS_BEFORE_LOOP:
+            return RuleResult(0, f"degenerate repetition: {deg.evidence}")
+        text, looped = before, True
     answer = answer_text(text)
     if not answer:
         return RuleResult(0, "no answer outside the reasoning block")
@@ -53,7 +67,9 @@ def score_item(item: BlindItem) -> RuleResult:
     wrong = detect_wrong_modality(answer, has_image=item.suite == "vl")
     if wrong is not None:
         result = result.capped(1, wrong.evidence)
-    if item.truncated:
+    if looped:
+        result = result.capped(2, f"answer followed by a repetition loop ({deg.evidence})")
+    elif item.truncated:
         result = result.capped(2, "response truncated")
     return result
 
@@ -62,6 +78,7 @@ class RulesJudge:
     """Implements the `judge.base.Judge` protocol with :func:`score_item`."""
 
     name = NAME
+    offline = True  # no API: run_judge commits its verdicts in chunks, not one by one
 
     def settings(self) -> dict:
         return {"rules": NAME, "detectors": DETECTOR_VERSION}

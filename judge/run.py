@@ -316,13 +316,18 @@ def _progress(enabled: bool, total: int):
     )
 
 
-def run_judge(con, options: JudgeOptions) -> int:
-    """Judge every ingested response into scoring run `options.scoring_run`. Exit code 0/1/2."""
-    try:
-        judge = make_judge(options)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
+    """Judge every ingested response into scoring run `options.scoring_run`. Exit code 0/1/2.
+
+    `judge` overrides the one `options.judge` names (tests pass instrumented judges).
+    """
+    con = con.cursor()  # a private connection: the caller may hold an unfinished result
+    if judge is None:
+        try:
+            judge = make_judge(options)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     problem = _check_scoring_run(con, options, judge)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
@@ -350,7 +355,9 @@ def run_judge(con, options: JudgeOptions) -> int:
     )  # fmt: skip
     _record_scoring_run(con, options, judge)
 
-    flush_every = RULES_CHUNK if options.judge == "rules" else 1
+    # An offline judge is fast: commit in chunks. An API judge: commit every verdict.
+    offline = bool(getattr(judge, "offline", False))
+    flush_every = RULES_CHUNK if offline else 1
     persister = Persister(con, options.scoring_run, judge.name, flush_every)
     for t in todo:
         if t.cache_key in hits:
@@ -363,7 +370,7 @@ def run_judge(con, options: JudgeOptions) -> int:
             bar.start()
             bar_task = bar.add_task("judging", total=len(pending))
             persister.on_progress = lambda: bar.advance(bar_task)
-        if options.judge == "rules":
+        if offline:
             for i in range(0, len(pending), RULES_CHUNK):
                 judge.judge_all(pending[i : i + RULES_CHUNK], on_result=persister.add)
         elif pending:

@@ -1,0 +1,359 @@
+"""run_judge on real DuckDB files: flags, judgments, cache, idempotence, failures, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from judge.base import Task, Verdict
+from judge.run import JudgeOptions, run_judge
+from rescore.warehouse import connect, response_id
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN_ID = "20990101_000000"
+NOW = datetime(2026, 1, 1)
+
+QUESTIONS = {
+    ("math", "q_sum"): dict(
+        prompt="What is 17 + 25? Show your work.",
+        expected="42",
+        reference_answer="17 + 25 = 42",
+        auto_score=None,
+    ),
+    ("instruction_precision", "q_exact"): dict(
+        prompt="What is 2+2? Reply with only the number, nothing else.",
+        expected="4",
+        reference_answer="4",
+        auto_score="exact_match:4",
+    ),
+    ("agentic", "q_tool"): dict(
+        prompt='Tools:\n- read_file: {"path": "string"}\nRead /etc/hosts. Output only the JSON.',
+        expected='{"name": "read_file", "parameters": {"path": "/etc/hosts"}}',
+        reference_answer='{"name": "read_file", "parameters": {"path": "/etc/hosts"}}',
+        auto_score=None,
+    ),
+}
+
+# Config -> (model file, role, {question: (response, completion_tokens)})
+CONFIGS = {
+    "architect_secretmodel_baseline": (
+        "/models/SecretModel-70B-Q4_K_M.gguf",
+        "architect_secretmodel",
+        {
+            ("math", "q_sum"): ("17 + 25: 17 + 20 = 37, 37 + 5 = 42. The answer is 42.", 30),
+            ("instruction_precision", "q_exact"): ("4", 1),
+            ("agentic", "q_tool"): (
+                '{"name": "read_file", "parameters": {"path": "/etc/hosts"}}',
+                20,
+            ),
+        },
+    ),
+    "general_qwen3_8b_baseline": (
+        "/models/Qwen3-8B-Q8_0.gguf",
+        "general_qwen3_8b",
+        {
+            # the prompt echoed, then the answer; and a self-introduction to redact
+            ("math", "q_sum"): (
+                "What is 17 + 25? Show your work.\nAs Qwen3-8B, I add: 17 + 25 = 43.",
+                20,
+            ),
+            # echo only
+            ("instruction_precision", "q_exact"): (
+                "What is 2+2? Reply with only the number, nothing else. [end of text]",
+                1,
+            ),
+            # runs into the cap while looping
+            ("agentic", "q_tool"): ("No assertions. " * 300, 2047),
+        },
+    ),
+}
+
+
+def build_warehouse(path: Path, configs: dict = CONFIGS, extra_responses: int = 0) -> None:
+    """A small warehouse written straight into the raw tables (as ingest would)."""
+    con = connect(path)
+    for suite in {s for s, _ in QUESTIONS}:
+        con.execute(
+            "insert into raw.suites (suite, max_tokens, source_file, file_sha256, loaded_at) "
+            "values (?, ?, ?, 'x', ?)",
+            [suite, 512 if suite == "instruction_precision" else 4096, f"{suite}.yaml", NOW],
+        )
+    for (suite, qid), q in QUESTIONS.items():
+        con.execute(
+            "insert into raw.questions (suite, question_id, prompt, expected, reference_answer, "
+            "scoring, auto_score, source_file, source_path) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [suite, qid, q["prompt"], q["expected"], q["reference_answer"],
+             json.dumps([{"criterion": "correct", "weight": 100}]), q["auto_score"],
+             f"{suite}.yaml", f"prompts.{qid}"],
+        )  # fmt: skip
+    rows = []
+    for config, (model_path, role, answers) in configs.items():
+        con.execute(
+            "insert into raw.configs (run_id, config, role, config_name, model_path, model, "
+            "source_file, file_sha256, loaded_at) values (?, ?, ?, 'baseline', ?, ?, ?, 'x', ?)",
+            [RUN_ID, config, role, model_path, Path(model_path).stem, f"{config}.json", NOW],
+        )
+        for (suite, qid), (text, ctoks) in answers.items():
+            prompt = QUESTIONS[(suite, qid)]["prompt"]
+            rows.append((config, suite, qid, prompt, text, ctoks, False, True))
+        rows.append((config, "speed_test", "speed_measurement", "hi", "hello", 5, True, False))
+        rows.append((config, "vl", "t9_gone", "see image", "a cat", 5, False, False))
+        for i in range(extra_responses):
+            rows.append((config, "math", f"extra_{i}", "p", f"Answer {i} is 42.", 9, False, True))
+    for i in range(extra_responses):
+        con.execute(
+            "insert into raw.questions (suite, question_id, prompt, expected, source_file, "
+            "source_path) values ('math', ?, 'p', '42', 'math.yaml', ?)",
+            [f"extra_{i}", f"prompts.extra_{i}"],
+        )
+    con.executemany(
+        "insert into raw.responses (response_id, run_id, config, suite, question_id, prompt, "
+        "response, completion_tokens, is_speed_test, in_suite, source_file, source_path) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (response_id(RUN_ID, c, s, q), RUN_ID, c, s, q, p, t, k, st, ins, f"{c}.json",
+             f"results.{s}.{q}")
+            for c, s, q, p, t, k, st, ins in rows
+        ],
+    )  # fmt: skip
+    con.close()
+
+
+def rid(config: str, suite: str, qid: str) -> str:
+    return response_id(RUN_ID, config, suite, qid)
+
+
+@pytest.fixture
+def wh(tmp_path: Path) -> Path:
+    path = tmp_path / "judge.duckdb"
+    build_warehouse(path)
+    return path
+
+
+def test_rules_judge_writes_judgments_flags_and_scoring_run(wh: Path, capsys) -> None:
+    con = connect(wh)
+    code = run_judge(con, JudgeOptions("rules", "s1", progress=False))
+    assert code == 0
+    scores = dict(
+        con.execute("select response_id, score from raw.judgments where scoring_run = 's1'")
+        .fetchall()
+    )
+    good, bad = "architect_secretmodel_baseline", "general_qwen3_8b_baseline"
+    assert len(scores) == 6  # speed test and not-in-suite records are not judged
+    assert scores[rid(good, "math", "q_sum")] == 3
+    assert scores[rid(good, "instruction_precision", "q_exact")] == 3
+    assert scores[rid(good, "agentic", "q_tool")] == 3
+    assert scores[rid(bad, "math", "q_sum")] <= 1  # 43 is wrong
+    assert scores[rid(bad, "instruction_precision", "q_exact")] == 0  # echo only
+    assert scores[rid(bad, "agentic", "q_tool")] == 0  # degenerate
+    flags = {
+        (r, f)
+        for r, f in con.execute("select response_id, flag from raw.response_flags").fetchall()
+    }
+    assert (rid(bad, "instruction_precision", "q_exact"), "echo_only") in flags
+    assert (rid(bad, "agentic", "q_tool"), "degenerate") in flags
+    assert (rid(bad, "agentic", "q_tool"), "truncated") in flags
+    assert not any(r == rid(good, "math", "q_sum") for r, _ in flags)
+    run = con.execute(
+        "select judge, rubric_version, origin from raw.scoring_runs where scoring_run = 's1'"
+    ).fetchone()
+    assert run == ("rules-v1", "rubric-0-3-v1", "judge")
+    out = capsys.readouterr().out
+    assert "judged 6" in out and "skipped 4" in out and "failed 0" in out
+
+
+def test_second_run_makes_no_judge_calls_and_changes_nothing(wh: Path, capsys) -> None:
+    con = connect(wh)
+    run_judge(con, JudgeOptions("rules", "s1", progress=False))
+    before = con.execute("select * from raw.judgments order by response_id").fetchall()
+    flags_before = con.execute(
+        "select response_id, flag, evidence from raw.response_flags order by all"
+    ).fetchall()
+    capsys.readouterr()
+    counting = CountingJudge()
+    assert run_judge(con, JudgeOptions("rules", "s1", progress=False), judge=counting) == 0
+    assert counting.calls == 0
+    assert con.execute("select * from raw.judgments order by response_id").fetchall() == before
+    assert (
+        con.execute("select response_id, flag, evidence from raw.response_flags order by all")
+        .fetchall()
+        == flags_before
+    )
+    assert "already done 6" in capsys.readouterr().out
+    # a new scoring run with the same judge is answered entirely from the cache
+    assert run_judge(con, JudgeOptions("rules", "s2", progress=False), judge=counting) == 0
+    assert counting.calls == 0
+    n = con.execute("select count(*) from raw.judgments where scoring_run = 's2'").fetchone()[0]
+    assert n == 6
+
+
+class CountingJudge:
+    """The rules judge, counting how many items it is actually asked to judge."""
+
+    offline = True
+
+    def __init__(self) -> None:
+        from judge.rules_judge import RulesJudge
+
+        self.inner = RulesJudge()
+        self.name = self.inner.name
+        self.calls = 0
+
+    def settings(self) -> dict:
+        return self.inner.settings()
+
+    def judge_all(self, tasks, on_result=None):
+        self.calls += len(tasks)
+        return self.inner.judge_all(tasks, on_result)
+
+
+class FlakyJudge:
+    """Fails every response of one config: failures must never become scores."""
+
+    name = "flaky-v1"
+    offline = True
+
+    def __init__(self, fail_word: str | None) -> None:
+        self.fail_word = fail_word
+
+    def settings(self) -> dict:
+        return {"flaky": 1}
+
+    def judge_all(self, tasks: list[Task], on_result=None):
+        out = {}
+        for t in tasks:
+            if self.fail_word and self.fail_word in t.item.response:
+                v = Verdict(score=None, reason="", error="malformed judge output", attempts=3)
+            else:
+                v = Verdict(score=2, reason="fine")
+            out[t.cache_key] = v
+            if on_result:
+                on_result(t, v)
+        return out
+
+
+def test_failures_are_recorded_apart_and_retried(wh: Path) -> None:
+    con = connect(wh)
+    code = run_judge(con, JudgeOptions("rules", "f1", progress=False), judge=FlakyJudge("42"))
+    assert code == 1
+    failed = con.execute(
+        "select response_id, attempts, error from raw.judge_failures where scoring_run = 'f1'"
+    ).fetchall()
+    judged = {r for (r,) in con.execute(
+        "select response_id from raw.judgments where scoring_run = 'f1'").fetchall()}  # fmt: skip
+    assert failed and all(a == 3 and e == "malformed judge output" for _, a, e in failed)
+    assert not {r for r, _, _ in failed} & judged
+    nulls = con.execute("select count(*) from raw.judge_cache where score is null").fetchone()
+    assert nulls == (0,)
+    # the judge recovers: the failures are judged and their failure rows removed
+    assert run_judge(con, JudgeOptions("rules", "f1", progress=False), judge=FlakyJudge(None)) == 0
+    assert con.execute("select count(*) from raw.judge_failures").fetchone() == (0,)
+    assert con.execute(
+        "select count(*) from raw.judgments where scoring_run = 'f1'"
+    ).fetchone() == (6,)
+
+
+def test_dry_run_writes_nothing(wh: Path, capsys) -> None:
+    con = connect(wh)
+    assert run_judge(con, JudgeOptions("rules", "d1", dry_run=True, progress=False)) == 0
+    for table in ("judgments", "response_flags", "scoring_runs", "judge_cache"):
+        assert con.execute(f"select count(*) from raw.{table}").fetchone() == (0,)
+    assert "dry run: 6 responses" in capsys.readouterr().out
+
+
+def test_limit_and_refusing_a_foreign_scoring_run(wh: Path, capsys) -> None:
+    con = connect(wh)
+    assert run_judge(con, JudgeOptions("rules", "l1", limit=2, progress=False)) == 0
+    assert con.execute("select count(*) from raw.judgments").fetchone() == (2,)
+    con.execute(
+        "insert into raw.scoring_runs (scoring_run, judge, origin, created_at, updated_at) "
+        "values ('imported', 'imported', 'import', now(), now())"
+    )
+    assert run_judge(con, JudgeOptions("rules", "imported", progress=False)) == 2
+    assert "imported scores" in capsys.readouterr().err
+    assert run_judge(con, JudgeOptions("nonsense", "x", progress=False)) == 2
+
+
+def test_changed_response_is_rejudged(wh: Path) -> None:
+    con = connect(wh)
+    run_judge(con, JudgeOptions("rules", "s1", progress=False))
+    target = rid("general_qwen3_8b_baseline", "math", "q_sum")
+    con.execute(
+        "update raw.responses set response = 'Adding: 17 + 25 = 42.' where response_id = ?",
+        [target],
+    )
+    counting = CountingJudge()
+    run_judge(con, JudgeOptions("rules", "s1", progress=False), judge=counting)
+    assert counting.calls == 1
+    score = con.execute(
+        "select score from raw.judgments where scoring_run = 's1' and response_id = ?", [target]
+    ).fetchone()
+    assert score == (3,)
+
+
+SLOW_RUNNER = r"""
+import sys, time
+from judge.base import Verdict
+from judge.run import JudgeOptions, run_judge
+from rescore.warehouse import connect
+
+class Slow:
+    name = "slow-v1"
+    offline = False  # an API-like judge: every verdict is committed as it arrives
+    def settings(self):
+        return {}
+    def judge_all(self, tasks, on_result=None):
+        for i, t in enumerate(tasks):
+            time.sleep(0.03)
+            on_result(t, Verdict(score=1, reason="slow"))
+            with open(sys.argv[2], "w") as fh:  # after the verdict was committed
+                fh.write(str(i + 1))
+        return {}
+
+con = connect(sys.argv[1])
+run_judge(con, JudgeOptions("claude", "k1", progress=False), judge=Slow())
+"""
+
+
+def test_kill_9_loses_nothing_and_resume_duplicates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "kill.duckdb"
+    build_warehouse(path, extra_responses=40)
+    script = tmp_path / "slow.py"
+    script.write_text(SLOW_RUNNER)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    progress = tmp_path / "progress.txt"
+    cmd = [sys.executable, str(script), str(path), str(progress)]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if progress.exists() and progress.read_text().strip() and int(progress.read_text()) >= 10:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the slow judge finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    con = duckdb.connect(str(path), read_only=True)
+    done_before = con.execute(
+        "select count(*) from raw.judgments where scoring_run = 'k1'"
+    ).fetchone()[0]
+    con.close()
+    total = 2 * (3 + 40)
+    assert 10 <= done_before < total
+    # resume in-process with the same (slow) judge
+    proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert f"already done {done_before}" in proc.stdout
+    con = duckdb.connect(str(path), read_only=True)
+    n, distinct = con.execute(
+        "select count(*), count(distinct response_id) from raw.judgments where scoring_run = 'k1'"
+    ).fetchone()
+    assert n == distinct == total
