@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -137,16 +138,32 @@ def build_site(
         print(f"rescore site: {exc}", file=sys.stderr)
         return 1
     version = version or run
-    work = PROJECT_ROOT / "build" / "site-work"
+    # A fresh scratch folder per build: several builds (tests, CLI) may run at once.
+    scratch = PROJECT_ROOT / "build" / "site-work"
+    scratch.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="build-", dir=scratch))
+    try:
+        return _build(warehouse, out, version, run, created_at, site_dir, work, started)
+    except RuntimeError as exc:  # a failed mkdocs, mike or git step: show its output
+        print(f"rescore site: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _build(warehouse: Path, out: Path | None, version: str, run: str, created_at: str | None,
+           site_dir: Path | None, work: Path, started: float) -> int:
     env = _env(warehouse, run, version if out else None, work)
     docs = _dbt_docs(warehouse, work, env)
+    dbt_s = time.perf_counter() - started
     env["RESCORE_DBT_DOCS"] = str(docs) if docs else str(work / "no-dbt-docs")
     if out is None:
         target = Path(site_dir or PROJECT_ROOT / "build" / "site").resolve()
         config = _mkdocs_child_config(work, target)
         _run(_tool("mkdocs") + ["build", "--clean", "--config-file", str(config)], env,
              PROJECT_ROOT, "mkdocs build")
-        print(f"Site for scoring run {run} built in {time.perf_counter() - started:.1f}s: "
+        print(f"Site for scoring run {run} built in {time.perf_counter() - started:.1f}s "
+              f"(dbt docs {dbt_s:.1f}s): "
               f"{target}\nServe it: python -m http.server -d {target} 8000   (or `mkdocs serve`"
               " with RESCORE_WAREHOUSE set)")
         return 0

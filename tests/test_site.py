@@ -109,7 +109,7 @@ def test_category_pages_list_every_scored_config_with_its_numbers(warehouse: Pat
     assert rows
     for category, config, score, max_score, pct in rows:
         html = _rendered(_page(content, f"categories/{category}.md"))
-        row = re.search(rf"<tr>(?:(?!</tr>).)*>{re.escape(config)}</td>(?:(?!</tr>).)*</tr>",
+        row = re.search(rf"<tr>(?:(?!</tr>).)*>{re.escape(config)}<(?:(?!</tr>).)*</tr>",
                         html)
         assert row, f"{config} missing from the {category} page"
         assert f"{int(score)}/{int(max_score)}" in row.group(0)

@@ -9,6 +9,7 @@ Keeping this in a normal package (not in `site/`, which would shadow the stdlib 
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from rescore.report import charts as ch
 from rescore.report import pages as pg
 from rescore.report.data import MARTS, WarehouseMissing, load_report
 from rescore.report.html import esc
@@ -51,7 +53,7 @@ def vega_bundle(cache_dir: Path) -> str:
         return path.read_text(encoding="utf-8")
     bundle = vl_convert.javascript_bundle()
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(bundle, encoding="utf-8")
     tmp.replace(path)
     return bundle
@@ -85,6 +87,33 @@ def export_marts(warehouse: Path, out_dir: Path) -> dict[str, dict[str, Any]]:
     finally:
         con.close()
     return info
+
+
+def acceleration(ctx: pg.Context, warehouse: Path) -> pg.Page | None:
+    """The acceleration page (issue 6, `rescore.report.acceleration`), when that module is here.
+
+    Its charts go through the same chart HTML as every other chart (local vega-embed, SVG).
+    """
+    try:
+        from rescore.report.acceleration import acceleration_page, fill_charts
+    except ImportError:
+        return None
+    page = pg.Page("acceleration.md", "Acceleration")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        markdown, specs = acceleration_page(con, ctx.data.scoring_run)
+    finally:
+        con.close()
+
+    def render(name: str) -> str:
+        spec = specs.get(name)
+        if spec is None:
+            return ""
+        chart = ch.Chart(name=name, title=str(spec.get("description") or name), spec=spec)
+        return page.block(pg.chart_html(ctx, page, chart))
+
+    page.markdown = fill_charts(markdown, render)
+    return page
 
 
 def _svg(chart_json: str) -> str:
@@ -127,6 +156,10 @@ def generate_site(
                      dbt_docs=docs_ok, downloads=downloads)
     t = time.perf_counter()
     pages = pg.build_pages(ctx)
+    accel = acceleration(ctx, Path(warehouse))
+    if accel is not None:
+        at = next(i for i, p in enumerate(pages) if p.src_uri == "methodology.md")
+        pages.insert(at, accel)
     timings["pages"] = time.perf_counter() - t
 
     content = SiteContent(pages=pages, nav=pg.nav(pages), timings=timings)

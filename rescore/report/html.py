@@ -73,6 +73,7 @@ class Cell:
 
     html: str
     sort: Any = None
+    css: str = ""
 
 
 def cell(value: Any, *, text: str | None = None) -> Cell:
@@ -110,7 +111,8 @@ def table(
         for value in row:
             c = value if isinstance(value, Cell) else cell(value)
             sort = "" if c.sort is None else f' data-sort="{html.escape(str(c.sort))}"'
-            out.append(f"<td{sort}>{c.html}</td>")
+            css_attr = f' class="{html.escape(c.css)}"' if c.css else ""
+            out.append(f"<td{sort}{css_attr}>{c.html}</td>")
         out.append("</tr>")
     out.append("</tbody></table></div></div>")
     return "".join(out)

@@ -238,22 +238,21 @@ def category_page(ctx: Context, cat: str) -> Page:
                   "config, shown with the role after the model name.\n")
     body = []
     for r in rows:
+        model = ctx.config_link(page, r["config"], ctx.labels[r["config"]]).html
         body.append([
             Cell(fmt_num(r.get("rank"), 0), r.get("rank")),
-            Cell(ctx.config_link(page, r["config"], ctx.labels[r["config"]]).html,
-                 None),
+            Cell(f"{model}<small>{esc(r['config'])}</small>", None, "rescore-model"),
             Cell(esc(fmt_score(r["score"], r["max_score"])), r["score"]),
             Cell(fmt_pct(r["pct"]), r["pct"]),
             Cell(fmt_num(r.get("avg_tps")), r.get("avg_tps")),
-            Cell(esc(r.get("notes") or ""), None),
-            Cell(esc(r["config"])),
+            Cell(esc(r.get("notes") or "")),
             Cell(f"{fmt_num(r.get('judged'), 0)}/{fmt_num(r.get('responses'), 0)}",
                  r.get("judged")),
             Cell(fmt_num(r.get("truncated"), 0), r.get("truncated")),
         ])
     md.append(page.block(table(
-        ["#", "Model", "Score", "Pct", "Avg TPS", "Notes", "Config", "Judged/responses",
-         "Truncated"], body, numeric={0, 2, 3, 4, 7, 8})))
+        ["#", "Model (config)", "Score", "Pct", "Avg TPS", "Notes", "Judged",
+         "Truncated"], body, numeric={0, 2, 3, 4, 6, 7})))
     md.append("\n## Chart\n")
     md.append(page.block(chart_html(ctx, page, ch.leaderboard_bars(cat, rows, ctx.duplicated))))
     if cat == "draft":
@@ -265,10 +264,31 @@ def category_page(ctx: Context, cat: str) -> Page:
     return page
 
 
-def _mart_page(ctx: Context, uri: str, title: str, mart: str, intro: str,
-               skip: tuple[str, ...] = ("scoring_run",)) -> tuple[Page, list[str]]:
+# Columns shown on the mart pages, when the mart has them (the downloads have every column).
+SHOWN = {
+    "top_performers": ("category", "pick", "config", "model", "role", "score", "max_score",
+                       "pct", "avg_tps", "rule"),
+    "models_to_avoid": ("config", "model", "role", "category", "pct", "relevant_pct",
+                        "reason"),
+    "drift": ("baseline", "config", "subject", "model", "previous_pct_text", "previous_pct",
+              "pct", "delta_pct", "likely_cause"),
+    "critical_issues": ("severity", "issue", "config", "model", "role", "evidence"),
+    "suite_observations": ("suite", "configs", "judged", "avg_pct", "min_pct", "max_pct",
+                           "observation"),
+}
+
+
+def _shown_skip(mart: str, columns: list[str]) -> tuple[str, ...]:
+    wanted = [c for c in SHOWN.get(mart, ()) if c in columns]
+    if not wanted:
+        return ("scoring_run",)
+    return tuple(c for c in columns if c not in wanted)
+
+
+def _mart_page(ctx: Context, uri: str, title: str, mart: str, intro: str) -> tuple[Page, list[str]]:
     page = Page(uri, title)
     t = ctx.data.marts.get(mart)
+    skip = _shown_skip(mart, t.columns) if t is not None else ()
     md = [f"# {title}\n", intro + "\n"]
     if t is None or not t.columns:
         md.append(f"The warehouse has no `marts.{mart}` yet.\n")
@@ -362,7 +382,8 @@ def suite_observations(ctx: Context) -> Page:
         t = ctx.data.marts.get("suite_observations")
         if t is not None and len(t):
             md.append(page.block(generic_table(t.columns, t.rows, ctx.linkers(page),
-                                               skip=("scoring_run",))))
+                                               skip=_shown_skip(mart="suite_observations",
+                                                                columns=t.columns))))
     md.append("\n## Config x suite\n")
     md.append(page.block(chart_html(ctx, page, ch.suite_heatmap(ctx.data.suite_scores,
                                                                 ctx.labels))))

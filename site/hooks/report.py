@@ -79,6 +79,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
                  ", ".join(f"{k} {v:.1f}s" for k, v in _content.timings.items()))
     _blocks = {p.src_uri: p.blocks for p in _content.pages}
     config.nav = _content.nav
+    if not os.environ.get("MIKE_DOCS_VERSION"):
+        # Not built by mike: there is no versions.json to fetch, so no version selector.
+        config.extra.pop("version", None)
     return config
 
 

@@ -1,0 +1,190 @@
+"""The published site in a real browser: Debian chromium driven by playwright.
+
+Builds the bundled example through the whole pipeline (`rescore report ... --out DIR`, which
+publishes the rules scoring run with mike), publishes the imported scoring run as a second
+version, serves DIR on 127.0.0.1 and checks every main page: no console errors or failed
+requests, every chart rendered (an svg or canvas inside it), the version selector listing both
+versions, and the example's `<script>` response shown as text without running. Screenshots go
+to the test's tmp folder (printed at the end).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rescore.site_builder import build_site
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+MAIN_PAGES = ["", "categories/draft/", "categories/architect_ingest/", "top-performers/",
+              "models-to-avoid/", "drift/", "critical-issues/", "suites/", "methodology/",
+              "downloads/", "configs/"]
+# The example config whose response quotes `<script>alert('xss')</script>` (examples/README.md).
+XSS_CONFIG = "configs/coder_primary_baseline/"
+
+pytestmark = pytest.mark.browser
+
+
+def _playwright():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (/usr/bin/chromium): "
+                    "apt-get install -y chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -e '.[dev]')")
+    return sync_playwright
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two versions in one folder: the rules scoring run (latest) and the imported scores."""
+    _playwright()
+    tmp = tmp_path_factory.mktemp("browser")
+    warehouse, out = tmp / "w.duckdb", tmp / "pub"
+    ex = ROOT / "examples"
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "rescore"), "--warehouse", str(warehouse), "report",
+         str(ex / "prompts"), str(ex / "runs" / "20260101_120000"), "--scores",
+         str(ex / "reviews"), "--summary", str(ex / "summary.csv"), "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True)
+    assert (out / "versions.json").exists(), proc.stdout + proc.stderr
+    assert build_site(warehouse, out=out, version="imported", scoring_run="imported") == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(published: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(published))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(published: Path):
+    sync_playwright = _playwright()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, url: str):
+    """A page with its console errors, page errors, failed requests and dialogs recorded."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 else None)
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    return page, problems
+
+
+def test_versions_folder_layout(published: Path) -> None:
+    versions = json.loads((published / "versions.json").read_text())
+    names = {v["version"]: v for v in versions}
+    assert set(names) == {"rules-blind", "imported"}
+    assert "latest" in names["rules-blind"]["aliases"] or "latest" in names["imported"]["aliases"]
+    for name in names:
+        assert (published / name / "index.html").exists()
+    assert (published / "latest" / "index.html").exists()
+
+
+@pytest.mark.parametrize("path", MAIN_PAGES)
+def test_main_pages_load_cleanly_and_render_charts(browser, server: str, path: str,
+                                                    tmp_path_factory) -> None:
+    page, problems = _open(browser, f"{server}/latest/{path}")
+    try:
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.rescore-chart')].every("
+            "e => e.querySelector('svg, canvas') || e.dataset.error)", timeout=20_000)
+        charts = page.eval_on_selector_all(
+            ".rescore-chart",
+            "els => els.map(e => [e.dataset.chart, !!e.querySelector('svg, canvas'),"
+            " e.dataset.error || ''])")
+        shots = tmp_path_factory.getbasetemp() / "screenshots"
+        shots.mkdir(exist_ok=True)
+        page.screenshot(path=str(shots / f"{path.strip('/').replace('/', '_') or 'index'}.png"),
+                        full_page=True)
+    finally:
+        page.close()
+    assert not problems, problems
+    for name, rendered, error in charts:
+        assert rendered and not error, f"chart {name} did not render: {error}"
+    if path in ("categories/draft/", "suites/", "critical-issues/"):
+        assert charts, f"{path} should show charts"
+
+
+def test_charts_follow_the_dark_palette(browser, server: str) -> None:
+    page, problems = _open(browser, f"{server}/latest/categories/draft/")
+    try:
+        page.wait_for_selector(".rescore-chart[data-rendered='light']")
+        page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
+        page.wait_for_selector(".rescore-chart[data-rendered='dark'] svg")
+    finally:
+        page.close()
+    assert not problems, problems
+
+
+def test_version_selector_lists_both_versions(browser, server: str) -> None:
+    page, problems = _open(browser, f"{server}/latest/")
+    try:
+        page.wait_for_selector(".md-version__list", state="attached", timeout=10_000)
+        listed = page.eval_on_selector_all(".md-version__item",
+                                           "els => els.map(e => e.textContent.trim())")
+    finally:
+        page.close()
+    assert not problems, problems
+    assert any("rules-blind" in t for t in listed), listed
+    assert any("imported" in t for t in listed), listed
+
+
+def test_injected_script_in_a_response_does_not_run(browser, server: str) -> None:
+    page, problems = _open(browser, f"{server}/latest/{XSS_CONFIG}")
+    try:
+        texts = page.eval_on_selector_all("details.rescore-response pre",
+                                          "els => els.map(e => e.textContent)")
+        injected = page.evaluate(
+            "[...document.scripts].some(s => s.textContent.includes(\"alert('xss')\"))")
+        sources = page.evaluate("[...document.scripts].map(s => s.src).filter(Boolean)")
+    finally:
+        page.close()
+    assert not problems, problems  # an alert() would show up here as a dialog
+    assert any("<script>alert('xss')</script>" in t for t in texts)
+    assert any("</details>" in t for t in texts)
+    assert not injected, "the response became a <script> element"
+    assert sources and all(s.startswith("http://127.0.0.1") for s in sources), sources
+
+
+def test_site_works_after_the_folder_moves(published: Path, tmp_path: Path) -> None:
+    """The output is plain files (plus a symlink): copying it keeps every version browsable."""
+    copy = tmp_path / "copy"
+    shutil.copytree(published, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    assert (copy / "latest" / "index.html").exists()
+    assert (copy / "imported" / "categories").is_dir()
