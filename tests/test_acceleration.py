@@ -215,6 +215,10 @@ def test_page_lists_roles_charts_and_unparsed_names(synthetic: Path) -> None:
     assert series == {("d1", 8), ("d1", 16), ("d2", 8), ("d1 @ moe4", 8)}
     assert any(v.get("label") == "baseline" and v["tps"] == pytest.approx(11.0) for v in values)
     assert "description" in spec_json
+    # The spec is valid Vega-Lite: it renders to SVG with the bundled Vega.
+    import vl_convert
+
+    assert "<svg" in vl_convert.vegalite_to_svg(spec_json)
     # Listing: the unparsed name and the config without a base both appear.
     names = markdown.split("## Config names")[1]
     assert "`turbo_mode`" in names and "`orphan_spec_draft_d1_k8`" in names

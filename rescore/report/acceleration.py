@@ -19,10 +19,11 @@ How to call it (the site generator's side of the contract)::
     #   caption. Specs have width "container" and a transparent background, like charts.py.
     page = fill_charts(markdown, lambda name: my_chart_html(name, charts[name]))
 
-`acceleration_page` never raises on missing data: without the mart (build not run) or with no
-role judged in the scoring run, the page says so and `charts` is empty. Pieces are public for
-tests and reuse: `load_rows` (mart rows as dicts), `load_config_names` (parse/link listing),
-`recommended_rows`, `tps_against_k_chart`.
+The page shows the roles with at least one experiment besides the baseline (the mart keeps
+all judged roles). `acceleration_page` never raises on missing data: without the mart (build
+not run) or with no role judged in the scoring run, the page says so and `charts` is empty.
+Pieces are public for tests and reuse: `load_rows` (mart rows as dicts), `load_config_names`
+(parse/link listing), `recommended_rows`, `tps_against_k_chart`.
 """
 
 from __future__ import annotations
@@ -289,12 +290,23 @@ def acceleration_page(
         md += _names_section(names)
         return "\n".join(md) + "\n", charts
 
+    by_role: dict[tuple[str, str], list[Row]] = {}
+    for r in rows:
+        by_role.setdefault((r["role"], r["run_id"]), []).append(r)
+    # A role with nothing but its baseline has no decision to make: it stays in the mart only.
+    baseline_only = [k for k, group in by_role.items() if len(group) == 1]
+    for key in baseline_only:
+        del by_role[key]
+    shown = [r for group in by_role.values() for r in group]
+
     tol_text = f"{float(tolerance):g}" if tolerance is not None else "the configured"
     md.append("## Recommended config per role")
     md.append("")
     md.append(
         f"The fastest config whose quality is at most {tol_text} points below the baseline's "
-        "(var `acceleration_quality_tolerance`)."
+        f"(var `acceleration_quality_tolerance`). {len(by_role)} roles have acceleration "
+        f"experiments; {len(baseline_only)} judged roles have only their baseline and are "
+        "left out."
     )
     md.append("")
     md.append(_table(
@@ -304,14 +316,11 @@ def acceleration_page(
           _code(r["config"]), _kind(r), _num(r["tps"]), _num(r.get("baseline_tps")),
           _speedup(r.get("speedup")), _num(r.get("quality_pct"), 1),
           _delta(r.get("quality_delta")), r.get("quality_source") or "")
-         for r in recommended_rows(rows)],
+         for r in recommended_rows(shown)],
         right=(4, 5, 6, 7, 8),
     ))
     md.append("")
 
-    by_role: dict[tuple[str, str], list[Row]] = {}
-    for r in rows:
-        by_role.setdefault((r["role"], r["run_id"]), []).append(r)
     md.append("## Per role")
     md.append("")
     for (_role, run_id), role_rows in sorted(by_role.items()):
