@@ -1,0 +1,47 @@
+"""Wall time of the rules judge over the real run (target: well under a minute).
+
+Ingests the real suites and run into a throwaway warehouse (not timed), then times
+`run_judge` three ways: a first run (detectors + blind view + every verdict computed and
+written), a re-run of the same scoring run (everything already done), and a new scoring run
+answered from `raw.judge_cache`.
+
+Usage: .venv/bin/python benchmarks/rules_judge_speed.py [DATA_DIR]   (default ../shared/data/epyc)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ingest.pipeline import ingest_all
+from judge.run import JudgeOptions, run_judge
+from rescore.warehouse import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    data = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / ".." / "shared" / "data" / "epyc"
+    suites, run = data / "prompts" / "v1", data / "runs" / "20251220_214317"
+    if not run.is_dir():
+        raise SystemExit(f"real data not found at {data}")
+    with tempfile.TemporaryDirectory() as tmp:
+        con = connect(Path(tmp) / "bench.duckdb")
+        ingest_all(con, suites, [run])
+        n = con.execute("select count(*) from raw.responses").fetchone()[0]
+        for label, scoring_run in (
+            ("first run", "bench"),
+            ("re-run (all done)", "bench"),
+            ("new run, from cache", "bench-2"),
+        ):
+            t0 = time.perf_counter()
+            run_judge(con, JudgeOptions("rules", scoring_run, progress=False))
+            dt = time.perf_counter() - t0
+            print(f"== {label:22s} {dt:6.2f} s wall for {n} responses")
+        con.close()
+
+
+if __name__ == "__main__":
+    main()
