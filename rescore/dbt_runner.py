@@ -17,6 +17,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from rescore.warehouse import ENV_VAR, connect
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
@@ -98,7 +100,12 @@ def run_dbt_build(
     holds dbt's artifacts; pass a private folder when several builds may run at once.
     """
     warehouse = Path(warehouse).resolve()
-    connect(warehouse).close()
+    try:
+        connect(warehouse).close()
+    except duckdb.IOException as exc:
+        print(f"rescore build: cannot open the warehouse {warehouse}: {exc}")
+        print("  (another process holds it open? close it and run `rescore build` again)")
+        return 1
     target = Path(target_path).resolve() if target_path else DBT_DIR / "target"
     log_path = target / "logs"
     cmd = [
