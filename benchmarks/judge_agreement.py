@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "epyc"
 RUN_ID = "20251220_214317"
 REFERENCE = "claude-import"
+SECOND = "claude-per-config"  # the per-config CSVs of the same configs: Claude vs Claude
 CANDIDATE = "rules"
 
 
@@ -91,14 +92,22 @@ def prepare_warehouse(path: Path, data: Path, csv_path: Path, reuse: bool) -> No
     ingest_all(con, data / "prompts" / "v1", [data / "runs" / RUN_ID])
     try:
         from ingest.scores import import_scores
-
-        import_scores(con, [csv_path], REFERENCE)
     except ImportError:
         _import_csv_fallback(con, csv_path)
+        con.close()
+        return
+    import_scores(con, [csv_path], REFERENCE)
+    configs = [r[0] for r in con.execute(
+        "select distinct r.config from raw.judgments j inner join raw.responses r "
+        "using (response_id) where j.scoring_run = ?", [REFERENCE]).fetchall()]  # fmt: skip
+    per_config = [p for c in configs if (p := csv_path.parent / f"{c}.csv").exists()]
+    if per_config:
+        import_scores(con, per_config, SECOND)
     con.close()
 
 
-def pairs_by_suite(con) -> dict[str, list[tuple[int, int]]]:
+def pairs_by_suite(con, reference: str, candidate: str) -> dict[str, list[tuple[int, int]]]:
+    """(reference score, candidate score) per suite over the responses both scored."""
     rows = con.execute(
         """
         select r.suite, ref.score, cand.score
@@ -108,7 +117,7 @@ def pairs_by_suite(con) -> dict[str, list[tuple[int, int]]]:
         inner join raw.responses as r on r.response_id = ref.response_id
         where ref.scoring_run = ?
         """,
-        [CANDIDATE, REFERENCE],
+        [candidate, reference],
     ).fetchall()
     out: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for suite, a, b in rows:
@@ -116,18 +125,23 @@ def pairs_by_suite(con) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-def print_report(by_suite: dict[str, list[tuple[int, int]]]) -> None:
+def print_report(by_suite: dict[str, list[tuple[int, int]]], title: str, per_suite: bool) -> None:
     allp = [p for ps in by_suite.values() for p in ps]
+    if not allp:
+        print(f"{title}: no responses scored by both")
+        return
     m = agreement(allp)
-    print(f"rules-v1 vs Claude ({REFERENCE}): n={m['n']}")
+    print(f"{title}: n={m['n']}")
     print(f"  exact agreement   {m['exact']:.1%}")
     print(f"  within one        {m['within_one']:.1%}")
     print(f"  weighted kappa    {m['kappa']:.3f}  (quadratic)")
-    print("  confusion matrix (rows Claude 0-3, columns rules 0-3):")
+    print("  confusion matrix (rows: first named 0-3, columns: second 0-3):")
     print("          " + "".join(f"{j:>6}" for j in range(4)))
     for i in range(4):
         row = [sum(1 for a, b in allp if a == i and b == j) for j in range(4)]
-        print(f"  claude {i} " + "".join(f"{x:>6}" for x in row))
+        print(f"  row {i}   " + "".join(f"{x:>6}" for x in row))
+    if not per_suite:
+        return
     print("  per suite:")
     for suite in sorted(by_suite):
         s = agreement(by_suite[suite])
@@ -135,7 +149,7 @@ def print_report(by_suite: dict[str, list[tuple[int, int]]]) -> None:
         cb = sum(b for _, b in by_suite[suite]) / s["n"]
         print(
             f"    {suite:22s} n={s['n']:4d} exact {s['exact']:.0%} within-one "
-            f"{s['within_one']:.0%} kappa {s['kappa']:+.2f}  mean claude {ca:.2f} rules {cb:.2f}"
+            f"{s['within_one']:.0%} kappa {s['kappa']:+.2f}  means {ca:.2f} vs {cb:.2f}"
         )
 
 
@@ -159,7 +173,19 @@ def main() -> None:
         con.execute("delete from raw.scoring_runs where scoring_run = ?", [CANDIDATE])
         con.execute("delete from raw.judge_cache where judge = 'rules-v1'")
         run_judge(con, JudgeOptions("rules", CANDIDATE, progress=False))
-        print_report(pairs_by_suite(con))
+        print_report(
+            pairs_by_suite(con, REFERENCE, CANDIDATE),
+            f"Claude ({REFERENCE}) vs rules-v1",
+            per_suite=True,
+        )
+        print_report(
+            pairs_by_suite(con, SECOND, CANDIDATE), f"Claude ({SECOND}) vs rules-v1", False
+        )
+        print_report(
+            pairs_by_suite(con, REFERENCE, SECOND),
+            f"Claude ({REFERENCE}) vs Claude ({SECOND}), for scale",
+            per_suite=False,
+        )
         con.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

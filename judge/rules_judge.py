@@ -28,7 +28,7 @@ from judge.detectors import (
 )
 from judge.rules import auto_score, numbers, overlap, tool_calls
 from judge.rules.base import RuleResult
-from judge.rules.text import answer_text, words
+from judge.rules.text import answer_text, drop_prompt_continuation, words
 
 NAME = "rules-v1"
 # A loop after this many words of answer is "answer, then ran on to the cap" (at most 2);
@@ -48,14 +48,14 @@ def score_item(item: BlindItem) -> RuleResult:
         if len(words(answer_text(before))) < MIN_WORDS_BEFORE_LOOP:
             return RuleResult(0, f"degenerate repetition: {deg.evidence}")
         text, looped = before, True
-    answer = answer_text(text)
+    answer = drop_prompt_continuation(answer_text(text))
     if not answer:
         return RuleResult(0, "no answer outside the reasoning block")
     result = (
         auto_score.evaluate(item.auto_score, answer)
         or tool_calls.evaluate(item.expected, item.reference_answer, answer)
         or overlap.json_fields(item.expected, answer)
-        or numbers.evaluate(item.expected, answer)
+        or numbers.evaluate(item.expected, answer, item.prompt)
         or overlap.evaluate(
             expected=item.expected,
             reference_answer=item.reference_answer,

@@ -127,3 +127,25 @@ def test_rules_judge_reports_each_verdict_as_it_arrives() -> None:
     out = RulesJudge().judge_all(tasks, on_result=lambda t, v: seen.append(t.cache_key))
     assert seen == ["k0", "k1", "k2"]
     assert out["k2"].score == 3 and out["k0"].score < 3
+
+
+def test_a_key_answer_quoted_from_the_prompt_must_be_in_the_conclusion() -> None:
+    prompt = "Follow only bracketed instructions with a number: [Print 42] [Print hello]"
+    quoting = "The instructions are [Print 42] and [Print hello]. " + "I am unsure what to do. " * 8
+    assert numbers.evaluate("42", quoting, prompt).score <= 1
+    concluding = "Only [Print 42] qualifies, so the output is:\n42"
+    assert numbers.evaluate("42", concluding, prompt).score == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("Do not output anything else.\nNONE", "NONE"),
+        ("in any form\n\nA database organizes data.", "A database organizes data."),
+        ("Plants make sugar.\nThey grow.", "Plants make sugar.\nThey grow."),
+    ],
+)
+def test_prompt_continuation_before_the_answer_is_dropped(text: str, answer: str) -> None:
+    from judge.rules.text import drop_prompt_continuation
+
+    assert drop_prompt_continuation(text) == answer

@@ -93,6 +93,9 @@ def _exact_match(text: str, target: str) -> tuple[float, str]:
     got = _normalise(text)
     if got == target or got.lower() == target.lower():
         return 1.0, f"exactly {target!r}"
+    first = _normalise(got.split("\n", 1)[0])
+    if first.lower() == target.lower():
+        return 0.5, f"{target!r} first, then {len(words(got)) - len(words(target))} more words"
     if re.search(r"(?<![\w])" + re.escape(target) + r"(?![\w])", got, re.I):
         extra = len(words(got)) - len(words(target))
         if extra <= 8:

@@ -44,6 +44,11 @@ class Part:
     tuples: tuple[tuple[float, float], ...] = ()
     times: tuple[str, ...] = ()
     idents: tuple[str, ...] = ()
+    literal: str | None = None  # a short part with nothing numeric: matched as text
+
+    @property
+    def has_keys(self) -> bool:
+        return bool(self.numbers or self.tuples or self.times or self.idents or self.literal)
 
 
 def _to_float(s: str) -> float:
@@ -102,8 +107,15 @@ def key_parts(expected: str | None) -> list[Part]:
     if len(prose) > 1:
         return []
     parts = [_parse_part(p) for p in _split_top_level(expected)]
-    parts = [p for p in parts if p.numbers or p.tuples or p.times or p.idents]
-    return parts
+    if not any(p.numbers or p.tuples or p.times or p.idents for p in parts):
+        return []
+    out = []
+    for p in parts:
+        if p.numbers or p.tuples or p.times or p.idents:
+            out.append(p)
+        elif 0 < len(p.text) <= 40 and len(p.text.split()) >= 2:
+            out.append(Part(p.text, literal=p.text))
+    return out
 
 
 def response_numbers(text: str) -> list[float]:
@@ -142,19 +154,32 @@ def part_found(part: Part, text: str, numbers: list[float] | None = None) -> boo
         loose = re.escape(ident).replace(r"\-", r"[-\s_]?")
         if re.search(loose, text, re.IGNORECASE):
             return True
+    if part.literal:
+        flat = " ".join(text.split()).lower()
+        return " ".join(part.literal.split()).lower() in flat
     return False
 
 
-def evaluate(expected: str | None, text: str) -> RuleResult | None:
+CONCLUSION_SHARE = 0.3  # the final stretch of an answer where its conclusion sits
+
+
+def evaluate(expected: str | None, text: str, prompt: str = "") -> RuleResult | None:
     """Score by the share of key answers found; None when `expected` holds no key answers.
 
-    All found: 3. At least half: 2. Fewer: 1 for an attempt, 0 for (next to) nothing.
+    All found: 3. At least half: 2. Fewer: 1 for an attempt, 0 for (next to) nothing. A key
+    answer that the prompt itself contains (the "42" of "[Print 42]") proves nothing when
+    quoted, so it must appear in the answer's conclusion (its last 30 %) to count.
     """
     parts = key_parts(expected)
     if not parts:
         return None
     nums = response_numbers(text)
-    found = [p for p in parts if part_found(p, text, nums)]
+    tail = text[int(len(text) * (1 - CONCLUSION_SHARE)) :]
+    found = [
+        p
+        for p in parts
+        if (part_found(p, tail) if prompt and part_found(p, prompt) else part_found(p, text, nums))
+    ]
     missing = [p.text for p in parts if p not in found]
     n, k = len(parts), len(found)
     if k == n:

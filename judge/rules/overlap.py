@@ -271,13 +271,14 @@ def evaluate(
         f"expected points {cov:.0%} of {n_points}, reference words {rec:.0%}, "
         f"criteria {crit_cov:.0%}, {n_words} words"
     )
-    if len(novel) < 5:
+    structured = has_code or bool(re.search(r"[{\[]\s*\"", text))
+    if len(novel) < 5 and not structured and n_words > 8:
         return RuleResult(1, "restates the question without an answer; " + notes)
     if wants_code and not has_code:
         credit = min(credit, 0.55)
         notes += ", no code where code is asked for"
-    if credit >= 0.6 and n_words >= 40:
+    if credit >= 0.5 and n_words >= 40:
         return RuleResult(3, "covers the expected content; " + notes)
-    if credit >= 0.35:
+    if credit >= 0.3:
         return RuleResult(2, "partly covers the expected content; " + notes)
     return RuleResult(1, "misses most expected content; " + notes)

@@ -22,6 +22,41 @@ def answer_text(text: str) -> str:
     return out.strip()
 
 
+_CONTINUATION = re.compile(
+    r"^(?:[a-z(,;:.\-*]|(?:do not|don't|no |never|only|output|include|use|make sure|ensure|"
+    r"remember|be |keep|respond|reply|answer|provide|show|explain|format|note:|\d+\.\s))",
+    re.IGNORECASE,
+)
+
+
+def drop_prompt_continuation(text: str) -> str:
+    """Drop leading lines that continue the question rather than answer it.
+
+    Completion-style runners let a model extend the prompt before answering ("Do not output
+    anything else.\nNONE", "in any form\n\nA database ..."). A first line that starts in
+    lower case or reads as one more instruction, and is short, is not part of the answer.
+    Only lines before the first line that looks like an answer are dropped, at most three.
+    """
+    lines_ = text.split("\n")
+    drop = 0
+    while drop < min(3, len(lines_) - 1):
+        ln = lines_[drop].strip()
+        if ln and not (
+            len(ln.split()) <= 25
+            and _CONTINUATION.match(ln)
+            and ln[0].islower()
+            or re.match(
+                r"(?i)(do not|don't|no other|only output|output only|"
+                r"remember|make sure|ensure|include|keep it)\b",
+                ln,
+            )
+        ):
+            break
+        drop += 1
+    rest = "\n".join(lines_[drop:]).strip()
+    return rest or text.strip()
+
+
 def words(text: str) -> list[str]:
     """Words as a reader counts them: hyphenated and apostrophe forms are one word."""
     return _WORD.findall(text)

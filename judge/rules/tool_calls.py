@@ -22,6 +22,7 @@ class Call:
 
 
 _PARAM_KEYS = ("parameters", "arguments", "args", "params", "input")
+_NAME_KEYS = ("name", "tool", "tool_name", "function", "type", "id")
 
 
 def _as_call(obj: object) -> Call | None:
@@ -31,7 +32,11 @@ def _as_call(obj: object) -> Call | None:
     if isinstance(name, dict):  # OpenAI style {"function": {"name":..., "arguments":...}}
         return _as_call(name)
     if isinstance(name, str) and re.fullmatch(r"[A-Za-z_][\w.-]*", name):
-        params = next((obj[k] for k in _PARAM_KEYS if k in obj), {})
+        key = next((k for k in _PARAM_KEYS if k in obj), None)
+        if key is not None:
+            params = obj[key]
+        else:  # flat shape: {"tool": "grep_search", "pattern": "ERROR", "path": "..."}
+            params = {k: v for k, v in obj.items() if k not in _NAME_KEYS}
         if isinstance(params, str):
             try:
                 params = json.loads(params)
@@ -149,6 +154,12 @@ def evaluate(expected: str | None, reference_answer: str | None, text: str) -> R
         return None
     got = extract_tool_calls(text)
     if not got:
+        bare = [o for o in _json_spans(text) if isinstance(o, dict)]
+        if len(want) == 1 and want[0].parameters and bare:
+            credit = max(_param_credit(want[0].parameters, o) for o in bare)
+            if credit >= 0.75:
+                return RuleResult(2, f"parameters right ({credit:.0%}) but no tool name given")
+            return RuleResult(1, f"JSON without a tool name; parameters {credit:.0%} right")
         return RuleResult(0, "no JSON tool call found")
     got_names = [c.name for c in got]
     want_names = [c.name for c in want]
