@@ -61,6 +61,7 @@ class JudgeOptions:
     dry_run: bool = False
     limit: int | None = None
     progress: bool = True
+    batch_state: str | None = None  # file remembering submitted batches, so a rerun resumes them
 
 
 @dataclass
@@ -84,7 +85,12 @@ def make_judge(options: JudgeOptions) -> Judge:
     if options.judge == "claude":
         from judge.claude import ClaudeJudge
 
-        return ClaudeJudge(options.model, batch=options.batch, concurrency=options.concurrency)
+        return ClaudeJudge(
+            options.model,
+            batch=options.batch,
+            concurrency=options.concurrency,
+            batch_state=options.batch_state,
+        )
     raise ValueError(f"unknown judge {options.judge!r}: choose one of {', '.join(JUDGES)}")
 
 
@@ -156,8 +162,8 @@ class Persister:
                 self.counts["failed"] += 1
             else:
                 self.counts["cached" if from_cache else "judged"] += 1
-                if not from_cache and verdict.cost_usd:
-                    self.cost += verdict.cost_usd
+            if not from_cache and verdict.cost_usd:
+                self.cost += verdict.cost_usd  # failed attempts were paid for too
             if len(self.buffer) >= self.flush_every:
                 self._flush()
         if self.on_progress is not None and not from_cache:
@@ -284,12 +290,14 @@ def _print_estimate(tasks: list[Task], options: JudgeOptions, n_cached: int) -> 
     if options.judge == "claude":
         from judge.claude import estimate_cost
 
-        est = estimate_cost(tasks, options.model)
+        est = estimate_cost(tasks, options.model, batch=options.batch)
+        usd = est.get("usd")
+        dollars = f"~${usd:.2f}" if usd is not None else "cost unknown (model has no price)"
         print(
             f"dry run: {est.get('requests', len(tasks))} requests "
             f"({n_cached} more answered from the cache), "
             f"~{est.get('input_tokens', 0):,} input tokens, "
-            f"~{est.get('output_tokens', 0):,} output tokens, ~${est.get('usd', 0.0):.2f}"
+            f"~{est.get('output_tokens', 0):,} output tokens, {dollars}"
         )
     else:
         print(f"dry run: {len(tasks)} responses to judge offline ({n_cached} cached), $0.00")
@@ -375,6 +383,12 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
                 judge.judge_all(pending[i : i + RULES_CHUNK], on_result=persister.add)
         elif pending:
             judge.judge_all(pending, on_result=persister.add)
+    except Exception as exc:  # the API refused the whole run (bad key, unknown model)
+        if type(exc).__name__ != "ClaudeJudgeError":
+            raise
+        persister.flush()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     finally:
         persister.flush()
         if bar is not None:

@@ -66,6 +66,7 @@ def judge(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         limit=args.limit,
         progress=not args.no_progress,
+        batch_state=str(warehouse_path(args.warehouse).with_suffix(".claude_batches.json")),
     )
     with connect(args.warehouse) as con:
         return run_judge(con, options)
@@ -90,9 +91,8 @@ def site(args: argparse.Namespace) -> int:
 
 def report(args: argparse.Namespace) -> int:
     """Everything in order; stops at the first stage that fails outright (exit 2+)."""
-    from judge.run import JudgeOptions, run_judge
-
     from ingest.pipeline import ingest_all
+    from judge.run import JudgeOptions, run_judge
     from rescore.dbt_runner import run_dbt_build
     from rescore.site_builder import build_site
 
