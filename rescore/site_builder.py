@@ -79,28 +79,12 @@ def resolve_scoring_run(warehouse: Path, scoring_run: str | None) -> tuple[str, 
 
 
 def _run(cmd: list[str], env: dict[str, str], cwd: Path, what: str) -> None:
+    t = time.perf_counter()
     proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    if os.environ.get("RESCORE_SITE_TIMINGS"):
+        print(f"  {what}: {time.perf_counter() - t:.1f}s", file=sys.stderr)
     if proc.returncode != 0:
         raise RuntimeError(f"{what} failed ({' '.join(cmd)}):\n{proc.stdout}\n{proc.stderr}")
-
-
-def _dbt_docs(warehouse: Path, work: Path, env: dict[str, str]) -> Path | None:
-    """Generate the dbt docs of the warehouse (for the methodology link); None if not possible."""
-    project = PROJECT_ROOT / "dbt"
-    if not (project / "dbt_project.yml").exists():
-        return None
-    target = work / "dbt-docs"
-    cmd = _tool("dbt") + ["docs", "generate", "--project-dir", str(project), "--target-path",
-                          str(target)]
-    if (project / "profiles.yml").exists():
-        cmd += ["--profiles-dir", str(project)]
-    proc = subprocess.run(cmd, env=env, cwd=project, capture_output=True, text=True)
-    if proc.returncode != 0 or not (target / "catalog.json").exists():
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
-        print("rescore site: dbt docs not built (site links none): " + " | ".join(tail),
-              file=sys.stderr)
-        return None
-    return target
 
 
 def _mkdocs_child_config(work: Path, site_dir: Path) -> Path:
@@ -154,16 +138,13 @@ def build_site(
 def _build(warehouse: Path, out: Path | None, version: str, run: str, created_at: str | None,
            site_dir: Path | None, work: Path, started: float) -> int:
     env = _env(warehouse, run, version if out else None, work)
-    docs = _dbt_docs(warehouse, work, env)
-    dbt_s = time.perf_counter() - started
-    env["RESCORE_DBT_DOCS"] = str(docs) if docs else str(work / "no-dbt-docs")
+    env["RESCORE_DBT_DOCS_GENERATE"] = "1"  # the hook runs dbt docs beside the page rendering
     if out is None:
         target = Path(site_dir or PROJECT_ROOT / "build" / "site").resolve()
         config = _mkdocs_child_config(work, target)
         _run(_tool("mkdocs") + ["build", "--clean", "--config-file", str(config)], env,
              PROJECT_ROOT, "mkdocs build")
-        print(f"Site for scoring run {run} built in {time.perf_counter() - started:.1f}s "
-              f"(dbt docs {dbt_s:.1f}s): "
+        print(f"Site for scoring run {run} built in {time.perf_counter() - started:.1f}s: "
               f"{target}\nServe it: python -m http.server -d {target} 8000   (or `mkdocs serve`"
               " with RESCORE_WAREHOUSE set)")
         return 0
@@ -193,6 +174,17 @@ def _git(out: Path, env: dict[str, str], *args: str) -> str:
     return proc.stdout
 
 
+def _branch_versions(out: Path, env: dict[str, str]) -> list[dict]:
+    """versions.json as committed on the pages branch ([] before the first deploy)."""
+    proc = subprocess.run(["git", "-C", str(out), "show", f"{BRANCH}:versions.json"], env=env,
+                          capture_output=True, text=True)
+    return json.loads(proc.stdout) if proc.returncode == 0 else []
+
+
+def _scored_at(entry: dict) -> str:
+    return (entry.get("properties") or {}).get("scored_at") or ""
+
+
 def _prepare_repo(out: Path, env: dict[str, str]) -> None:
     """DIR/.git, with a root commit on `main` so mike has a HEAD to name in its messages."""
     if (out / ".git").exists():
@@ -216,16 +208,23 @@ def publish(out: Path, version: str, scoring_run: str, created_at: str | None,
     build_dir = work / "mike-build"
     config = _mkdocs_child_config(work / "mike", build_dir)
     mike = _tool("mike")
+    # `mike alias` re-reads every file of the version from git (slow for ~700 pages), so the
+    # alias goes with the deploy whenever this version is the newest, which is the usual case.
+    before = _branch_versions(out, env)
+    others = [v for v in before if v.get("version") != version]
+    gets_latest = all(_scored_at(v) <= (created_at or "") for v in others)
     cmd = mike + ["deploy", "--config-file", str(config), "--branch", BRANCH,
                   "--prop-set-string", f"scoring_run={scoring_run}"]
     if created_at:
         cmd += ["--prop-set-string", f"scored_at={created_at}"]
-    _run(cmd + [version], git_env, PROJECT_ROOT, "mike deploy")
-    versions = json.loads(_git(out, env, "show", f"{BRANCH}:versions.json"))
-    newest = max(
-        enumerate(versions),
-        key=lambda iv: ((iv[1].get("properties") or {}).get("scored_at") or "", -iv[0]),
-    )[1]
+    if gets_latest:
+        cmd += ["--update-aliases", version, ALIAS]
+    else:
+        cmd += [version]
+    _run(cmd, git_env, PROJECT_ROOT, "mike deploy")
+    versions = _branch_versions(out, env)
+    # newest scoring run; on a tie the version already holding the alias keeps it
+    newest = max(versions, key=lambda v: (_scored_at(v), ALIAS in v.get("aliases", [])))
     if ALIAS not in newest.get("aliases", []):
         _run(mike + ["alias", "--config-file", str(config), "--branch", BRANCH,
                      "--update-aliases", newest["version"], ALIAS], git_env, PROJECT_ROOT,

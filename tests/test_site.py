@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from rescore.report.charts import pareto_front
-from rescore.report.generate import generate_site
+from rescore.report.generate import generate_site, render_svgs
 from rescore.report.html import esc, md_esc, page_url, relative
 from rescore.report.synthetic import HOSTILE, SyntheticSpec, build_synthetic_warehouse
 from rescore.site_builder import build_site
@@ -168,12 +168,12 @@ def test_speed_only_configs_get_pages_but_no_leaderboard_row(content) -> None:
 
 
 def test_charts_have_specs_and_static_svgs(content) -> None:
-    svgs = [u for u in content.text_files if u.endswith(".svg")]
-    names = {Path(u).stem for u in svgs}
+    svgs = render_svgs(content.charts)
     assert {"leaderboard-draft", "draft-quality-vs-speed", "suite-heatmap", "drift-dumbbell",
-            "health-rates"} <= names
-    for uri in svgs:
-        assert content.text_files[uri].lstrip().startswith("<svg")
+            "health-rates"} <= set(svgs)
+    for name, svg in svgs.items():
+        assert svg.lstrip().startswith("<svg")
+        assert f"assets/charts/{name}.vl.json" in content.text_files
     assert len(content.text_files["assets/vendor/vega-bundle.js"]) > 100_000
 
 

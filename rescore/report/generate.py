@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,8 @@ class SiteContent:
     path_files: dict[str, Path] = field(default_factory=dict)
     problem: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    charts: list[ch.Chart] = field(default_factory=list)  # static SVGs: see render_svgs
+    dbt_docs_pending: bool = False  # link the dbt docs that the hook generates meanwhile
 
 
 def vega_bundle(cache_dir: Path) -> str:
@@ -116,10 +117,15 @@ def acceleration(ctx: pg.Context, warehouse: Path) -> pg.Page | None:
     return page
 
 
-def _svg(chart_json: str) -> str:
+def render_svgs(charts: list[ch.Chart]) -> dict[str, str]:
+    """Static SVG (light palette, fixed width) of each chart, by chart name.
+
+    vl-convert does its work outside the GIL, so the hook runs this in a thread while mkdocs
+    renders the pages, and writes the files after the build (on_post_build).
+    """
     import vl_convert
 
-    return vl_convert.vegalite_to_svg(chart_json)
+    return {c.name: vl_convert.vegalite_to_svg(c.static_spec_json()) for c in charts}
 
 
 def generate_site(
@@ -131,6 +137,7 @@ def generate_site(
     version: str | None = None,
     use_directory_urls: bool = True,
     dbt_docs_dir: Path | None = None,
+    dbt_docs_pending: bool = False,
 ) -> SiteContent:
     """Read the warehouse and produce every generated page and file of one site version."""
     timings: dict[str, float] = {}
@@ -151,9 +158,10 @@ def generate_site(
     downloads = export_marts(Path(warehouse), downloads_dir)
     timings["downloads"] = time.perf_counter() - t
 
-    docs_ok = bool(dbt_docs_dir) and all((dbt_docs_dir / f).exists() for f in DBT_DOCS_FILES)
+    docs_ok = (not dbt_docs_pending and dbt_docs_dir is not None
+               and all((dbt_docs_dir / f).exists() for f in DBT_DOCS_FILES))
     ctx = pg.Context(data=data, version=version, use_directory_urls=use_directory_urls,
-                     dbt_docs=docs_ok, downloads=downloads)
+                     dbt_docs=docs_ok or dbt_docs_pending, downloads=downloads)
     t = time.perf_counter()
     pages = pg.build_pages(ctx)
     accel = acceleration(ctx, Path(warehouse))
@@ -162,14 +170,10 @@ def generate_site(
         pages.insert(at, accel)
     timings["pages"] = time.perf_counter() - t
 
-    content = SiteContent(pages=pages, nav=pg.nav(pages), timings=timings)
-    t = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        svgs = list(pool.map(lambda c: _svg(c.static_spec_json()), ctx.charts))
-    for chart, svg in zip(ctx.charts, svgs, strict=True):
-        content.text_files[f"assets/charts/{chart.name}.svg"] = svg
+    content = SiteContent(pages=pages, nav=pg.nav(pages), timings=timings,
+                          charts=list(ctx.charts), dbt_docs_pending=dbt_docs_pending)
+    for chart in ctx.charts:
         content.text_files[f"assets/charts/{chart.name}.vl.json"] = chart.spec_json()
-    timings["svg"] = time.perf_counter() - t
     content.text_files[VEGA_BUNDLE_URI] = vega_bundle(cache_dir)
     for mart, info in downloads.items():
         content.path_files[f"downloads/{mart}.csv"] = info["csv"]
@@ -181,4 +185,4 @@ def generate_site(
     return content
 
 
-__all__ = ["MARTS", "SiteContent", "generate_site", "problem_site", "vega_bundle"]
+__all__ = ["MARTS", "SiteContent", "generate_site", "problem_site", "render_svgs", "vega_bundle"]

@@ -11,10 +11,14 @@ mkdocs events:
 - on_page_content: put the HTML blocks in place of their markers, after Markdown ran, so
   untrusted text never passes through the Markdown parser.
 
+- on_post_build: write the charts' static SVGs (rendered by vl-convert in a thread while
+  mkdocs rendered the pages) and, when asked, the freshly generated dbt docs.
+
 Environment: RESCORE_WAREHOUSE, RESCORE_SCORING_RUN (default: the newest scoring run),
 RESCORE_SITE_VERSION (shown on the overview), RESCORE_SITE_WORK (scratch folder, default
 <project>/build/site-work), RESCORE_DBT_DOCS (folder holding dbt's index.html, manifest.json
-and catalog.json; default <project>/dbt/target).
+and catalog.json; default <project>/dbt/target), RESCORE_DBT_DOCS_GENERATE=1 (run
+`dbt docs generate` during the build instead; `rescore site` sets it).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +42,15 @@ MARKER = re.compile(r"(?:<p>)?<!--rescore-block-(\d+)-->(?:</p>)?")
 
 _content: SiteContent | None = None
 _blocks: dict[str, list[str]] = {}
+_svgs: Future[dict[str, str]] | None = None
+_dbt_job = None
+_command: str | None = None
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """Remember who loads the config: mike runs every plugin's on_config just to read it."""
+    global _command
+    _command = command
 
 
 def _project_root(config: MkDocsConfig) -> Path:
@@ -55,14 +69,18 @@ def _warehouse(root: Path) -> Path:
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    global _content, _blocks
+    global _content, _blocks, _svgs, _dbt_job
+    if _command == "mike":
+        return config  # mike only reads the config here; its mkdocs build generates the site
     # Imported here: mike loads this file for every command, and altair is slow to import.
-    from rescore.report.generate import generate_site
+    from rescore.report import dbt_docs
+    from rescore.report.generate import generate_site, render_svgs
 
     root = _project_root(config)
     work = Path(os.environ.get("RESCORE_SITE_WORK") or root / "build" / "site-work")
     docs = Path(os.environ.get("RESCORE_DBT_DOCS") or root / "dbt" / "target")
     warehouse = _warehouse(root)
+    generate_docs = os.environ.get("RESCORE_DBT_DOCS_GENERATE") == "1" and warehouse.exists()
     _content = generate_site(
         warehouse,
         work_dir=work,
@@ -71,6 +89,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         version=os.environ.get("RESCORE_SITE_VERSION") or None,
         use_directory_urls=config.use_directory_urls,
         dbt_docs_dir=docs,
+        dbt_docs_pending=generate_docs,
     )
     if _content.problem:
         log.warning("rescore: %s", _content.problem)
@@ -78,6 +97,13 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         log.info("rescore: %d pages from %s (%s)", len(_content.pages), warehouse,
                  ", ".join(f"{k} {v:.1f}s" for k, v in _content.timings.items()))
     _blocks = {p.src_uri: p.blocks for p in _content.pages}
+    # Both run while mkdocs renders pages; on_post_build collects them.
+    pool = ThreadPoolExecutor(max_workers=1)
+    _svgs = pool.submit(render_svgs, _content.charts)
+    pool.shutdown(wait=False)
+    _dbt_job = None
+    if generate_docs and not _content.problem:
+        _dbt_job = dbt_docs.start(root / "dbt", work / "dbt-docs", warehouse)
     config.nav = _content.nav
     if not os.environ.get("MIKE_DOCS_VERSION"):
         # Not built by mike: there is no versions.json to fetch, so no version selector.
@@ -105,3 +131,18 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     if not blocks:
         return html
     return MARKER.sub(lambda m: blocks[int(m.group(1))], html)
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    from rescore.report import dbt_docs
+
+    site = Path(config.site_dir)
+    if _svgs is not None:
+        charts = site / "assets" / "charts"
+        charts.mkdir(parents=True, exist_ok=True)
+        for name, svg in _svgs.result().items():
+            (charts / f"{name}.svg").write_text(svg, encoding="utf-8")
+    if _content is not None and _content.dbt_docs_pending:
+        problem = dbt_docs.finish(_dbt_job, site)
+        if problem:
+            log.warning("rescore: %s", problem)
