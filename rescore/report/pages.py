@@ -233,7 +233,8 @@ def category_page(ctx: Context, cat: str) -> Page:
           "the config's page with each question, score, judge reason and response.\n"]
     dup_here = sorted({r.get("model") for r in rows if r.get("model") in ctx.duplicated})
     if dup_here:
-        roles = "; ".join(f"{md_esc(m)} ({', '.join(ctx.model_roles[m])})" for m in dup_here)
+        roles = "; ".join(f"{md_esc(m)} ({', '.join(md_esc(r) for r in ctx.model_roles[m])})"
+                          for m in dup_here)
         md.append(f'!!! note "Models under two roles"\n    {roles}: each role is its own '
                   "config, shown with the role after the model name.\n")
     body = []
