@@ -47,10 +47,38 @@ class Outcome:
     def load(self, kind: str, n: int = 1) -> None:
         self.loaded[kind] += n
 
-    def skip(self, source_file: str, kind: str, message: str) -> None:
-        """A file that is not data of this command (an aggregate, a notes folder)."""
+    def skip(
+        self,
+        source_file: str,
+        kind: str,
+        message: str,
+        location: str | None = None,
+        raw: object = None,
+    ) -> None:
+        """Input that is not data of this command (an aggregate, a notes folder, a # comment):
+        reported with its place, but not an error."""
         self.skipped[kind] += 1
-        self.problems.append(Problem(source_file, None, kind, message, None, quarantined=False))
+        self.problems.append(
+            Problem(
+                source_file,
+                location,
+                kind,
+                message,
+                excerpt(raw) if raw is not None else None,
+                quarantined=False,
+            )
+        )
+
+    def skip_comments(self, source_file: str, comments: list[tuple[int, str]]) -> None:
+        """`#` comment lines of a CSV: named one by one, never counted as data rows."""
+        for line, text in comments:
+            self.skip(
+                source_file,
+                "comment_line",
+                "comment line (#), not a data row; skipped",
+                location=f"line {line}",
+                raw=text,
+            )
 
     def quarantine(
         self,

@@ -53,7 +53,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.accounting import Outcome, Problem, excerpt
+from ingest.accounting import Outcome
 from ingest.csv_reader import CsvTable, Record, read_csv
 
 COMMAND = "import-scores"
@@ -457,18 +457,7 @@ def import_scores(con, paths: list[Path], scoring_run: str) -> Outcome:
         except OSError as exc:
             outcome.quarantine(source, None, "unreadable_file", f"cannot read the file: {exc}")
             continue
-        for line, text in table.comments:
-            outcome.skipped["comment_line"] += 1
-            outcome.problems.append(
-                Problem(
-                    source,
-                    f"line {line}",
-                    "comment_line",
-                    "comment line (#), not a data row; skipped",
-                    excerpt(text),
-                    quarantined=False,
-                )
-            )
+        outcome.skip_comments(source, table.comments)
         skip = classify(table)
         if skip:
             outcome.skip(source, *skip)

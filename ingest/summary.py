@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.accounting import Outcome, Problem, excerpt
+from ingest.accounting import Outcome
 from ingest.csv_reader import CsvTable, Record, read_csv
 
 COMMAND = "import-summary"
@@ -211,18 +211,7 @@ def import_summary(con, path: Path, baseline: str) -> Outcome:
         outcome.quarantine(source, None, "unreadable_file", f"cannot read the file: {exc}")
         table = None
     if table is not None:
-        for line, text in table.comments:
-            outcome.skipped["comment_line"] += 1
-            outcome.problems.append(
-                Problem(
-                    source,
-                    f"line {line}",
-                    "comment_line",
-                    "comment line (#), not a data row; skipped",
-                    excerpt(text),
-                    quarantined=False,
-                )
-            )
+        outcome.skip_comments(source, table.comments)
         if not is_summary(table):
             outcome.quarantine(
                 source,
