@@ -141,6 +141,41 @@ def test_main_pages_load_cleanly_and_render_charts(browser, server: str, path: s
         assert charts, f"{path} should show charts"
 
 
+def test_every_page_of_the_latest_version_loads_cleanly(browser, server: str,
+                                                       published: Path) -> None:
+    """Not just the main pages: every generated page (config pages, acceleration, ...)."""
+    latest = (published / "latest").resolve()
+    # dbt-docs/ is dbt's own app (it requests an unrendered Angular template URL on load)
+    paths = sorted(str(p.parent.relative_to(latest)) for p in latest.rglob("index.html")
+                   if "dbt-docs" not in p.parts)
+    assert len(paths) > len(MAIN_PAGES)
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"{page.url} console: {m.text}")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"{page.url} page error: {e}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 else None)
+    page.on("dialog", lambda d: (problems.append(f"{page.url} dialog: {d.message}"),
+                                 d.dismiss()))
+    unrendered = []
+    try:
+        for path in paths:
+            url = f"{server}/latest/" + ("" if path == "." else f"{path}/")
+            page.goto(url)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.rescore-chart')].every("
+                "e => e.querySelector('svg, canvas') || e.dataset.error)", timeout=20_000)
+            unrendered += page.eval_on_selector_all(
+                ".rescore-chart:not(:has(svg)):not(:has(canvas))",
+                f"els => els.map(e => '{path}: ' + e.dataset.chart)")
+    finally:
+        page.close()
+    assert not problems, problems
+    assert not unrendered, unrendered
+
+
 def test_charts_follow_the_dark_palette(browser, server: str) -> None:
     page, problems = _open(browser, f"{server}/latest/categories/draft/")
     try:
@@ -180,6 +215,16 @@ def test_injected_script_in_a_response_does_not_run(browser, server: str) -> Non
     assert any("</details>" in t for t in texts)
     assert not injected, "the response became a <script> element"
     assert sources and all(s.startswith("http://127.0.0.1") for s in sources), sources
+
+
+def test_dbt_docs_are_in_the_site_without_tracking(published: Path) -> None:
+    docs = published / "latest" / "dbt-docs"
+    manifest = json.loads((docs / "manifest.json").read_text())
+    assert (docs / "index.html").exists() and (docs / "catalog.json").exists()
+    assert manifest["metadata"].get("send_anonymous_usage_stats") is False
+    assert "marts" in json.dumps(manifest["nodes"])
+    methodology = (published / "latest" / "methodology" / "index.html").read_text()
+    assert 'href="../dbt-docs/index.html"' in methodology
 
 
 def test_site_works_after_the_folder_moves(published: Path, tmp_path: Path) -> None:

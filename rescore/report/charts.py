@@ -162,6 +162,8 @@ def drift_dumbbell(drift_rows: Sequence[dict[str, Any]], labels: dict[str, str])
     for r in rows:
         subject = str(r.get("config") or r.get("model") or r.get("subject"))
         label = labels.get(subject, subject)
+        if len({x.get("baseline") for x in rows}) > 1:
+            subject = f"{subject} vs {r.get('baseline')}"
         base = {"subject": subject, "label": label, "baseline": r.get("baseline"),
                 "previous": r["previous_pct"], "now": r["pct"],
                 "delta": r.get("delta_pct", r["pct"] - r["previous_pct"])}

@@ -119,10 +119,19 @@ def table(
 
 
 def generic_table(columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                  linkers: dict[str, Any] | None = None, skip: Iterable[str] = ()) -> str:
-    """Any mart as a table: every column except `skip`, numbers formatted, keys linked."""
+                  linkers: dict[str, Any] | None = None, skip: Iterable[str] = (),
+                  model_link: Any = None) -> str:
+    """Any mart as a table: every column except `skip`, numbers formatted, keys linked.
+
+    With `model_link(model, config) -> html`, a table with both columns shows one
+    "model (config)" column, as the leaderboards do.
+    """
     linkers = linkers or {}
     skip = set(skip)
+    merge = model_link is not None and {"model", "config"} <= set(columns) - skip
+    if merge:
+        skip.add("config")
+        config_i = list(columns).index("config")
     keep = [i for i, c in enumerate(columns) if c not in skip]
     numeric = set()
     body = []
@@ -130,7 +139,9 @@ def generic_table(columns: Sequence[str], rows: Sequence[Sequence[Any]],
         cells = []
         for out_i, i in enumerate(keep):
             name, value = columns[i], row[i]
-            if name in linkers and value is not None:
+            if merge and name == "model":
+                cells.append(Cell(model_link(value, row[config_i]), None, "rescore-model"))
+            elif name in linkers and value is not None:
                 cells.append(Cell(linkers[name](value).html))
             elif isinstance(value, float):
                 numeric.add(out_i)
@@ -142,7 +153,8 @@ def generic_table(columns: Sequence[str], rows: Sequence[Sequence[Any]],
             else:
                 cells.append(cell(value))
         body.append(cells)
-    return table([columns[i] for i in keep], body, numeric=numeric)
+    headers = ["model (config)" if merge and columns[i] == "model" else columns[i] for i in keep]
+    return table(headers, body, numeric=numeric)
 
 
 def page_url(src_uri: str, use_directory_urls: bool = True) -> str:

@@ -94,6 +94,15 @@ class Context:
     def linkers(self, page: Page) -> dict[str, Callable[[Any], Raw]]:
         return {"config": lambda c: self.config_link(page, str(c))}
 
+    def model_link(self, page: Page) -> Callable[[Any, Any], str]:
+        """`model (config)` cell: the model linked to the config page, the config below."""
+        def render(model: Any, config: Any) -> str:
+            if config is None:
+                return esc(model)
+            label = self.labels.get(str(config), model if model is not None else config)
+            return f"{self.config_link(page, str(config), label).html}<small>{esc(config)}</small>"
+        return render
+
 
 def _slugs(configs: Iterable[str]) -> dict[str, str]:
     """File-safe, unique page names for configs (config names are file stems, but be sure)."""
@@ -271,8 +280,8 @@ SHOWN = {
                        "pct", "avg_tps", "rule"),
     "models_to_avoid": ("config", "model", "role", "category", "pct", "relevant_pct",
                         "reason"),
-    "drift": ("baseline", "config", "subject", "model", "previous_pct_text", "previous_pct",
-              "pct", "delta_pct", "likely_cause"),
+    "drift": ("baseline", "config", "model", "previous_pct_text", "pct", "delta_pct",
+              "likely_cause"),
     "critical_issues": ("severity", "issue", "config", "model", "role", "evidence"),
     "suite_observations": ("suite", "configs", "judged", "avg_pct", "min_pct", "max_pct",
                            "observation"),
@@ -296,7 +305,8 @@ def _mart_page(ctx: Context, uri: str, title: str, mart: str, intro: str) -> tup
     elif not len(t):
         md.append(f"`marts.{mart}` has no rows for scoring run {md_esc(ctx.data.scoring_run)}.\n")
     else:
-        md.append(page.block(generic_table(t.columns, t.rows, ctx.linkers(page), skip=skip)))
+        md.append(page.block(generic_table(t.columns, t.rows, ctx.linkers(page), skip=skip,
+                                           model_link=ctx.model_link(page))))
     return page, md
 
 
