@@ -221,3 +221,23 @@ def test_mkdocs_build_from_the_project_root(warehouse: Path, tmp_path: Path) -> 
         text = page.read_text()
         external = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?:)?//', text)
         assert not external, f"{page} loads something from the network"
+
+
+def test_dbt_vars_carry_their_comments(tmp_path: Path) -> None:
+    from rescore.report.data import dbt_vars
+
+    project = tmp_path / "dbt_project.yml"
+    project.write_text(
+        "name: x\nvars:\n  # pct below this is bad\n  low_pct: 70\n  low_n: 5\n\n"
+        "  # a rate\n  rate: 0.2\nmodels: {}\n")
+    assert dbt_vars(project) == [("low_pct", 70, "pct below this is bad"),
+                                 ("low_n", 5, "pct below this is bad"), ("rate", 0.2, "a rate")]
+    assert dbt_vars(tmp_path / "missing.yml") == []
+
+
+def test_methodology_lists_suites_and_thresholds(warehouse: Path, content) -> None:
+    html = _rendered(_page(content, "methodology.md"))
+    for suite, count in _sql(warehouse, "select suite, count(*) from raw.questions group by 1"):
+        assert re.search(rf"<td>{suite}</td>.*?<td data-sort=\"{count}\">{count}</td>", html)
+    if (ROOT / "dbt" / "dbt_project.yml").exists():
+        assert "avoid_below_pct" in html

@@ -279,12 +279,45 @@ def _facts(con: duckdb.DuckDBPyConnection, run: str) -> dict[str, Any]:
 
 
 def _thresholds(con: duckdb.DuckDBPyConnection) -> dict[str, Table]:
-    """Threshold and mapping seeds dbt put in the warehouse (any schema), shown as methodology."""
+    """Mapping and threshold seeds dbt put in the warehouse, shown on the methodology page."""
     names = con.execute(
         "select table_schema, table_name from information_schema.tables"
-        " where table_schema not in ('raw', 'marts', 'information_schema', 'pg_catalog')"
+        " where table_schema = 'seeds' or (table_schema not in"
+        " ('raw', 'marts', 'information_schema', 'pg_catalog')"
         " and (table_name ilike '%threshold%' or table_name ilike '%role_categor%'"
-        "      or table_name ilike '%relevant_suite%' or table_name ilike '%role_suite%')"
+        "      or table_name ilike '%relevant_suite%' or table_name ilike '%role_suite%'))"
         " order by 1, 2"
     ).fetchall()
     return {f"{s}.{t}": _table(con, f'select * from "{s}"."{t}"') for s, t in names}
+
+
+def dbt_vars(project_file: Path) -> list[tuple[str, object, str]]:
+    """The thresholds of the marts: dbt `vars` with the comment above each, from dbt_project.yml.
+
+    They are configuration, not results, and live in the dbt project rather than the
+    warehouse; the comment is the project's own description of the threshold.
+    """
+    import yaml
+
+    if not project_file.exists():
+        return []
+    text = project_file.read_text(encoding="utf-8")
+    values = (yaml.safe_load(text) or {}).get("vars") or {}
+    comments: dict[str, str] = {}
+    pending: list[str] = []
+    current = ""  # a comment describes every var below it, up to a blank line
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            pending.append(stripped.lstrip("#").strip())
+            continue
+        if pending:
+            current, pending = " ".join(pending), []
+        if not stripped:
+            current = ""
+            continue
+        name = stripped.split(":", 1)[0]
+        if name in values and ":" in stripped:
+            comments[name] = current
+    return [(k, v, comments.get(k, "")) for k, v in values.items()
+            if not isinstance(v, dict)]

@@ -15,10 +15,11 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rescore.report import charts as ch
-from rescore.report.data import MARTS, ReportData
+from rescore.report.data import MARTS, ReportData, dbt_vars
 from rescore.report.html import (
     Cell,
     Raw,
@@ -34,6 +35,7 @@ from rescore.report.html import (
     table,
 )
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CATEGORY_TITLES = {
     "thinking": "Thinking",
     "draft": "Draft",
@@ -412,7 +414,15 @@ def methodology(ctx: Context) -> Page:
           "name or speed.\n",
           "## Suites\n"]
     md.append(page.block(generic_table(d.suites.columns, d.suites.rows)))
-    md.append("\n## Thresholds and mappings\n")
+    md.append("\n## Thresholds\n")
+    thresholds = dbt_vars(PROJECT_ROOT / "dbt" / "dbt_project.yml")
+    if thresholds:
+        md.append("The marts apply these thresholds (dbt `vars` in `dbt/dbt_project.yml`; "
+                  "override with `dbt build --vars`):\n")
+        md.append(page.block(table(["var", "value", "meaning"],
+                                   [[k, Cell(esc(json.dumps(v))), c]
+                                    for k, v, c in thresholds])))
+    md.append("\n## Mappings\n")
     if d.thresholds:
         md.append("As the warehouse holds them (dbt seeds):\n")
         for name, t in d.thresholds.items():
