@@ -241,3 +241,15 @@ def test_methodology_lists_suites_and_thresholds(warehouse: Path, content) -> No
         assert re.search(rf"<td>{suite}</td>.*?<td data-sort=\"{count}\">{count}</td>", html)
     if (ROOT / "dbt" / "dbt_project.yml").exists():
         assert "avoid_below_pct" in html
+
+
+def test_chart_marks_link_to_config_pages(content) -> None:
+    chart = next(c for c in content.charts if c.name == "leaderboard-draft")
+    spec = json.dumps(chart.spec)
+    assert '"href": {"field": "url"' in spec
+    uris = {p.src_uri for p in content.pages}
+    urls = re.findall(r'"url": "([^"]+)"', spec)
+    assert urls
+    for url in urls:  # relative to categories/draft/
+        assert url.startswith("../../configs/")
+        assert f"configs/{url.split('/')[-2]}.md" in uris

@@ -165,6 +165,7 @@ def drift_dumbbell(drift_rows: Sequence[dict[str, Any]], labels: dict[str, str])
         if len({x.get("baseline") for x in rows}) > 1:
             subject = f"{subject} vs {r.get('baseline')}"
         base = {"subject": subject, "label": label, "baseline": r.get("baseline"),
+                "config": r.get("config"),
                 "previous": r["previous_pct"], "now": r["pct"],
                 "delta": r.get("delta_pct", r["pct"] - r["previous_pct"])}
         values.append(base)

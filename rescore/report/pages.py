@@ -9,6 +9,7 @@ result typed in by hand.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import statistics
@@ -120,11 +121,34 @@ def _slugs(configs: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def _with_links(ctx: Context, page: Page, chart: ch.Chart) -> ch.Chart:
+    """Make marks clickable: each datum with a `config` links to that config's page."""
+    spec = copy.deepcopy(chart.spec)
+    tables = list((spec.get("datasets") or {}).values())
+    if isinstance(spec.get("data"), dict) and "values" in spec["data"]:
+        tables.append(spec["data"]["values"])
+    linked = False
+    for rows in tables:
+        for row in rows:
+            config = row.get("config") if isinstance(row, dict) else None
+            if config in ctx.slugs:
+                row["url"] = ctx.href(page, f"configs/{ctx.slugs[config]}.md")
+                linked = True
+    if not linked:
+        return chart
+    for part in [spec, *spec.get("layer", [])]:
+        enc = part.get("encoding")
+        if isinstance(enc, dict) and "tooltip" in enc and "href" not in enc:
+            enc["href"] = {"field": "url", "type": "nominal"}
+    return ch.Chart(name=chart.name, title=chart.title, spec=spec)
+
+
 def chart_html(ctx: Context, page: Page, chart: ch.Chart | None) -> str:
     """A chart placeholder that assets/rescore.js renders, with a static SVG fallback."""
     if chart is None:
         return '<p class="rescore-empty">No data for this chart.</p>'
-    if chart not in ctx.charts:
+    chart = _with_links(ctx, page, chart)
+    if all(c.name != chart.name for c in ctx.charts):
         ctx.charts.append(chart)
     svg = ctx.href(page, f"assets/charts/{chart.name}.svg", is_page=False)
     spec = (chart.spec_json().replace("<", "\\u003c").replace(">", "\\u003e")
