@@ -245,10 +245,10 @@ def test_methodology_lists_suites_and_thresholds(warehouse: Path, content) -> No
 
 def test_chart_marks_link_to_config_pages(content) -> None:
     chart = next(c for c in content.charts if c.name == "leaderboard-draft")
-    spec = json.dumps(chart.spec)
-    assert '"href": {"field": "url"' in spec
+    spec = chart.spec_json()
+    assert '"href":{"field":"url"' in spec
     uris = {p.src_uri for p in content.pages}
-    urls = re.findall(r'"url": "([^"]+)"', spec)
+    urls = re.findall(r'"url":"([^"]+)"', spec)
     assert urls
     for url in urls:  # relative to categories/draft/
         assert url.startswith("../../configs/")
