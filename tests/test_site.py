@@ -253,3 +253,13 @@ def test_chart_marks_link_to_config_pages(content) -> None:
     for url in urls:  # relative to categories/draft/
         assert url.startswith("../../configs/")
         assert f"configs/{url.split('/')[-2]}.md" in uris
+
+
+def test_chart_data_is_numeric_for_vega(content) -> None:
+    """DuckDB DECIMAL totals must reach Vega as numbers, not strings."""
+    for chart in content.charts:
+        for rows in (chart.spec.get("datasets") or {}).values():
+            for row in rows:
+                for key in ("pct", "score", "max_score", "avg_tps"):
+                    if row.get(key) is not None:
+                        assert isinstance(row[key], int | float), (chart.name, key, row[key])

@@ -13,6 +13,7 @@ import copy
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import altair as alt
@@ -48,9 +49,20 @@ def _fix_width(spec: dict[str, Any], width: int) -> None:
             _fix_width(sub, width)
 
 
+def _plain(value: Any) -> Any:
+    """JSON-native values: DuckDB DECIMAL sums arrive as Decimal, Vega needs numbers."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _finish(chart: alt.TopLevelMixin, name: str, title: str) -> Chart:
     spec = chart.configure(background="transparent").configure_view(stroke=None).to_dict()
-    return Chart(name=name, title=title, spec=spec)
+    return Chart(name=name, title=title, spec=_plain(spec))
 
 
 def label_for(row: dict[str, Any], duplicated: set[str]) -> str:
