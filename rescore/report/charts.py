@@ -38,6 +38,9 @@ class Chart:
         """The spec with a fixed width, since an SVG has no container to fill."""
         spec = copy.deepcopy(self.spec)
         _fix_width(spec, width)
+        # vl-convert truncates long axis labels by measuring them over and over (seconds for
+        # a 150-row axis); the static SVG shows them whole instead.
+        spec.setdefault("config", {}).setdefault("axis", {})["labelLimit"] = 0
         return json.dumps(spec, separators=(",", ":"), default=str)
 
 
