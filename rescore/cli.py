@@ -112,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="DIR")
     p.add_argument("--version", default=None, metavar="NAME", help="site version name")
     p.add_argument("--scoring-run", default=None, metavar="NAME", help="scoring run to show")
+    p.add_argument(
+        "--site-dir",
+        default=None,
+        metavar="DIR",
+        help="plain build folder without --out (default build/site)",
+    )
     _add_warehouse(p)
 
     p = sub.add_parser(

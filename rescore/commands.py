@@ -86,6 +86,7 @@ def site(args: argparse.Namespace) -> int:
         out=Path(args.out) if args.out else None,
         version=args.version,
         scoring_run=args.scoring_run,
+        site_dir=Path(args.site_dir) if args.site_dir else None,
     )
 
 
