@@ -76,10 +76,28 @@ def label_for(row: dict[str, Any], duplicated: set[str]) -> str:
     return str(model)
 
 
+def unique_labels(rows: Sequence[dict[str, Any]], labels: dict[str, str]) -> dict[str, str]:
+    """One axis label per config: the model label, or "model (config)" when configs share it.
+
+    A chart's band axis groups marks by label, so two configs of one model under one role
+    (e.g. a baseline and an MoE variant) would otherwise stack into a single bar.
+    """
+    base = {str(r["config"]): labels.get(str(r["config"]), str(r.get("model") or r["config"]))
+            for r in rows if r.get("config") is not None}
+    counts: dict[str, int] = {}
+    for label in base.values():
+        counts[label] = counts.get(label, 0) + 1
+    models = {str(r["config"]): str(r.get("model") or r["config"]) for r in rows
+              if r.get("config") is not None}
+    return {c: (f"{models[c]} ({c})" if counts[label] > 1 else label)
+            for c, label in base.items()}
+
+
 def leaderboard_bars(category: str, rows: Sequence[dict[str, Any]],
                      duplicated: set[str]) -> Chart:
+    axis = unique_labels(rows, {str(r["config"]): label_for(r, duplicated) for r in rows})
     values = [
-        {"label": label_for(r, duplicated), "config": r["config"], "pct": r["pct"],
+        {"label": axis[str(r["config"])], "config": r["config"], "pct": r["pct"],
          "score": r["score"], "max_score": r["max_score"], "avg_tps": r.get("avg_tps"),
          "role": r.get("role")}
         for r in rows
@@ -168,25 +186,30 @@ def suite_heatmap(suite_scores: Sequence[dict[str, Any]], labels: dict[str, str]
     return _finish(chart, "suite-heatmap", "Score per config and suite")
 
 
-def drift_dumbbell(drift_rows: Sequence[dict[str, Any]], labels: dict[str, str]) -> Chart | None:
+def drift_dumbbell(drift_rows: Sequence[dict[str, Any]], labels: dict[str, str],
+                   name: str = "drift-dumbbell", title: str = "Drift: previous score against now",
+                   ) -> Chart | None:
     rows = [r for r in drift_rows
             if r.get("previous_pct") is not None and r.get("pct") is not None]
     if not rows:
         return None
+    axis = unique_labels(rows, labels)
     values = []
     for r in rows:
-        subject = str(r.get("config") or r.get("model") or r.get("subject"))
-        label = labels.get(subject, subject)
+        config = r.get("config")
+        subject = axis.get(str(config)) if config is not None else None
+        subject = subject or str(r.get("model") or r.get("subject"))
         if len({x.get("baseline") for x in rows}) > 1:
             subject = f"{subject} vs {r.get('baseline')}"
-        base = {"subject": subject, "label": label, "baseline": r.get("baseline"),
+        base = {"subject": subject, "label": labels.get(str(config), subject),
+                "baseline": r.get("baseline"),
                 "config": r.get("config"),
                 "previous": r["previous_pct"], "now": r["pct"],
                 "delta": r.get("delta_pct", r["pct"] - r["previous_pct"])}
         values.append(base)
     base = alt.Chart(alt.Data(values=values))
     y = alt.Y("subject:N", title=None, sort=alt.EncodingSortField("delta", order="ascending"))
-    tooltip = [alt.Tooltip("subject:N", title="config"), alt.Tooltip("label:N", title="model"),
+    tooltip = [alt.Tooltip("subject:N", title="model"), alt.Tooltip("config:N"),
                alt.Tooltip("baseline:N"), alt.Tooltip("previous:Q", format=".1f"),
                alt.Tooltip("now:Q", format=".1f"), alt.Tooltip("delta:Q", format="+.1f")]
     rule = base.mark_rule(color="#8c8c8c").encode(
@@ -200,7 +223,7 @@ def drift_dumbbell(drift_rows: Sequence[dict[str, Any]], labels: dict[str, str])
         tooltip=tooltip)
     chart = (rule + dots).properties(width="container",
                                      height=max(60, ROW_PX * len(values)))
-    return _finish(chart, "drift-dumbbell", "Drift: previous score against now")
+    return _finish(chart, name, title)
 
 
 def health_rates(data: ReportData, labels: dict[str, str]) -> Chart | None:

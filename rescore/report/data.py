@@ -24,6 +24,8 @@ MARTS = (
     "drift",
     "judge_agreement",
     "critical_issues",
+    "suite_observations",
+    "findings",
 )
 CATEGORY_ORDER = ("thinking", "draft", "architect_ingest", "coder_tool_vision", "general_worker")
 SCORING_RUN_ENV = "RESCORE_SCORING_RUN"

@@ -198,3 +198,92 @@ def md_esc(value: Any) -> str:
     text = "" if value is None else str(value)
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text).replace("\\<", "<").replace("\\>", ">"),
                        quote=True)
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a focused mart table: the mart column, a reader's header, a format.
+
+    Kinds: `text`, `long` (wrapping prose with a minimum width), `pct` (one decimal and %),
+    `delta` (signed points), `num` (one decimal), `int`, `rate` (a 0-1 share shown as %),
+    `ratio` (three decimals), `badge` (a short label styled as a badge), `short` (never
+    wrapped, e.g. "39-100%").
+    """
+
+    key: str
+    header: str
+    kind: str = "text"
+
+
+_NUMERIC_KINDS = {"pct", "delta", "num", "int", "rate", "ratio"}
+
+
+def fmt_delta(value: Any, digits: int = 1) -> str:
+    """A signed change in points (`-6.1`, `+12.6`), the report's Delta column."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    return f"{float(value):+.{digits}f}"
+
+
+def badge(text: Any, kind: str = "") -> str:
+    """A short label as a compact badge (notes, severities); escaped."""
+    cls = "rescore-badge" + (f" rescore-badge--{html.escape(str(kind).replace(' ', '-'))}"
+                             if kind else "")
+    return f'<span class="{cls}">{esc(text)}</span>'
+
+
+def badges(text: Any, sep: str = ",") -> str:
+    """Comma-separated notes as a row of badges (never one word per line)."""
+    if not text:
+        return ""
+    parts = [p.strip() for p in str(text).split(sep) if p.strip()]
+    return '<span class="rescore-badges">' + "".join(badge(p) for p in parts) + "</span>"
+
+
+def format_cell(kind: str, value: Any) -> Cell:
+    """A cell of the given kind: formatted text, sorted by the raw number."""
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if kind == "pct":
+        return Cell(fmt_pct(value), number)
+    if kind == "delta":
+        return Cell(fmt_delta(value), number)
+    if kind == "num":
+        return Cell(fmt_num(value), number)
+    if kind == "int":
+        return Cell(fmt_num(value, 0), number)
+    if kind == "rate":
+        return Cell(DASH if number is None else fmt_pct(100.0 * number, 0),
+                    None if number is None else number)
+    if kind == "ratio":
+        return Cell(fmt_num(value, 3), number)
+    if kind == "badge":
+        return Cell(badge(value, str(value)) if value is not None else DASH)
+    if kind == "short":
+        return Cell(esc(value), None, "rescore-nowrap")
+    if kind == "long":
+        return Cell(f'<span class="rescore-long">{esc(value)}</span>')
+    return cell(value)
+
+
+def focused_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col],
+                  model_cell: Any = None) -> str:
+    """A mart table with only the columns a reader needs, in their words and formats.
+
+    Columns the mart lacks, or that are empty in every row, are left out (the contract lets
+    marts gain columns; tests use a smaller fixture). Col key `model` renders through
+    `model_cell(row) -> html` when given, which shows "model (config)" linked to the config
+    page.
+    """
+    present = {k for row in rows for k, v in row.items() if v is not None}  # all-null: dropped
+    keep = [c for c in cols if c.key in present or (c.key == "model" and model_cell)]
+    numeric = {i for i, c in enumerate(keep) if c.kind in _NUMERIC_KINDS}
+    body = []
+    for row in rows:
+        cells = []
+        for c in keep:
+            if c.key == "model" and model_cell is not None:
+                cells.append(Cell(model_cell(row), None, "rescore-model"))
+            else:
+                cells.append(format_cell(c.kind, row.get(c.key)))
+        body.append(cells)
+    return table([c.header for c in keep], body, numeric=numeric)

@@ -23,12 +23,18 @@ from rescore.report import charts as ch
 from rescore.report.data import MARTS, ReportData, dbt_vars
 from rescore.report.html import (
     Cell,
+    Col,
     Raw,
+    badge,
+    badges,
     details,
     esc,
+    fmt_delta,
     fmt_num,
     fmt_pct,
     fmt_score,
+    focused_table,
+    format_cell,
     generic_table,
     link,
     md_esc,
@@ -56,6 +62,7 @@ class Page:
     blocks: list[str] = field(default_factory=list)
     in_nav: bool = True
     search_exclude: bool = False
+    hide_toc: bool = False  # wide tables get the table-of-contents column's width
 
     def block(self, html_text: str) -> str:
         """Register an HTML block; return the marker line to put in the Markdown."""
@@ -166,7 +173,8 @@ def build_pages(ctx: Context) -> list[Page]:
     """All pages of one site version, navigation pages first."""
     pages = [overview(ctx)]
     pages += [category_page(ctx, c) for c in ctx.data.categories]
-    pages += [top_performers(ctx), models_to_avoid(ctx), drift(ctx), critical_issues(ctx),
+    pages += [top_performers(ctx), findings(ctx), models_to_avoid(ctx), drift(ctx),
+              critical_issues(ctx),
               suite_observations(ctx), methodology(ctx), downloads(ctx), config_index(ctx)]
     pages += [config_page(ctx, config) for config in sorted(ctx.slugs)]
     return pages
@@ -211,6 +219,10 @@ def overview(ctx: Context) -> Page:
         ("response-health flags", f["flags"]),
         ("records quarantined at ingest", f["ingest_errors"]),
     ]
+    totals = [f for f in _rows(ctx, "findings") if f.get("kind") == "totals"]
+    for t in totals:
+        md.append(f"**{md_esc(t.get('headline'))}** ({md_esc(t.get('evidence'))}); see "
+                  "[Findings](findings.md) for what stands out.\n")
     md.append(page.block(table(["fact", "value"], [[k, v] for k, v in facts])))
     md.append("\n## Rubric\n")
     md.append(page.block(table(["Score", "Meaning"], [[s, m] for s, m in _rubric_rows()])))
@@ -260,7 +272,7 @@ def _cat_title(cat: str) -> str:
 
 def category_page(ctx: Context, cat: str) -> Page:
     title = _cat_title(cat)
-    page = Page(f"categories/{cat}.md", title)
+    page = Page(f"categories/{cat}.md", title, hide_toc=True)
     rows = [r for r in ctx.data.leaderboard if r["category"] == cat]
     md = [f"# {title} models\n",
           f"{len(rows)} configs scored in scoring run {md_esc(ctx.data.scoring_run)}, ranked by "
@@ -281,7 +293,7 @@ def category_page(ctx: Context, cat: str) -> Page:
             Cell(esc(fmt_score(r["score"], r["max_score"])), r["score"]),
             Cell(fmt_pct(r["pct"]), r["pct"]),
             Cell(fmt_num(r.get("avg_tps")), r.get("avg_tps")),
-            Cell(esc(r.get("notes") or "")),
+            Cell(badges(r.get("notes")), None, "rescore-notes"),
             Cell(f"{fmt_num(r.get('judged'), 0)}/{fmt_num(r.get('responses'), 0)}",
                  r.get("judged")),
             Cell(fmt_num(r.get("truncated"), 0), r.get("truncated")),
@@ -300,74 +312,268 @@ def category_page(ctx: Context, cat: str) -> Page:
     return page
 
 
-# Columns shown on the mart pages, when the mart has them (the downloads have every column).
-SHOWN = {
-    "top_performers": ("category", "pick", "config", "model", "role", "score", "max_score",
-                       "pct", "avg_tps", "rule"),
-    "models_to_avoid": ("config", "model", "role", "category", "pct", "relevant_pct",
-                        "reason"),
-    "drift": ("baseline", "config", "model", "previous_pct_text", "pct", "delta_pct",
-              "likely_cause"),
-    "critical_issues": ("severity", "issue", "config", "model", "role", "evidence"),
-    "suite_observations": ("suite", "configs", "judged", "avg_pct", "min_pct", "max_pct",
-                           "observation"),
-}
+# --- mart pages: the few columns a reader needs (the downloads page has every column) ------
+
+SEVERITY_ORDER = ("critical", "moderate", "expected", "info")
+DRIFT_KINDS = ("category_drift", "category_truncation", "suite_all_low", "group_suite_failure")
+SPEED_PICKS = ("speed", "group_speed")
+
+AVOID_COLS = (Col("model", "Model (config)"), Col("category", "Category"),
+              Col("pct", "Score", "pct"), Col("relevant_pct", "On its suites", "pct"),
+              Col("reason", "Reason", "long"))
+CRITICAL_COLS = (Col("severity", "Severity", "badge"), Col("issue", "Issue"),
+                 Col("model", "Model (config)"), Col("evidence", "Evidence", "long"))
+DRIFT_COLS = (Col("model", "Model (config)"), Col("previous", "Previous"),
+              Col("pct", "Now", "pct"), Col("delta_pct", "Delta", "delta"),
+              Col("likely_cause", "Likely cause", "long"))
+SUITE_COLS = (Col("suite", "Suite"), Col("configs", "Configs", "int"),
+              Col("avg_pct", "Mean", "pct"), Col("pct_range", "Range", "short"),
+              Col("hardest_question", "Hardest question"),
+              Col("hardest_question_pct", "Its mean", "pct"),
+              Col("never_full", "Never full marks", "short"),
+              Col("observation", "Observation", "long"))
+AGREEMENT_COLS = (Col("scoring_run_a", "Scoring run A"), Col("scoring_run_b", "Scoring run B"),
+                  Col("judge_a", "Judge A"), Col("judge_b", "Judge B"),
+                  Col("n", "Responses", "int"), Col("exact_agreement", "Exact", "rate"),
+                  Col("within_one", "Within one", "rate"),
+                  Col("weighted_kappa", "Weighted kappa", "ratio"))
 
 
-def _shown_skip(mart: str, columns: list[str]) -> tuple[str, ...]:
-    wanted = [c for c in SHOWN.get(mart, ()) if c in columns]
-    if not wanted:
-        return ("scoring_run",)
-    return tuple(c for c in columns if c not in wanted)
-
-
-def _mart_page(ctx: Context, uri: str, title: str, mart: str, intro: str) -> tuple[Page, list[str]]:
-    page = Page(uri, title)
+def _rows(ctx: Context, mart: str) -> list[dict[str, Any]]:
     t = ctx.data.marts.get(mart)
-    skip = _shown_skip(mart, t.columns) if t is not None else ()
-    md = [f"# {title}\n", intro + "\n"]
+    return t.dicts() if t is not None and t.columns else []
+
+
+def _missing(ctx: Context, mart: str) -> str | None:
+    """The sentence to show instead of a table when a mart is absent or empty."""
+    t = ctx.data.marts.get(mart)
     if t is None or not t.columns:
-        md.append(f"The warehouse has no `marts.{mart}` yet.\n")
-    elif not len(t):
-        md.append(f"`marts.{mart}` has no rows for scoring run {md_esc(ctx.data.scoring_run)}.\n")
-    else:
-        md.append(page.block(generic_table(t.columns, t.rows, ctx.linkers(page), skip=skip,
-                                           model_link=ctx.model_link(page))))
-    return page, md
+        return f"The warehouse has no `marts.{mart}` yet.\n"
+    if not len(t):
+        return f"`marts.{mart}` has no rows for scoring run {md_esc(ctx.data.scoring_run)}.\n"
+    return None
+
+
+def _model_cell(ctx: Context, page: Page) -> Callable[[dict[str, Any]], str]:
+    render = ctx.model_link(page)
+    return lambda row: render(row.get("model") or row.get("config"), row.get("config"))
+
+
+def _severity_key(row: dict[str, Any]) -> int:
+    sev = str(row.get("severity") or "").lower()
+    return SEVERITY_ORDER.index(sev) if sev in SEVERITY_ORDER else len(SEVERITY_ORDER)
+
+
+def _pick_score(row: dict[str, Any]) -> str:
+    """`87.1%`, or for a speed pick the report's `75.0% @ 157 t/s`."""
+    text = fmt_pct(row.get("pct"))
+    if str(row.get("pick") or "") in SPEED_PICKS and row.get("avg_tps") is not None:
+        text += f" @ {float(row['avg_tps']):.0f} t/s"
+    return text
+
+
+def _rules(rows: list[dict[str, Any]], label: Callable[[dict[str, Any]], str]) -> str:
+    """Each distinct tie-break rule once, with the picks it applies to."""
+    by_rule: dict[str, list[str]] = {}
+    for r in rows:
+        if r.get("rule"):
+            by_rule.setdefault(str(r["rule"]), []).append(label(r))
+    if not by_rule:
+        return ""
+    if len(by_rule) == 1:
+        return f'<p class="rescore-rule">Rule: {esc(next(iter(by_rule)))}.</p>'
+    items = "".join(f"<li><strong>{esc(', '.join(dict.fromkeys(labels)))}</strong>: "
+                    f"{esc(rule)}</li>" for rule, labels in by_rule.items())
+    return f'<p class="rescore-rule">Rules:</p><ul class="rescore-rule">{items}</ul>'
 
 
 def top_performers(ctx: Context) -> Page:
-    page, md = _mart_page(ctx, "top-performers.md", "Top performers", "top_performers",
-                          "The best config per category (tie-break as documented on "
-                          "`marts.top_performers`), and for drafts also the speed pick.")
+    page = Page("top-performers.md", "Top performers", hide_toc=True)
+    md = ["# Top performers\n"]
+    missing = _missing(ctx, "top_performers")
+    if missing:
+        page.markdown = "\n".join(md + [missing])
+        return page
+    rows = _rows(ctx, "top_performers")
+    grouped = "pick_group" in rows[0]
+    groups = sorted((r for r in rows if grouped and r.get("pick_group") is not None),
+                    key=lambda r: (r.get("pick_order") is None, r.get("pick_order") or 0,
+                                   str(r.get("pick_label"))))
+    per_category = [r for r in rows if not grouped or r.get("pick_group") is None]
+    model = _model_cell(ctx, page)
+    if groups:
+        md.append("## Top performers by category\n")
+        md.append("The best config of each pick group (roles grouped as the report groups them), "
+                  "and for drafts also the fastest config that still scores well.\n")
+        body, thin = [], False
+        for r in groups:
+            label = esc(r.get("pick_label") or r.get("pick_group"))
+            if r.get("has_min_judged") is False:
+                thin = True
+                label += " " + badge("few judged", "warning")
+            body.append([Cell(f"<strong>{label}</strong>"),
+                         Cell(model(r), None, "rescore-model"),
+                         Cell(esc(_pick_score(r)), r.get("pct"))])
+        html_parts = [table(["Category", "Model (config)", "Score"], body, numeric={2}),
+                      _rules(groups, lambda r: str(r.get("pick_label") or r.get("pick_group")))]
+        if thin:
+            html_parts.append('<p class="rescore-rule">"few judged": no config of the group '
+                              "reached the minimum number of judged responses, so the pick "
+                              "rests on few answers.</p>")
+        md.append(page.block("".join(html_parts)))
+    if per_category:
+        md.append("\n## Per leaderboard category\n" if groups else "")
+        md.append("The quality pick of each leaderboard category, and the draft speed pick.\n")
+        per_category.sort(key=lambda r: (ctx.data.categories.index(r["category"])
+                                         if r.get("category") in ctx.data.categories else 99,
+                                         str(r.get("pick") or "")))
+        body = [[Cell(link(ctx.href(page, f"categories/{r['category']}.md"),
+                           _cat_title(str(r["category"]))).html),
+                 esc(r.get("pick") or "quality"), Cell(model(r), None, "rescore-model"),
+                 Cell(esc(_pick_score(r)), r.get("pct")),
+                 format_cell("num", r.get("avg_tps"))] for r in per_category]
+        md.append(page.block(
+            table(["Category", "Pick", "Model (config)", "Score", "Avg TPS"], body,
+                  numeric={3, 4}, css="rescore-compact")
+            + _rules(per_category, lambda r: f"{_cat_title(str(r.get('category')))} "
+                                             f"({r.get('pick') or 'quality'})")))
+    page.markdown = "\n".join(md)
+    return page
+
+
+def _finding_html(ctx: Context, page: Page, f: dict[str, Any]) -> str:
+    """A finding as the report writes one: severity badge, then evidence bullets."""
+    sev = str(f.get("severity") or "info")
+    bullets = [p.strip() for p in str(f.get("evidence") or "").split(";") if p.strip()]
+    scope, subject = f.get("scope"), f.get("subject")
+    where = None
+    if scope == "config" and subject in ctx.slugs:
+        where = f"Config: {ctx.config_link(page, str(subject), ctx.labels.get(str(subject))).html}"
+    elif scope in ("category", "category_baseline") and subject in ctx.data.categories:
+        where = ("Category: " + link(ctx.href(page, f"categories/{subject}.md"),
+                                     _cat_title(str(subject))).html)
+    elif scope == "suite":
+        where = "Suite: " + link(ctx.href(page, "suites.md"), subject).html
+    if f.get("baseline") and f.get("kind") == "category_drift":
+        where = (where + " &middot; " if where else "") + "Baseline: " + esc(f["baseline"])
+    items = "".join(f"<li>{esc(b)}</li>" for b in bullets)
+    if where:
+        items += f"<li>{where}</li>"
+    return (f'<div class="rescore-finding"><p><strong>Severity: {badge(sev.upper(), sev)}'
+            f"</strong></p><ul>{items}</ul></div>")
+
+
+def _finding_sections(ctx: Context, page: Page, findings: list[dict[str, Any]]) -> list[str]:
+    md: list[str] = []
+    sections = (("Key drift observations", [f for f in findings if f.get("kind") in DRIFT_KINDS]),
+                ("Critical issues discovered",
+                 [f for f in findings if f.get("kind") not in DRIFT_KINDS + ("totals",)]))
+    for title, items in sections:
+        md.append(f"\n## {title}\n")
+        if not items:
+            md.append("Nothing found for this scoring run.\n")
+            continue
+        items.sort(key=lambda f: (_severity_key(f), str(f.get("kind")),
+                                  f.get("metric") if f.get("metric") is not None else 0,
+                                  str(f.get("finding_id"))))
+        for i, f in enumerate(items, 1):
+            md.append(f"\n### {i}. {md_esc(f.get('headline'))}\n")
+            md.append(page.block(_finding_html(ctx, page, f)))
+    return md
+
+
+def findings(ctx: Context) -> Page:
+    page = Page("findings.md", "Findings")
+    md = ["# Findings\n",
+          "What the numbers say, in sentences computed by `marts.findings` from the other marts "
+          "(thresholds are dbt vars, see [Methodology](methodology.md)). Most severe first.\n"]
+    missing = _missing(ctx, "findings")
+    rows = [] if missing else _rows(ctx, "findings")
+    totals = [f for f in rows if f.get("kind") == "totals"]
+    for t in totals:
+        md.append(f"**{md_esc(t.get('headline'))}** ({md_esc(t.get('evidence'))}).\n")
+    if missing:
+        md.append(missing)
+    else:
+        md += _finding_sections(ctx, page, rows)
     page.markdown = "\n".join(md)
     return page
 
 
 def models_to_avoid(ctx: Context) -> Page:
-    page, md = _mart_page(ctx, "models-to-avoid.md", "Models to avoid", "models_to_avoid",
-                          "Configs below the threshold on the suites relevant to their role, "
-                          "or with a critical detector rate, with the reason.")
+    page = Page("models-to-avoid.md", "Models to avoid", hide_toc=True)
+    md = ["# Models to avoid\n",
+          "Configs below the threshold on the suites relevant to their role, or with a "
+          "critical detector rate, lowest score first. \"On its suites\" is the score on the "
+          "suites of the role's speciality.\n"]
+    missing = _missing(ctx, "models_to_avoid")
+    if missing:
+        md.append(missing)
+    else:
+        rows = sorted(_rows(ctx, "models_to_avoid"),
+                      key=lambda r: (r.get("pct") is None, r.get("pct") or 0,
+                                     str(r.get("config"))))
+        md.append(page.block(focused_table(rows, AVOID_COLS, _model_cell(ctx, page))))
     page.markdown = "\n".join(md)
     return page
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "x"
+
+
 def drift(ctx: Context) -> Page:
-    page, md = _mart_page(ctx, "drift.md", "Drift", "drift",
-                          "This scoring run against earlier scores (imported summaries or "
-                          "earlier scoring runs): previous percentage, now, and the change.")
-    t = ctx.data.marts.get("drift")
-    if t is not None and len(t):
-        md.append("\n## Previous against now\n")
-        md.append(page.block(chart_html(ctx, page, ch.drift_dumbbell(t.dicts(), ctx.labels))))
+    page = Page("drift.md", "Drift", hide_toc=True)
+    md = ["# Drift\n",
+          "This scoring run against earlier scores (imported summaries or earlier scoring "
+          "runs), one table per baseline, biggest change first. Delta is in percentage "
+          "points.\n"]
+    missing = _missing(ctx, "drift")
+    if missing:
+        md.append(missing)
+        page.markdown = "\n".join(md)
+        return page
+    by_baseline: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in _rows(ctx, "drift"):
+        by_baseline[str(r.get("baseline"))].append(r)
+    model = _model_cell(ctx, page)
+    for n, (baseline, rows) in enumerate(sorted(by_baseline.items())):
+        for r in rows:
+            if r.get("delta_pct") is None and None not in (r.get("pct"), r.get("previous_pct")):
+                r["delta_pct"] = r["pct"] - r["previous_pct"]
+            text = r.get("previous_pct_text")
+            r["previous"] = text if text else fmt_pct(r.get("previous_pct"))
+        rows.sort(key=lambda r: (-abs(r["delta_pct"]) if r.get("delta_pct") is not None
+                                 else 1, str(r.get("config"))))
+        deltas = [r["delta_pct"] for r in rows if r.get("delta_pct") is not None]
+        md.append(f"\n## Against {md_esc(baseline)}\n")
+        if deltas:
+            lower = sum(1 for d in deltas if d < 0)
+            md.append(f"{len(rows)} configs compared; {lower} scored lower now; mean change "
+                      f"{fmt_delta(statistics.fmean(deltas))} points.\n")
+        md.append(page.block(focused_table(rows, DRIFT_COLS, model)))
+        name = "drift-dumbbell" if n == 0 else f"drift-dumbbell-{_slug(baseline)}"
+        chart = ch.drift_dumbbell(rows, ctx.labels, name=name,
+                                  title=f"Drift against {baseline}: previous score and now")
+        md.append(page.block(chart_html(ctx, page, chart)))
     page.markdown = "\n".join(md)
     return page
 
 
 def critical_issues(ctx: Context) -> Page:
-    page, md = _mart_page(ctx, "critical-issues.md", "Critical issues", "critical_issues",
-                          "Issues found in the responses, with severity and evidence. Evidence "
-                          "is quoted from model output and shown as text.")
+    page = Page("critical-issues.md", "Critical issues", hide_toc=True)
+    md = ["# Critical issues\n",
+          "Issues the detectors found in the responses, most severe first. Evidence is "
+          "computed from model output and shown as text. The [Findings](findings.md) page "
+          "sums them up per config.\n"]
+    missing = _missing(ctx, "critical_issues")
+    if missing:
+        md.append(missing)
+    else:
+        rows = sorted(_rows(ctx, "critical_issues"),
+                      key=lambda r: (_severity_key(r), str(r.get("issue")),
+                                     str(r.get("config"))))
+        md.append(page.block(focused_table(rows, CRITICAL_COLS, _model_cell(ctx, page))))
     md.append("\n## Truncation and degeneration\n")
     md.append("Share of each scored config's responses the detectors flagged (configs without "
               "flags are not shown).\n")
@@ -377,13 +583,12 @@ def critical_issues(ctx: Context) -> Page:
 
 
 def suite_observations(ctx: Context) -> Page:
-    page = Page("suites.md", "Suite observations")
+    page = Page("suites.md", "Suite observations", hide_toc=True)
     by_suite: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s in ctx.data.suite_scores:
         by_suite[s["suite"]].append(s)
     md = ["# Suite observations\n",
           "How the configs of this scoring run did on each suite, hardest suite first.\n"]
-    rows = []
     stats = []
     for suite, items in by_suite.items():
         pcts = [i["pct"] for i in items if i["pct"] is not None]
@@ -394,14 +599,6 @@ def suite_observations(ctx: Context) -> Page:
         stats.append((statistics.fmean(pcts), suite, len(items), statistics.median(pcts),
                       best, worst))
     stats.sort(key=lambda s: s[0])
-    for mean, suite, n, median, best, worst in stats:
-        rows.append([
-            suite, Cell(str(n), n), Cell(fmt_pct(mean), mean), Cell(fmt_pct(median), median),
-            Cell(f"{ctx.config_link(page, best['config']).html} ({fmt_pct(best['pct'])})",
-                 best["pct"]),
-            Cell(f"{ctx.config_link(page, worst['config']).html} ({fmt_pct(worst['pct'])})",
-                 worst["pct"]),
-        ])
     if stats:
         mean, suite, n, median, best, worst = stats[0]
         md.append(f"The hardest suite is **{md_esc(suite)}**: mean {fmt_pct(mean)} over {n} "
@@ -411,21 +608,37 @@ def suite_observations(ctx: Context) -> Page:
             names = ", ".join(f"**{md_esc(s[1])}**" for s in all_below)
             md.append(f"On {names}, even the best config scored below the mean of the easiest "
                       f"suite ({md_esc(stats[-1][1])}, {fmt_pct(stats[-1][0])}).\n")
+    observations = _rows(ctx, "suite_observations")
+    if observations:
+        for r in observations:
+            if r.get("questions_never_full_marks") is not None:
+                r["never_full"] = (f"{r['questions_never_full_marks']} of "
+                                   f"{fmt_num(r.get('questions'), 0)}")
+        observations.sort(key=lambda r: (r.get("avg_pct") is None, r.get("avg_pct") or 0))
+        md.append(page.block(focused_table(observations, SUITE_COLS)))
+    md.append("\n## Best and worst config per suite\n")
+    rows = []
+    for mean, suite, n, median, best, worst in stats:
+        rows.append([
+            suite, Cell(str(n), n), Cell(fmt_pct(mean), mean), Cell(fmt_pct(median), median),
+            Cell(f"{_short_link(ctx, page, best['config'])} ({fmt_pct(best['pct'])})",
+                 best["pct"], "rescore-text"),
+            Cell(f"{_short_link(ctx, page, worst['config'])} ({fmt_pct(worst['pct'])})",
+                 worst["pct"], "rescore-text"),
+        ])
     md.append(page.block(table(["Suite", "Configs", "Mean", "Median", "Best", "Worst"], rows,
                                numeric={1, 2, 3, 4, 5})))
-    extra = ctx.data.mart_columns.get("suite_observations")
-    if extra:
-        md.append("\n## marts.suite_observations\n")
-        t = ctx.data.marts.get("suite_observations")
-        if t is not None and len(t):
-            md.append(page.block(generic_table(t.columns, t.rows, ctx.linkers(page),
-                                               skip=_shown_skip(mart="suite_observations",
-                                                                columns=t.columns))))
     md.append("\n## Config x suite\n")
     md.append(page.block(chart_html(ctx, page, ch.suite_heatmap(ctx.data.suite_scores,
                                                                 ctx.labels))))
     page.markdown = "\n".join(md)
     return page
+
+
+def _short_link(ctx: Context, page: Page, config: str) -> str:
+    """The model label linked to the config page, the config name as its tooltip."""
+    html_link = ctx.config_link(page, config, ctx.labels.get(config, config)).html
+    return f'<span title="{esc(config)}">{html_link}</span>'
 
 
 def methodology(ctx: Context) -> Page:
@@ -459,7 +672,7 @@ def methodology(ctx: Context) -> Page:
     if t is not None and len(t):
         md.append("Agreement between scoring runs that scored the same responses "
                   "(quadratic weighted kappa).\n")
-        md.append(page.block(generic_table(t.columns, t.rows)))
+        md.append(page.block(focused_table(t.dicts(), AGREEMENT_COLS)))
     else:
         md.append("No two scoring runs scored the same responses.\n")
     md.append("\n## Warehouse\n")

@@ -114,7 +114,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     assert _content is not None, "on_config runs first"
     for page in _content.pages:
-        front = "---\nsearch:\n  exclude: true\n---\n" if page.search_exclude else ""
+        meta = ("search:\n  exclude: true\n" if page.search_exclude else "") + (
+            "hide:\n  - toc\n" if page.hide_toc else "")
+        front = f"---\n{meta}---\n" if meta else ""
         files.append(File.generated(
             config, page.src_uri, content=front + page.markdown,
             inclusion=InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV,
