@@ -263,3 +263,123 @@ def test_chart_data_is_numeric_for_vega(content) -> None:
                 for key in ("pct", "score", "max_score", "avg_tps"):
                     if row.get(key) is not None:
                         assert isinstance(row[key], int | float), (chart.name, key, row[key])
+
+
+RUN = "2026-01-16-blind"
+SEVERITIES = ("critical", "moderate", "expected", "info")
+
+
+def _headers(html: str) -> list[str]:
+    return re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', html)
+
+
+def _table_rows(html: str) -> list[str]:
+    return re.findall(r"<tr>(?:(?!</tr>).)*</tr>", html, flags=re.S)
+
+
+def test_top_performers_lead_with_the_pick_groups(warehouse: Path, content) -> None:
+    html = _rendered(_page(content, "top-performers.md"))
+    groups = _sql(warehouse, "select pick_label, config, pct, avg_tps, pick, has_min_judged, rule"
+                  " from marts.top_performers where scoring_run = ? and pick_group is not null"
+                  " order by pick_order", [RUN])
+    assert groups
+    first_table = html.split("</table>")[0]
+    assert _headers(first_table) == ["Category", "Model (config)", "Score"]
+    rows = [r for r in _table_rows(first_table) if "<td" in r]
+    assert len(rows) == len(groups)
+    for row, (label, config, pct, tps, pick, has_min, _) in zip(rows, groups, strict=True):
+        assert esc(label) in row and f">{config}<" in row and f"{pct:.1f}%" in row
+        if pick.endswith("speed"):
+            assert f"{pct:.1f}% @ {tps:.0f} t/s" in row
+        assert ("few judged" in row) is (not has_min)
+    for rule in {r[6] for r in groups}:  # each tie-break rule stated once, not per row
+        assert html.count(esc(rule)) == 1
+    per_category = _sql(warehouse, "select count(*) from marts.top_performers"
+                        " where scoring_run = ? and pick_group is null", [RUN])[0][0]
+    second = html.split("</table>")[1]
+    assert len([r for r in _table_rows(second) if "<td" in r]) == per_category
+
+
+def test_findings_page_sections_in_severity_order(warehouse: Path, content) -> None:
+    page = _page(content, "findings.md")
+    assert page.in_nav and "findings.md" in json.dumps(content.nav)
+    html = _rendered(page)
+    drift_part, _, critical_part = html.partition("## Critical issues discovered")
+    assert "## Key drift observations" in drift_part
+    kinds = {"drift": ("category_drift", "category_truncation", "suite_all_low",
+                       "group_suite_failure")}
+    findings = _sql(warehouse, "select kind, severity, headline, evidence from marts.findings"
+                    " where scoring_run = ? and kind <> 'totals'", [RUN])
+    assert findings
+    for part, in_drift in ((drift_part, True), (critical_part, False)):
+        mine = [f for f in findings if (f[0] in kinds["drift"]) is in_drift]
+        positions = []
+        for _kind, severity, headline, evidence in mine:
+            pos = part.find(md_esc(headline))
+            assert pos >= 0, f"{headline} not in its section"
+            positions.append((SEVERITIES.index(severity), pos))
+            for bullet in evidence.split(";"):
+                assert f"<li>{esc(bullet.strip())}</li>" in html
+        by_pos = [sev for sev, _ in sorted(positions, key=lambda p: p[1])]
+        assert by_pos == sorted(by_pos), "findings are not ordered by severity"
+    assert "<thinking_cfg0>" not in html  # headlines are data: escaped
+    for severity in {f[1] for f in findings}:
+        assert f"rescore-badge--{severity}" in html
+
+
+def test_overview_states_the_totals_finding(warehouse: Path, content) -> None:
+    (headline,) = _sql(warehouse, "select headline from marts.findings where scoring_run = ?"
+                       " and kind = 'totals'", [RUN])[0]
+    assert md_esc(headline) in _page(content, "index.md").markdown
+
+
+def test_drift_table_is_focused_and_sorted_by_change(warehouse: Path, content) -> None:
+    html = _rendered(_page(content, "drift.md"))
+    assert _headers(html) == ["Model (config)", "Previous", "Now", "Delta", "Likely cause"]
+    deltas = [float(d) for d in re.findall(r'<td data-sort="[^"]+">([+-]\d+\.\d)</td>', html)]
+    expected = _sql(warehouse, "select delta_pct from marts.drift where scoring_run = ?", [RUN])
+    assert len(deltas) == len(expected)
+    assert [abs(d) for d in deltas] == sorted((abs(d) for d in deltas), reverse=True)
+    assert sorted(deltas) == sorted(round(d, 1) for (d,) in expected)
+
+
+@pytest.mark.parametrize("uri", ["top-performers.md", "findings.md", "drift.md",
+                                 "critical-issues.md", "models-to-avoid.md", "suites.md",
+                                 "categories/draft.md"])
+def test_mart_pages_use_human_headers(content, uri: str) -> None:
+    headers = _headers(_rendered(_page(content, uri)))
+    assert not [h for h in headers if "_" in h], headers
+
+
+def test_suite_observations_show_range_and_hardest_question(warehouse: Path, content) -> None:
+    html = _rendered(_page(content, "suites.md"))
+    rows = _sql(warehouse, "select suite, pct_range, hardest_question, questions,"
+                " questions_never_full_marks from marts.suite_observations"
+                " where scoring_run = ?", [RUN])
+    for suite, pct_range, hardest, questions, never in rows:
+        row = next(r for r in _table_rows(html) if f"<td>{suite}</td>" in r)
+        assert pct_range in row and hardest in row and f"{never} of {questions}" in row
+
+
+def test_notes_render_as_badges(warehouse: Path, content) -> None:
+    html = _rendered(_page(content, "categories/draft.md"))
+    notes = _sql(warehouse, "select notes from marts.leaderboard where scoring_run = ?"
+                 " and category = 'draft' and notes <> ''", [RUN])
+    for (note,) in notes:
+        for part in note.split(","):
+            assert f'<span class="rescore-badge">{esc(part.strip())}</span>' in html
+
+
+def test_leaderboard_chart_has_one_bar_per_config(warehouse: Path, content) -> None:
+    for chart in content.charts:
+        if not chart.name.startswith("leaderboard-"):
+            continue
+        values = chart.spec["data"]["values"] if "data" in chart.spec else \
+            next(iter(chart.spec["datasets"].values()))
+        labels = [v["label"] for v in values]
+        assert len(set(labels)) == len(labels), chart.name
+
+
+def test_downloads_list_the_findings_mart(content) -> None:
+    html = _rendered(_page(content, "downloads.md"))
+    assert "marts.findings" in html and "downloads/findings.parquet" in content.path_files

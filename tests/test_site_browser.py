@@ -29,6 +29,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 MAIN_PAGES = ["", "categories/draft/", "categories/architect_ingest/", "top-performers/",
+              "findings/",
               "models-to-avoid/", "drift/", "critical-issues/", "suites/", "methodology/",
               "downloads/", "configs/"]
 # The example config whose response quotes `<script>alert('xss')</script>` (examples/README.md).

@@ -195,12 +195,43 @@ def _write_marts(con) -> None:
         from scored s join tps t using (config) left join trunc tr using (config)
         """
     )
+    # Per-category picks (pick_group null) and the report's pick groups (one per category
+    # here, plus the draft speed pick), with the mart's rule text and judged floor.
     con.execute(
         """
         create or replace table marts.top_performers as
-        select scoring_run, category, config, model, pct, avg_tps, 'quality' as pick
-        from marts.leaderboard where rank = 1
-        qualify row_number() over (partition by scoring_run, category order by avg_tps desc) = 1
+        with best as (
+            select *, row_number() over (partition by scoring_run, category
+                                         order by pct desc, avg_tps desc, config) as n,
+                   row_number() over (partition by scoring_run, category
+                                      order by avg_tps desc, config) as fastest
+            from marts.leaderboard
+        ), picks as (
+            select scoring_run, category, 'quality' as pick, config, model, role, score,
+                   max_score, pct, avg_tps, judged,
+                   'highest pct; ties broken by higher avg_tps, then config name' as rule
+            from best where n = 1
+            union all
+            select scoring_run, category, 'speed', config, model, role, score, max_score, pct,
+                   avg_tps, judged, 'highest avg_tps among configs with pct >= 0'
+            from best where fastest = 1 and category = 'draft'
+        ), categories as (
+            select category, row_number() over (order by category) as pick_order
+            from (select distinct category from marts.leaderboard)
+        )
+        select p.scoring_run, p.category, p.pick, p.config, p.model, p.role, p.score,
+               p.max_score, p.pct, p.avg_tps, p.rule, null::varchar as pick_group,
+               null::varchar as pick_label, null::integer as pick_order, p.judged,
+               true as has_min_judged
+        from picks p
+        union all
+        select p.scoring_run, p.category, 'group_' || p.pick, p.config, p.model, p.role,
+               p.score, p.max_score, p.pct, p.avg_tps,
+               p.rule || ' among the pick group''s configs', p.category,
+               upper(p.category[1]) || p.category[2:] || ' (' || p.pick || ')',
+               (2 * c.pick_order + (p.pick = 'speed')::int)::integer, p.judged,
+               p.category <> 'general_worker'
+        from picks p join categories c using (category)
         """
     )
     con.execute(
@@ -214,8 +245,10 @@ def _write_marts(con) -> None:
     con.execute(
         """
         create or replace table marts.drift as
-        select l.scoring_run, b.baseline, l.config, l.model, b.pct as previous_pct, l.pct,
-               l.pct - b.pct as delta_pct
+        select l.scoring_run, b.baseline, l.config, l.model, l.category, b.pct as previous_pct,
+               b.pct_text as previous_pct_text, l.pct, l.pct - b.pct as delta_pct,
+               case when l.truncated > 0 then 'truncation: ' || l.truncated
+                    || ' responses hit the token cap' end as likely_cause
         from marts.leaderboard l join raw.baselines b on b.subject = l.config
         """
     )
@@ -234,10 +267,68 @@ def _write_marts(con) -> None:
     con.execute(
         """
         create or replace table marts.critical_issues as
-        select l.scoring_run, l.config, 'degenerate repetition' as issue,
-               'critical' as severity, f.evidence
+        select l.scoring_run, l.config, l.model, l.role, l.category,
+               'degenerate repetition' as issue, 'critical' as severity, f.evidence
         from raw.response_flags f join raw.responses r using (response_id)
         join marts.leaderboard l on l.config = r.config
         where f.flag = 'degenerate'
+        """
+    )
+    con.execute(
+        """
+        create or replace table marts.suite_observations as
+        with q as (
+            select j.scoring_run, r.suite, r.question_id,
+                   100.0 * sum(j.score) / (3.0 * count(*)) as pct, max(j.score) as best
+            from raw.judgments j join raw.responses r using (response_id) group by all
+        ), hardest as (
+            select scoring_run, suite, arg_min(question_id, pct) as hardest_question,
+                   min(pct) as hardest_question_pct, count(*) as questions,
+                   count(*) filter (where best < 3) as questions_never_full_marks
+            from q group by all
+        )
+        select s.scoring_run, s.suite, count(*) as configs, avg(s.pct) as avg_pct,
+               min(s.pct) as min_pct, max(s.pct) as max_pct, max(s.pct) < 90 as is_all_low,
+               case when max(s.pct) < 90 then 'every config below 90%' end as observation,
+               round(min(s.pct))::int || '-' || round(max(s.pct))::int || '%' as pct_range,
+               any_value(h.questions) as questions,
+               any_value(h.questions_never_full_marks) as questions_never_full_marks,
+               any_value(h.hardest_question) as hardest_question,
+               any_value(h.hardest_question_pct) as hardest_question_pct
+        from marts.suite_scores s join hardest h using (scoring_run, suite)
+        group by s.scoring_run, s.suite
+        """
+    )
+    # marts.findings (dbt/models/marts/findings.yml), computed from the marts above.
+    con.execute(
+        """
+        create or replace table marts.findings as
+        select scoring_run, 'totals:' || scoring_run as finding_id, 'totals' as kind,
+               'scoring_run' as scope, scoring_run as subject, 'info' as severity,
+               count(*) || ' configs (' || count(distinct model) || ' models) scored on '
+                   || sum(judged) || ' judged responses' as headline,
+               'score ' || sum(score)::bigint || '/' || sum(max_score)::bigint as evidence,
+               sum(judged)::double as metric, 'judged_responses' as metric_name
+        from marts.leaderboard group by scoring_run
+        union all
+        select scoring_run, 'critical_config:' || config, 'critical_config', 'config', config,
+               'critical', model || ': ' || string_agg(issue, ' + ') || ' <' || config || '>',
+               string_agg(evidence, '; '), count(*)::double, 'issues'
+        from marts.critical_issues group by scoring_run, config, model
+        union all
+        select scoring_run, 'suite_all_low:' || suite, 'suite_all_low', 'suite', suite,
+               'moderate', 'all ' || configs || ' configs score ' || pct_range || ' on ' || suite,
+               'mean ' || round(avg_pct, 1) || '%; hardest question ' || hardest_question,
+               max_pct, 'max_config_pct'
+        from marts.suite_observations where is_all_low
+        union all
+        select scoring_run, 'category_drift:' || category || ':' || baseline, 'category_drift',
+               'category_baseline', category, 'info',
+               category || ' configs scored lower than in ' || baseline || ': '
+                   || count(*) filter (where delta_pct < 0) || ' of ' || count(*),
+               'changes ' || round(min(delta_pct), 1) || ' to ' || round(max(delta_pct), 1)
+                   || ' points', avg(delta_pct), 'mean_delta_points'
+        from marts.drift group by scoring_run, category, baseline
+        having avg(delta_pct) < 0
         """
     )
