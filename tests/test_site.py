@@ -345,7 +345,7 @@ def test_drift_table_is_focused_and_sorted_by_change(warehouse: Path, content) -
 
 @pytest.mark.parametrize("uri", ["top-performers.md", "findings.md", "drift.md",
                                  "critical-issues.md", "models-to-avoid.md", "suites.md",
-                                 "categories/draft.md"])
+                                 "categories/draft.md", "methodology.md"])
 def test_mart_pages_use_human_headers(content, uri: str) -> None:
     headers = _headers(_rendered(_page(content, uri)))
     assert not [h for h in headers if "_" in h], headers

@@ -153,7 +153,8 @@ def generic_table(columns: Sequence[str], rows: Sequence[Sequence[Any]],
             else:
                 cells.append(cell(value))
         body.append(cells)
-    headers = ["model (config)" if merge and columns[i] == "model" else columns[i] for i in keep]
+    headers = ["Model (config)" if merge and columns[i] == "model"
+               else columns[i].replace("_", " ").capitalize() for i in keep]
     return table(headers, body, numeric=numeric)
 
 

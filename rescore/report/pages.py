@@ -318,7 +318,7 @@ SEVERITY_ORDER = ("critical", "moderate", "expected", "info")
 DRIFT_KINDS = ("category_drift", "category_truncation", "suite_all_low", "group_suite_failure")
 SPEED_PICKS = ("speed", "group_speed")
 
-AVOID_COLS = (Col("model", "Model (config)"), Col("category", "Category"),
+AVOID_COLS = (Col("model", "Model (config)"), Col("category_title", "Category"),
               Col("pct", "Score", "pct"), Col("relevant_pct", "On its suites", "pct"),
               Col("reason", "Reason", "long"))
 CRITICAL_COLS = (Col("severity", "Severity", "badge"), Col("issue", "Issue"),
@@ -332,6 +332,8 @@ SUITE_COLS = (Col("suite", "Suite"), Col("configs", "Configs", "int"),
               Col("hardest_question_pct", "Its mean", "pct"),
               Col("never_full", "Never full marks", "short"),
               Col("observation", "Observation", "long"))
+SUITES_COLS = (Col("suite", "Suite"), Col("description", "Description", "long"),
+               Col("max_tokens", "Max tokens", "int"), Col("questions", "Questions", "int"))
 AGREEMENT_COLS = (Col("scoring_run_a", "Scoring run A"), Col("scoring_run_b", "Scoring run B"),
                   Col("judge_a", "Judge A"), Col("judge_b", "Judge B"),
                   Col("n", "Responses", "int"), Col("exact_agreement", "Exact", "rate"),
@@ -513,6 +515,8 @@ def models_to_avoid(ctx: Context) -> Page:
         rows = sorted(_rows(ctx, "models_to_avoid"),
                       key=lambda r: (r.get("pct") is None, r.get("pct") or 0,
                                      str(r.get("config"))))
+        for r in rows:
+            r["category_title"] = _cat_title(str(r["category"])) if r.get("category") else None
         md.append(page.block(focused_table(rows, AVOID_COLS, _model_cell(ctx, page))))
     page.markdown = "\n".join(md)
     return page
@@ -650,7 +654,7 @@ def methodology(ctx: Context) -> Page:
           "answer, the scoring criteria and the response, never the model, role, config, file "
           "name or speed.\n",
           "## Suites\n"]
-    md.append(page.block(generic_table(d.suites.columns, d.suites.rows)))
+    md.append(page.block(focused_table(d.suites.dicts(), SUITES_COLS)))
     md.append("\n## Thresholds\n")
     thresholds = dbt_vars(PROJECT_ROOT / "dbt" / "dbt_project.yml")
     if thresholds:
