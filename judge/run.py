@@ -342,6 +342,13 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
         return 2
 
     prepared, skipped = prepare(con, judge)
+    if not prepared and not skipped:
+        print(
+            "nothing to judge: the warehouse holds no responses yet; "
+            "run `rescore ingest SUITES_DIR RUN_DIR...` first",
+            file=sys.stderr,
+        )
+        return 1
     if options.limit is not None:
         prepared = prepared[: max(0, options.limit)]
     tasks = [p.task for p in prepared]

@@ -42,9 +42,12 @@ def _env(warehouse: Path, scoring_run: str, version: str | None, work: Path) -> 
     env["DO_NOT_TRACK"] = "1"
     if version:
         env["RESCORE_SITE_VERSION"] = version
-    for key, value in (("GIT_AUTHOR_NAME", "rescore"), ("GIT_AUTHOR_EMAIL", "rescore@localhost"),
-                       ("GIT_COMMITTER_NAME", "rescore"),
-                       ("GIT_COMMITTER_EMAIL", "rescore@localhost")):
+    for key, value in (
+        ("GIT_AUTHOR_NAME", "rescore"),
+        ("GIT_AUTHOR_EMAIL", "rescore@localhost"),
+        ("GIT_COMMITTER_NAME", "rescore"),
+        ("GIT_COMMITTER_EMAIL", "rescore@localhost"),
+    ):
         env.setdefault(key, value)
     return env
 
@@ -67,7 +70,8 @@ def resolve_scoring_run(warehouse: Path, scoring_run: str | None) -> tuple[str, 
             run = choose_scoring_run(con, scoring_run)
         except duckdb.CatalogException as exc:
             raise WarehouseMissing(
-                f"{warehouse} has no marts yet ({exc}); run `rescore build` first."
+                f"{warehouse} has no marts yet ({str(exc).splitlines()[0]}); "
+                "run `rescore build` first."
             ) from exc
         created = con.execute(
             "select max(created_at) from raw.scoring_runs where scoring_run = ?", [run]
@@ -93,14 +97,16 @@ def _mkdocs_child_config(work: Path, site_dir: Path) -> Path:
     work.mkdir(parents=True, exist_ok=True)
     child = work / "mkdocs.yml"
     child.write_text(
-        "\n".join([
-            f"INHERIT: {json.dumps(str(PROJECT_ROOT / 'mkdocs.yml'))}",
-            f"docs_dir: {json.dumps(str(PROJECT_ROOT / 'site' / 'docs'))}",
-            f"site_dir: {json.dumps(str(site_dir))}",
-            "hooks:",
-            f"  - {json.dumps(str(PROJECT_ROOT / 'site' / 'hooks' / 'report.py'))}",
-            "",
-        ]),
+        "\n".join(
+            [
+                f"INHERIT: {json.dumps(str(PROJECT_ROOT / 'mkdocs.yml'))}",
+                f"docs_dir: {json.dumps(str(PROJECT_ROOT / 'site' / 'docs'))}",
+                f"site_dir: {json.dumps(str(site_dir))}",
+                "hooks:",
+                f"  - {json.dumps(str(PROJECT_ROOT / 'site' / 'hooks' / 'report.py'))}",
+                "",
+            ]
+        ),
         encoding="utf-8",
     )
     return child
@@ -135,18 +141,32 @@ def build_site(
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _build(warehouse: Path, out: Path | None, version: str, run: str, created_at: str | None,
-           site_dir: Path | None, work: Path, started: float) -> int:
+def _build(
+    warehouse: Path,
+    out: Path | None,
+    version: str,
+    run: str,
+    created_at: str | None,
+    site_dir: Path | None,
+    work: Path,
+    started: float,
+) -> int:
     env = _env(warehouse, run, version if out else None, work)
     env["RESCORE_DBT_DOCS_GENERATE"] = "1"  # the hook runs dbt docs beside the page rendering
     if out is None:
         target = Path(site_dir or PROJECT_ROOT / "build" / "site").resolve()
         config = _mkdocs_child_config(work, target)
-        _run(_tool("mkdocs") + ["build", "--clean", "--config-file", str(config)], env,
-             PROJECT_ROOT, "mkdocs build")
-        print(f"Site for scoring run {run} built in {time.perf_counter() - started:.1f}s: "
-              f"{target}\nServe it: python -m http.server -d {target} 8000   (or `mkdocs serve`"
-              " with RESCORE_WAREHOUSE set)")
+        _run(
+            _tool("mkdocs") + ["build", "--clean", "--config-file", str(config)],
+            env,
+            PROJECT_ROOT,
+            "mkdocs build",
+        )
+        print(
+            f"Site for scoring run {run} built in {time.perf_counter() - started:.1f}s: "
+            f"{target}\nServe it: python -m http.server -d {target} 8000   (or `mkdocs serve`"
+            " with RESCORE_WAREHOUSE set)"
+        )
         return 0
     try:
         publish(Path(out), version, run, created_at, env, work)
@@ -154,10 +174,12 @@ def _build(warehouse: Path, out: Path | None, version: str, run: str, created_at
         print(f"rescore site: {exc}", file=sys.stderr)
         return 2
     out = Path(out).resolve()
-    print(f"Version {version} (scoring run {run}) published in "
-          f"{time.perf_counter() - started:.1f}s into {out}; versions: "
-          f"{', '.join(v['version'] for v in read_versions(out))}\n"
-          f"Serve it: python -m http.server -d {out} 8000   then open http://127.0.0.1:8000/")
+    print(
+        f"Version {version} (scoring run {run}) published in "
+        f"{time.perf_counter() - started:.1f}s into {out}; versions: "
+        f"{', '.join(v['version'] for v in read_versions(out))}\n"
+        f"Serve it: python -m http.server -d {out} 8000   then open http://127.0.0.1:8000/"
+    )
     return 0
 
 
@@ -167,8 +189,7 @@ def read_versions(out: Path) -> list[dict]:
 
 
 def _git(out: Path, env: dict[str, str], *args: str) -> str:
-    proc = subprocess.run(["git", "-C", str(out), *args], env=env, capture_output=True,
-                          text=True)
+    proc = subprocess.run(["git", "-C", str(out), *args], env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)} failed in {out}: {proc.stderr.strip()}")
     return proc.stdout
@@ -176,8 +197,12 @@ def _git(out: Path, env: dict[str, str], *args: str) -> str:
 
 def _branch_versions(out: Path, env: dict[str, str]) -> list[dict]:
     """versions.json as committed on the pages branch ([] before the first deploy)."""
-    proc = subprocess.run(["git", "-C", str(out), "show", f"{BRANCH}:versions.json"], env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["git", "-C", str(out), "show", f"{BRANCH}:versions.json"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(proc.stdout) if proc.returncode == 0 else []
 
 
@@ -199,8 +224,14 @@ def _prepare_repo(out: Path, env: dict[str, str]) -> None:
     _git(out, env, "commit", "-q", "--allow-empty", "-m", "rescore site repository")
 
 
-def publish(out: Path, version: str, scoring_run: str, created_at: str | None,
-            env: dict[str, str], work: Path) -> None:
+def publish(
+    out: Path,
+    version: str,
+    scoring_run: str,
+    created_at: str | None,
+    env: dict[str, str],
+    work: Path,
+) -> None:
     """Deploy one version with mike into DIR's own repository and check the branch out."""
     out = out.resolve()
     _prepare_repo(out, env)
@@ -213,8 +244,15 @@ def publish(out: Path, version: str, scoring_run: str, created_at: str | None,
     before = _branch_versions(out, env)
     others = [v for v in before if v.get("version") != version]
     gets_latest = all(_scored_at(v) <= (created_at or "") for v in others)
-    cmd = mike + ["deploy", "--config-file", str(config), "--branch", BRANCH,
-                  "--prop-set-string", f"scoring_run={scoring_run}"]
+    cmd = mike + [
+        "deploy",
+        "--config-file",
+        str(config),
+        "--branch",
+        BRANCH,
+        "--prop-set-string",
+        f"scoring_run={scoring_run}",
+    ]
     if created_at:
         cmd += ["--prop-set-string", f"scored_at={created_at}"]
     if gets_latest:
@@ -226,15 +264,37 @@ def publish(out: Path, version: str, scoring_run: str, created_at: str | None,
     # newest scoring run; on a tie the version already holding the alias keeps it
     newest = max(versions, key=lambda v: (_scored_at(v), ALIAS in v.get("aliases", [])))
     if ALIAS not in newest.get("aliases", []):
-        _run(mike + ["alias", "--config-file", str(config), "--branch", BRANCH,
-                     "--update-aliases", newest["version"], ALIAS], git_env, PROJECT_ROOT,
-             "mike alias")
-    has_default = subprocess.run(
-        ["git", "-C", str(out), "cat-file", "-e", f"{BRANCH}:index.html"], env=env,
-        capture_output=True).returncode == 0
+        _run(
+            mike
+            + [
+                "alias",
+                "--config-file",
+                str(config),
+                "--branch",
+                BRANCH,
+                "--update-aliases",
+                newest["version"],
+                ALIAS,
+            ],
+            git_env,
+            PROJECT_ROOT,
+            "mike alias",
+        )
+    has_default = (
+        subprocess.run(
+            ["git", "-C", str(out), "cat-file", "-e", f"{BRANCH}:index.html"],
+            env=env,
+            capture_output=True,
+        ).returncode
+        == 0
+    )
     if not has_default:
-        _run(mike + ["set-default", "--config-file", str(config), "--branch", BRANCH, ALIAS],
-             git_env, PROJECT_ROOT, "mike set-default")
+        _run(
+            mike + ["set-default", "--config-file", str(config), "--branch", BRANCH, ALIAS],
+            git_env,
+            PROJECT_ROOT,
+            "mike set-default",
+        )
     _git(out, env, "checkout", "-q", "-f", BRANCH)
     _git(out, env, "reset", "-q", "--hard", BRANCH)
     _git(out, env, "clean", "-q", "-f", "-d")
