@@ -36,12 +36,13 @@ def real_warehouse(path: Path) -> Path:
     reviews = REAL / "reviews"
     with connect(path) as con:
         ingest_all(con, REAL / "prompts" / "v1", [REAL / "runs" / "20251220_214317"])
-        import_scores(con, [reviews / "architect_ingest_baseline_scores.csv"],
-                      "architect-ingest-2026-01-16")
-        import_scores(con, [reviews / "thinking_models_comprehensive_scores.csv"],
-                      "thinking-2026-01-16")
-        import_scores(con, sorted(reviews.glob("draft_*_baseline.csv")),
-                      "draft-per-config-reviews")
+        import_scores(
+            con, [reviews / "architect_ingest_baseline_scores.csv"], "architect-ingest-2026-01-16"
+        )
+        import_scores(
+            con, [reviews / "thinking_models_comprehensive_scores.csv"], "thinking-2026-01-16"
+        )
+        import_scores(con, sorted(reviews.glob("draft_*_baseline.csv")), "draft-per-config-reviews")
         import_summary(con, reviews / "backup_20260116" / "summary.csv", "summary-2026-01-16")
         run_judge(con, JudgeOptions(judge="rules", scoring_run="rules-blind", progress=False))
     assert rescore(["--warehouse", str(path), "build"]) == 0
@@ -54,8 +55,14 @@ def synthetic_warehouse(path: Path) -> Path:
     # 7 roles x 12 configs x 4 suites x 18 questions ~ 6,000 judged responses, plus
     # 600 single-record speed-test configs: the real run's shape and size.
     return build_synthetic_warehouse(
-        path, SyntheticSpec(configs_per_role=12, questions_per_suite=18,
-                            speed_only_configs=600, scoring_runs=("rules-blind",)))
+        path,
+        SyntheticSpec(
+            configs_per_role=12,
+            questions_per_suite=18,
+            speed_only_configs=600,
+            scoring_runs=("rules-blind",),
+        ),
+    )
 
 
 def main() -> int:
@@ -77,8 +84,10 @@ def main() -> int:
         BENCH.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
         (synthetic_warehouse if synthetic else real_warehouse)(warehouse)
-        print(f"warehouse ({'synthetic' if synthetic else 'real data'}) built in "
-              f"{time.perf_counter() - t:.1f}s: {warehouse}")
+        print(
+            f"warehouse ({'synthetic' if synthetic else 'real data'}) built in "
+            f"{time.perf_counter() - t:.1f}s: {warehouse}"
+        )
     with duckdb.connect(str(warehouse), read_only=True) as con:
         configs, responses = con.execute(
             "select (select count(*) from raw.configs), (select count(*) from raw.responses)"

@@ -43,10 +43,20 @@ def pct(scores: list[int]) -> float:
 RUN = "r1"
 # config -> (role, model, config_name, [(is_speed_test, tps)], {scoring_run: [scores]})
 SYNTHETIC: dict[str, tuple[str, str, str, list[tuple[bool, float | None]], dict]] = {
-    "arch_baseline": ("arch", "M", "baseline", [(False, 10.0), (False, 12.0), (False, None)],
-                      {"s1": [3, 3, 3, 2]}),
-    "arch_moe4": ("arch", "M", "moe4", [(False, 20.0), (False, 20.0)],
-                  {"s1": [3, 3, 3, 1], "s2": [3, 3]}),
+    "arch_baseline": (
+        "arch",
+        "M",
+        "baseline",
+        [(False, 10.0), (False, 12.0), (False, None)],
+        {"s1": [3, 3, 3, 2]},
+    ),
+    "arch_moe4": (
+        "arch",
+        "M",
+        "moe4",
+        [(False, 20.0), (False, 20.0)],
+        {"s1": [3, 3, 3, 1], "s2": [3, 3]},
+    ),
     "arch_moe4_spec_draft_d1_k8": ("arch", "M", "moe4_spec_draft_d1_k8", [(True, 40.0)], {}),
     "arch_spec_draft_d1_k8": ("arch", "M", "spec_draft_d1_k8", [(True, 15.0)], {"s1": [0]}),
     "arch_spec_draft_d1_k16": ("arch", "M", "spec_draft_d1_k16", [(True, 18.0)], {}),
@@ -83,8 +93,18 @@ def write_synthetic(con: duckdb.DuckDBPyConnection) -> None:
                 "insert into raw.responses (response_id, run_id, config, suite, question_id, "
                 "response, tokens_per_second, is_speed_test, in_suite, source_file, source_path) "
                 "values (?, ?, ?, ?, ?, 'answer', ?, ?, ?, ?, ?)",
-                [rid, RUN, config, suite, question, tps, is_speed_test, not is_speed_test,
-                 f"{config}.json", f"results.{suite}.{question}"],
+                [
+                    rid,
+                    RUN,
+                    config,
+                    suite,
+                    question,
+                    tps,
+                    is_speed_test,
+                    not is_speed_test,
+                    f"{config}.json",
+                    f"results.{suite}.{question}",
+                ],
             )
         for scoring_run, scores in judged.items():
             # judgments go to the responses in order; extra scores get extra answer records
@@ -154,16 +174,22 @@ def test_names_parse_or_are_listed_and_link_to_their_base(synthetic: Path) -> No
 
 def test_mart_has_only_roles_whose_baseline_was_judged(synthetic: Path) -> None:
     rows = query(synthetic, "select scoring_run, role, config from marts.acceleration")
-    judged_baselines = {(sr, SYNTHETIC[c][0]) for c, v in SYNTHETIC.items()
-                        if SYNTHETIC[c][2] == "baseline" for sr in v[4]}
+    judged_baselines = {
+        (sr, SYNTHETIC[c][0])
+        for c, v in SYNTHETIC.items()
+        if SYNTHETIC[c][2] == "baseline"
+        for sr in v[4]
+    }
     assert {(r["scoring_run"], r["role"]) for r in rows} == judged_baselines
     arch_configs = {c for c, v in SYNTHETIC.items() if v[0] == "arch"}
     assert {r["config"] for r in rows if r["scoring_run"] == "s1"} == arch_configs
 
 
 def test_speed_quality_and_recommendation(synthetic: Path) -> None:
-    rows = {r["config"]: r for r in query(
-        synthetic, "select * from marts.acceleration where scoring_run = 's1'")}
+    rows = {
+        r["config"]: r
+        for r in query(synthetic, "select * from marts.acceleration where scoring_run = 's1'")
+    }
     baseline_tps = answer_tps("arch_baseline")
     baseline_pct = pct(SYNTHETIC["arch_baseline"][4]["s1"])
     own = {c: pct(v[4]["s1"]) for c, v in SYNTHETIC.items() if "s1" in v[4]}
@@ -184,9 +210,11 @@ def test_speed_quality_and_recommendation(synthetic: Path) -> None:
         assert row["quality_delta"] == pytest.approx(expected_quality[config] - baseline_pct)
     # The speed test the judge scored 0 must not leak into the spec config's quality.
     assert rows["arch_spec_draft_d1_k8"]["quality_pct"] == pytest.approx(baseline_pct)
-    eligible = [c for c in rows
-                if SYNTHETIC[c][2] != "turbo_mode"
-                and expected_quality[c] >= baseline_pct - TOLERANCE]
+    eligible = [
+        c
+        for c in rows
+        if SYNTHETIC[c][2] != "turbo_mode" and expected_quality[c] >= baseline_pct - TOLERANCE
+    ]
     best = max(eligible, key=answer_tps)
     assert [c for c, r in rows.items() if r["is_recommended"]] == [best]
     # The not-parsed config is faster and better, yet never recommended.
@@ -207,8 +235,11 @@ def test_page_lists_roles_charts_and_unparsed_names(synthetic: Path) -> None:
     assert list(charts) == ["acceleration-arch"]
     assert CHART_PLACEHOLDER.format(name="acceleration-arch") in markdown
     spec_json = json.dumps(charts["acceleration-arch"])
-    values = [v for layer in charts["acceleration-arch"]["layer"]
-              for v in (layer.get("data") or {}).get("values", [])]
+    values = [
+        v
+        for layer in charts["acceleration-arch"]["layer"]
+        for v in (layer.get("data") or {}).get("values", [])
+    ]
     if not values:  # Altair may hoist inline data into top-level datasets
         values = [v for ds in charts["acceleration-arch"].get("datasets", {}).values() for v in ds]
     series = {(v.get("series"), v.get("k")) for v in values if "series" in v}
@@ -288,13 +319,16 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ingest_all(con, REAL_SUITES, [REAL_RUN])
     con.execute(
         "insert into raw.scoring_runs (scoring_run, judge, rubric_version, origin, created_at, "
-        "updated_at) values ('real', 'imported', 'v1', 'import', ?, ?)", [NOW, NOW])
+        "updated_at) values ('real', 'imported', 'v1', 'import', ?, ?)",
+        [NOW, NOW],
+    )
     for row in baseline_review_rows():
         rid = response_id(REAL_RUN.name, f"{ROLE}_baseline", row["suite"], row["question_id"])
         con.execute(
             "insert into raw.judgments (scoring_run, response_id, judge, rubric_version, score, "
             "reason, judged_at) values ('real', ?, 'imported', 'v1', ?, ?, ?)",
-            [rid, int(row["claude_score"]), row["score_reason"], NOW])
+            [rid, int(row["claude_score"]), row["score_reason"], NOW],
+        )
     con.close()
     build(warehouse, folder / "target")
     return warehouse
@@ -363,8 +397,12 @@ def test_qwen2_5_72b_speculative_configs_against_the_baseline(real: Path) -> Non
     scores = [int(r["claude_score"]) for r in baseline_review_rows()]
     baseline_pct = pct(scores)
 
-    rows = {r["config"]: r for r in query(
-        real, "select * from marts.acceleration where scoring_run = 'real' and role = ?", [ROLE])}
+    rows = {
+        r["config"]: r
+        for r in query(
+            real, "select * from marts.acceleration where scoring_run = 'real' and role = ?", [ROLE]
+        )
+    }
     assert set(rows) == set(spec_tps) | {f"{ROLE}_baseline"}
     assert len(spec_tps) >= 30
     for config, tps in spec_tps.items():

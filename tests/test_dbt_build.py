@@ -353,8 +353,12 @@ def test_rank_and_top_performers_break_ties_by_speed(built):
         )
     )
     # the per-category picks, and the draft pick group's (same configs, same rule)
-    assert picks == {"quality": "draft_fast_baseline", "speed": "draft_fast_baseline",
-                     "group_quality": "draft_fast_baseline", "group_speed": "draft_fast_baseline"}
+    assert picks == {
+        "quality": "draft_fast_baseline",
+        "speed": "draft_fast_baseline",
+        "group_quality": "draft_fast_baseline",
+        "group_speed": "draft_fast_baseline",
+    }
 
 
 def test_models_to_avoid_spares_the_specialist(built):

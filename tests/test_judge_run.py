@@ -144,8 +144,9 @@ def test_rules_judge_writes_judgments_flags_and_scoring_run(wh: Path, capsys) ->
     code = run_judge(con, JudgeOptions("rules", "s1", progress=False))
     assert code == 0
     scores = dict(
-        con.execute("select response_id, score from raw.judgments where scoring_run = 's1'")
-        .fetchall()
+        con.execute(
+            "select response_id, score from raw.judgments where scoring_run = 's1'"
+        ).fetchall()
     )
     good, bad = "architect_secretmodel_baseline", "general_qwen3_8b_baseline"
     assert len(scores) == 6  # speed test and not-in-suite records are not judged
@@ -184,8 +185,9 @@ def test_second_run_makes_no_judge_calls_and_changes_nothing(wh: Path, capsys) -
     assert counting.calls == 0
     assert con.execute("select * from raw.judgments order by response_id").fetchall() == before
     assert (
-        con.execute("select response_id, flag, evidence from raw.response_flags order by all")
-        .fetchall()
+        con.execute(
+            "select response_id, flag, evidence from raw.response_flags order by all"
+        ).fetchall()
         == flags_before
     )
     assert "already done 6" in capsys.readouterr().out

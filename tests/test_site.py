@@ -28,14 +28,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_synthetic_warehouse(tmp_path_factory.mktemp("wh") / "w.duckdb",
-                                     SyntheticSpec(speed_only_configs=3))
+    return build_synthetic_warehouse(
+        tmp_path_factory.mktemp("wh") / "w.duckdb", SyntheticSpec(speed_only_configs=3)
+    )
 
 
 @pytest.fixture(scope="module")
 def content(warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
-    return generate_site(warehouse, work_dir=tmp_path_factory.mktemp("work"),
-                         cache_dir=ROOT / "build" / "cache")
+    return generate_site(
+        warehouse, work_dir=tmp_path_factory.mktemp("work"), cache_dir=ROOT / "build" / "cache"
+    )
 
 
 def _page(content, uri: str):
@@ -102,15 +104,16 @@ def test_pareto_front(points: list[tuple[float, float]], front: list[int]) -> No
     assert pareto_front(points) == front
 
 
-def test_category_pages_list_every_scored_config_with_its_numbers(warehouse: Path,
-                                                                  content) -> None:
-    rows = _sql(warehouse, "select category, config, score, max_score, pct from "
-                "marts.leaderboard where scoring_run = '2026-01-16-blind'")
+def test_category_pages_list_every_scored_config_with_its_numbers(warehouse: Path, content) -> None:
+    rows = _sql(
+        warehouse,
+        "select category, config, score, max_score, pct from "
+        "marts.leaderboard where scoring_run = '2026-01-16-blind'",
+    )
     assert rows
     for category, config, score, max_score, pct in rows:
         html = _rendered(_page(content, f"categories/{category}.md"))
-        row = re.search(rf"<tr>(?:(?!</tr>).)*>{re.escape(config)}<(?:(?!</tr>).)*</tr>",
-                        html)
+        row = re.search(rf"<tr>(?:(?!</tr>).)*>{re.escape(config)}<(?:(?!</tr>).)*</tr>", html)
         assert row, f"{config} missing from the {category} page"
         assert f"{int(score)}/{int(max_score)}" in row.group(0)
         assert f"{pct:.1f}%" in row.group(0)
@@ -139,24 +142,34 @@ def test_untrusted_text_is_escaped_everywhere(content) -> None:
 
 
 def test_config_pages_stay_out_of_nav_and_responses_out_of_search(content) -> None:
-    configs = [p for p in content.pages if p.src_uri.startswith("configs/")
-               and p.src_uri != "configs/index.md"]
+    configs = [
+        p
+        for p in content.pages
+        if p.src_uri.startswith("configs/") and p.src_uri != "configs/index.md"
+    ]
     assert configs and not any(p.in_nav for p in configs)
     assert "configs/thinking_cfg0.md" not in json.dumps(content.nav)
     html = _rendered(configs[0])
-    assert "<details class=\"rescore-response\" data-search-exclude" in html
+    assert '<details class="rescore-response" data-search-exclude' in html
 
 
 def test_every_response_of_a_config_is_on_its_page(warehouse: Path, content) -> None:
     config = "draft_cfg1"
-    expected = _sql(warehouse, "select suite || ' / ' || question_id from raw.responses "
-                    "where config = ?", [config])
+    expected = _sql(
+        warehouse,
+        "select suite || ' / ' || question_id from raw.responses where config = ?",
+        [config],
+    )
     html = _rendered(_page(content, f"configs/{config}.md"))
     for (title,) in expected:
         assert esc(title) in html
-    reasons = _sql(warehouse, "select j.reason from raw.judgments j join raw.responses r "
-                   "using (response_id) where r.config = ? and j.scoring_run = "
-                   "'2026-01-16-blind'", [config])
+    reasons = _sql(
+        warehouse,
+        "select j.reason from raw.judgments j join raw.responses r "
+        "using (response_id) where r.config = ? and j.scoring_run = "
+        "'2026-01-16-blind'",
+        [config],
+    )
     for (reason,) in reasons:
         assert esc(reason) in html
 
@@ -169,8 +182,13 @@ def test_speed_only_configs_get_pages_but_no_leaderboard_row(content) -> None:
 
 def test_charts_have_specs_and_static_svgs(content) -> None:
     svgs = render_svgs(content.charts)
-    assert {"leaderboard-draft", "draft-quality-vs-speed", "suite-heatmap", "drift-dumbbell",
-            "health-rates"} <= set(svgs)
+    assert {
+        "leaderboard-draft",
+        "draft-quality-vs-speed",
+        "suite-heatmap",
+        "drift-dumbbell",
+        "health-rates",
+    } <= set(svgs)
     for name, svg in svgs.items():
         assert svg.lstrip().startswith("<svg")
         assert f"assets/charts/{name}.vl.json" in content.text_files
@@ -184,13 +202,15 @@ def test_downloads_match_the_marts(warehouse: Path, content) -> None:
     (count,) = _sql(warehouse, "select count(*) from marts.leaderboard")[0]
     assert len(rows) == count
     parquet = content.path_files["downloads/drift.parquet"]
-    assert _sql(warehouse, f"select count(*) from '{parquet}'") == \
-        _sql(warehouse, "select count(*) from marts.drift")
+    assert _sql(warehouse, f"select count(*) from '{parquet}'") == _sql(
+        warehouse, "select count(*) from marts.drift"
+    )
 
 
 def test_missing_warehouse_gives_a_message_page(tmp_path: Path) -> None:
-    content = generate_site(tmp_path / "nope.duckdb", work_dir=tmp_path / "w",
-                            cache_dir=ROOT / "build" / "cache")
+    content = generate_site(
+        tmp_path / "nope.duckdb", work_dir=tmp_path / "w", cache_dir=ROOT / "build" / "cache"
+    )
     assert content.problem and "rescore report" in content.problem
     assert [p.src_uri for p in content.pages] == ["index.md"]
     assert build_site(tmp_path / "nope.duckdb", site_dir=tmp_path / "s") == 1
@@ -201,15 +221,30 @@ def test_mkdocs_build_from_the_project_root(warehouse: Path, tmp_path: Path) -> 
     import os
 
     out = tmp_path / "site"
-    env = dict(os.environ, RESCORE_WAREHOUSE=str(warehouse), NO_MKDOCS_2_WARNING="1",
-               RESCORE_SITE_WORK=str(tmp_path / "work"))
+    env = dict(
+        os.environ,
+        RESCORE_WAREHOUSE=str(warehouse),
+        NO_MKDOCS_2_WARNING="1",
+        RESCORE_SITE_WORK=str(tmp_path / "work"),
+    )
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
-    proc = subprocess.run([str(Path(sys.executable).parent / "mkdocs"), "build", "-q", "-d",
-                           str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "mkdocs"), "build", "-q", "-d", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
-    for page in ("index.html", "categories/draft/index.html", "configs/thinking_cfg0/index.html",
-                 "downloads/leaderboard.parquet", "assets/vendor/vega-bundle.js",
-                 "assets/charts/suite-heatmap.svg", "methodology/index.html"):
+    for page in (
+        "index.html",
+        "categories/draft/index.html",
+        "configs/thinking_cfg0/index.html",
+        "downloads/leaderboard.parquet",
+        "assets/vendor/vega-bundle.js",
+        "assets/charts/suite-heatmap.svg",
+        "methodology/index.html",
+    ):
         assert (out / page).exists(), page
     html = (out / "configs/thinking_cfg0/index.html").read_text()
     assert "rescore-block" not in html
@@ -229,9 +264,13 @@ def test_dbt_vars_carry_their_comments(tmp_path: Path) -> None:
     project = tmp_path / "dbt_project.yml"
     project.write_text(
         "name: x\nvars:\n  # pct below this is bad\n  low_pct: 70\n  low_n: 5\n\n"
-        "  # a rate\n  rate: 0.2\nmodels: {}\n")
-    assert dbt_vars(project) == [("low_pct", 70, "pct below this is bad"),
-                                 ("low_n", 5, "pct below this is bad"), ("rate", 0.2, "a rate")]
+        "  # a rate\n  rate: 0.2\nmodels: {}\n"
+    )
+    assert dbt_vars(project) == [
+        ("low_pct", 70, "pct below this is bad"),
+        ("low_n", 5, "pct below this is bad"),
+        ("rate", 0.2, "a rate"),
+    ]
     assert dbt_vars(tmp_path / "missing.yml") == []
 
 
@@ -279,9 +318,13 @@ def _table_rows(html: str) -> list[str]:
 
 def test_top_performers_lead_with_the_pick_groups(warehouse: Path, content) -> None:
     html = _rendered(_page(content, "top-performers.md"))
-    groups = _sql(warehouse, "select pick_label, config, pct, avg_tps, pick, has_min_judged, rule"
-                  " from marts.top_performers where scoring_run = ? and pick_group is not null"
-                  " order by pick_order", [RUN])
+    groups = _sql(
+        warehouse,
+        "select pick_label, config, pct, avg_tps, pick, has_min_judged, rule"
+        " from marts.top_performers where scoring_run = ? and pick_group is not null"
+        " order by pick_order",
+        [RUN],
+    )
     assert groups
     first_table = html.split("</table>")[0]
     assert _headers(first_table) == ["Category", "Model (config)", "Score"]
@@ -294,8 +337,11 @@ def test_top_performers_lead_with_the_pick_groups(warehouse: Path, content) -> N
         assert ("few judged" in row) is (not has_min)
     for rule in {r[6] for r in groups}:  # each tie-break rule stated once, not per row
         assert html.count(esc(rule)) == 1
-    per_category = _sql(warehouse, "select count(*) from marts.top_performers"
-                        " where scoring_run = ? and pick_group is null", [RUN])[0][0]
+    per_category = _sql(
+        warehouse,
+        "select count(*) from marts.top_performers where scoring_run = ? and pick_group is null",
+        [RUN],
+    )[0][0]
     second = html.split("</table>")[1]
     assert len([r for r in _table_rows(second) if "<td" in r]) == per_category
 
@@ -306,10 +352,15 @@ def test_findings_page_sections_in_severity_order(warehouse: Path, content) -> N
     html = _rendered(page)
     drift_part, _, critical_part = html.partition("## Critical issues discovered")
     assert "## Key drift observations" in drift_part
-    kinds = {"drift": ("category_drift", "category_truncation", "suite_all_low",
-                       "group_suite_failure")}
-    findings = _sql(warehouse, "select kind, severity, headline, evidence from marts.findings"
-                    " where scoring_run = ? and kind <> 'totals'", [RUN])
+    kinds = {
+        "drift": ("category_drift", "category_truncation", "suite_all_low", "group_suite_failure")
+    }
+    findings = _sql(
+        warehouse,
+        "select kind, severity, headline, evidence from marts.findings"
+        " where scoring_run = ? and kind <> 'totals'",
+        [RUN],
+    )
     assert findings
     for part, in_drift in ((drift_part, True), (critical_part, False)):
         mine = [f for f in findings if (f[0] in kinds["drift"]) is in_drift]
@@ -328,8 +379,11 @@ def test_findings_page_sections_in_severity_order(warehouse: Path, content) -> N
 
 
 def test_overview_states_the_totals_finding(warehouse: Path, content) -> None:
-    (headline,) = _sql(warehouse, "select headline from marts.findings where scoring_run = ?"
-                       " and kind = 'totals'", [RUN])[0]
+    (headline,) = _sql(
+        warehouse,
+        "select headline from marts.findings where scoring_run = ? and kind = 'totals'",
+        [RUN],
+    )[0]
     assert md_esc(headline) in _page(content, "index.md").markdown
 
 
@@ -343,9 +397,19 @@ def test_drift_table_is_focused_and_sorted_by_change(warehouse: Path, content) -
     assert sorted(deltas) == sorted(round(d, 1) for (d,) in expected)
 
 
-@pytest.mark.parametrize("uri", ["top-performers.md", "findings.md", "drift.md",
-                                 "critical-issues.md", "models-to-avoid.md", "suites.md",
-                                 "categories/draft.md", "methodology.md"])
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "top-performers.md",
+        "findings.md",
+        "drift.md",
+        "critical-issues.md",
+        "models-to-avoid.md",
+        "suites.md",
+        "categories/draft.md",
+        "methodology.md",
+    ],
+)
 def test_mart_pages_use_human_headers(content, uri: str) -> None:
     headers = _headers(_rendered(_page(content, uri)))
     assert not [h for h in headers if "_" in h], headers
@@ -353,9 +417,13 @@ def test_mart_pages_use_human_headers(content, uri: str) -> None:
 
 def test_suite_observations_show_range_and_hardest_question(warehouse: Path, content) -> None:
     html = _rendered(_page(content, "suites.md"))
-    rows = _sql(warehouse, "select suite, pct_range, hardest_question, questions,"
-                " questions_never_full_marks from marts.suite_observations"
-                " where scoring_run = ?", [RUN])
+    rows = _sql(
+        warehouse,
+        "select suite, pct_range, hardest_question, questions,"
+        " questions_never_full_marks from marts.suite_observations"
+        " where scoring_run = ?",
+        [RUN],
+    )
     for suite, pct_range, hardest, questions, never in rows:
         row = next(r for r in _table_rows(html) if f"<td>{suite}</td>" in r)
         assert pct_range in row and hardest in row and f"{never} of {questions}" in row
@@ -363,8 +431,12 @@ def test_suite_observations_show_range_and_hardest_question(warehouse: Path, con
 
 def test_notes_render_as_badges(warehouse: Path, content) -> None:
     html = _rendered(_page(content, "categories/draft.md"))
-    notes = _sql(warehouse, "select notes from marts.leaderboard where scoring_run = ?"
-                 " and category = 'draft' and notes <> ''", [RUN])
+    notes = _sql(
+        warehouse,
+        "select notes from marts.leaderboard where scoring_run = ?"
+        " and category = 'draft' and notes <> ''",
+        [RUN],
+    )
     for (note,) in notes:
         for part in note.split(","):
             assert f'<span class="rescore-badge">{esc(part.strip())}</span>' in html
@@ -374,8 +446,11 @@ def test_leaderboard_chart_has_one_bar_per_config(warehouse: Path, content) -> N
     for chart in content.charts:
         if not chart.name.startswith("leaderboard-"):
             continue
-        values = chart.spec["data"]["values"] if "data" in chart.spec else \
-            next(iter(chart.spec["datasets"].values()))
+        values = (
+            chart.spec["data"]["values"]
+            if "data" in chart.spec
+            else next(iter(chart.spec["datasets"].values()))
+        )
         labels = [v["label"] for v in values]
         assert len(set(labels)) == len(labels), chart.name
 

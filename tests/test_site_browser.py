@@ -26,12 +26,29 @@ from rescore.site_builder import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-MAIN_PAGES = ["", "categories/draft/", "categories/architect_ingest/", "top-performers/",
-              "findings/",
-              "models-to-avoid/", "drift/", "critical-issues/", "suites/", "methodology/",
-              "downloads/", "configs/"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MAIN_PAGES = [
+    "",
+    "categories/draft/",
+    "categories/architect_ingest/",
+    "top-performers/",
+    "findings/",
+    "models-to-avoid/",
+    "drift/",
+    "critical-issues/",
+    "suites/",
+    "methodology/",
+    "downloads/",
+    "configs/",
+]
 # The example config whose response quotes `<script>alert('xss')</script>` (examples/README.md).
 XSS_CONFIG = "configs/coder_primary_baseline/"
 
@@ -40,8 +57,9 @@ pytestmark = pytest.mark.browser
 
 def _playwright():
     if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (/usr/bin/chromium): "
-                    "apt-get install -y chromium")
+        pytest.skip(
+            "Debian chromium is not installed (/usr/bin/chromium): apt-get install -y chromium"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -62,10 +80,24 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     warehouse, out = tmp / "w.duckdb", tmp / "pub"
     ex = ROOT / "examples"
     proc = subprocess.run(
-        [str(Path(sys.executable).parent / "rescore"), "--warehouse", str(warehouse), "report",
-         str(ex / "prompts"), str(ex / "runs" / "20260101_120000"), "--scores",
-         str(ex / "reviews"), "--summary", str(ex / "summary.csv"), "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True)
+        [
+            str(Path(sys.executable).parent / "rescore"),
+            "--warehouse",
+            str(warehouse),
+            "report",
+            str(ex / "prompts"),
+            str(ex / "runs" / "20260101_120000"),
+            "--scores",
+            str(ex / "reviews"),
+            "--summary",
+            str(ex / "summary.csv"),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert (out / "versions.json").exists(), proc.stdout + proc.stderr
     assert build_site(warehouse, out=out, version="imported", scoring_run="imported") == 0
     return out
@@ -95,12 +127,16 @@ def _open(browser, url: str):
     """A page with its console errors, page errors, failed requests and dialogs recorded."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-            if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
-            if r.status >= 400 else None)
+    page.on(
+        "response",
+        lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+    )
     page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
     page.goto(url)
     page.wait_for_load_state("networkidle")
@@ -118,21 +154,26 @@ def test_versions_folder_layout(published: Path) -> None:
 
 
 @pytest.mark.parametrize("path", MAIN_PAGES)
-def test_main_pages_load_cleanly_and_render_charts(browser, server: str, path: str,
-                                                    tmp_path_factory) -> None:
+def test_main_pages_load_cleanly_and_render_charts(
+    browser, server: str, path: str, tmp_path_factory
+) -> None:
     page, problems = _open(browser, f"{server}/latest/{path}")
     try:
         page.wait_for_function(
             "() => [...document.querySelectorAll('.rescore-chart')].every("
-            "e => e.querySelector('svg, canvas') || e.dataset.error)", timeout=20_000)
+            "e => e.querySelector('svg, canvas') || e.dataset.error)",
+            timeout=20_000,
+        )
         charts = page.eval_on_selector_all(
             ".rescore-chart",
             "els => els.map(e => [e.dataset.chart, !!e.querySelector('svg, canvas'),"
-            " e.dataset.error || ''])")
+            " e.dataset.error || ''])",
+        )
         shots = tmp_path_factory.getbasetemp() / "screenshots"
         shots.mkdir(exist_ok=True)
-        page.screenshot(path=str(shots / f"{path.strip('/').replace('/', '_') or 'index'}.png"),
-                        full_page=True)
+        page.screenshot(
+            path=str(shots / f"{path.strip('/').replace('/', '_') or 'index'}.png"), full_page=True
+        )
     finally:
         page.close()
     assert not problems, problems
@@ -142,23 +183,30 @@ def test_main_pages_load_cleanly_and_render_charts(browser, server: str, path: s
         assert charts, f"{path} should show charts"
 
 
-def test_every_page_of_the_latest_version_loads_cleanly(browser, server: str,
-                                                       published: Path) -> None:
+def test_every_page_of_the_latest_version_loads_cleanly(
+    browser, server: str, published: Path
+) -> None:
     """Not just the main pages: every generated page (config pages, acceleration, ...)."""
     latest = (published / "latest").resolve()
     # dbt-docs/ is dbt's own app (it requests an unrendered Angular template URL on load)
-    paths = sorted(str(p.parent.relative_to(latest)) for p in latest.rglob("index.html")
-                   if "dbt-docs" not in p.parts)
+    paths = sorted(
+        str(p.parent.relative_to(latest))
+        for p in latest.rglob("index.html")
+        if "dbt-docs" not in p.parts
+    )
     assert len(paths) > len(MAIN_PAGES)
     page = browser.new_page()
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"{page.url} console: {m.text}")
-            if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: problems.append(f"{page.url} console: {m.text}") if m.type == "error" else None,
+    )
     page.on("pageerror", lambda e: problems.append(f"{page.url} page error: {e}"))
-    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
-            if r.status >= 400 else None)
-    page.on("dialog", lambda d: (problems.append(f"{page.url} dialog: {d.message}"),
-                                 d.dismiss()))
+    page.on(
+        "response",
+        lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+    )
+    page.on("dialog", lambda d: (problems.append(f"{page.url} dialog: {d.message}"), d.dismiss()))
     unrendered = []
     try:
         for path in paths:
@@ -167,10 +215,13 @@ def test_every_page_of_the_latest_version_loads_cleanly(browser, server: str,
             page.wait_for_load_state("networkidle")
             page.wait_for_function(
                 "() => [...document.querySelectorAll('.rescore-chart')].every("
-                "e => e.querySelector('svg, canvas') || e.dataset.error)", timeout=20_000)
+                "e => e.querySelector('svg, canvas') || e.dataset.error)",
+                timeout=20_000,
+            )
             unrendered += page.eval_on_selector_all(
                 ".rescore-chart:not(:has(svg)):not(:has(canvas))",
-                f"els => els.map(e => '{path}: ' + e.dataset.chart)")
+                f"els => els.map(e => '{path}: ' + e.dataset.chart)",
+            )
     finally:
         page.close()
     assert not problems, problems
@@ -192,8 +243,9 @@ def test_version_selector_lists_both_versions(browser, server: str) -> None:
     page, problems = _open(browser, f"{server}/latest/")
     try:
         page.wait_for_selector(".md-version__list", state="attached", timeout=10_000)
-        listed = page.eval_on_selector_all(".md-version__item",
-                                           "els => els.map(e => e.textContent.trim())")
+        listed = page.eval_on_selector_all(
+            ".md-version__item", "els => els.map(e => e.textContent.trim())"
+        )
     finally:
         page.close()
     assert not problems, problems
@@ -204,10 +256,12 @@ def test_version_selector_lists_both_versions(browser, server: str) -> None:
 def test_injected_script_in_a_response_does_not_run(browser, server: str) -> None:
     page, problems = _open(browser, f"{server}/latest/{XSS_CONFIG}")
     try:
-        texts = page.eval_on_selector_all("details.rescore-response pre",
-                                          "els => els.map(e => e.textContent)")
+        texts = page.eval_on_selector_all(
+            "details.rescore-response pre", "els => els.map(e => e.textContent)"
+        )
         injected = page.evaluate(
-            "[...document.scripts].some(s => s.textContent.includes(\"alert('xss')\"))")
+            "[...document.scripts].some(s => s.textContent.includes(\"alert('xss')\"))"
+        )
         sources = page.evaluate("[...document.scripts].map(s => s.src).filter(Boolean)")
     finally:
         page.close()

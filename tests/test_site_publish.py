@@ -21,9 +21,10 @@ OLD, NEW = "2026-01-01-rules", "2026-01-16-blind"  # created in this order by th
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_synthetic_warehouse(tmp_path_factory.mktemp("wh") / "w.duckdb",
-                                     SyntheticSpec(configs_per_role=1, questions_per_suite=2,
-                                                   scoring_runs=(OLD, NEW)))
+    return build_synthetic_warehouse(
+        tmp_path_factory.mktemp("wh") / "w.duckdb",
+        SyntheticSpec(configs_per_role=1, questions_per_suite=2, scoring_runs=(OLD, NEW)),
+    )
 
 
 def _versions(out: Path) -> dict[str, dict]:
@@ -31,12 +32,16 @@ def _versions(out: Path) -> dict[str, dict]:
 
 
 def _project_has_pages_branch() -> bool:
-    return subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--verify", "-q",
-                           "refs/heads/gh-pages"], capture_output=True).returncode == 0
+    return (
+        subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--verify", "-q", "refs/heads/gh-pages"],
+            capture_output=True,
+        ).returncode
+        == 0
+    )
 
 
-def test_versions_are_added_kept_and_latest_is_the_newest(warehouse: Path,
-                                                           tmp_path: Path) -> None:
+def test_versions_are_added_kept_and_latest_is_the_newest(warehouse: Path, tmp_path: Path) -> None:
     out = tmp_path / "pub"
     had_branch = _project_has_pages_branch()
     # newest first, then an older one: latest must stay on the newest scoring run

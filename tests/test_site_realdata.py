@@ -25,22 +25,32 @@ ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 
 @pytest.fixture(scope="module")
 def architect_page(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> str:  # noqa: F811
-    content = generate_site(warehouse, work_dir=tmp_path_factory.mktemp("site"),
-                            cache_dir=ROOT / "build" / "cache", scoring_run=ARCHITECT)
+    content = generate_site(
+        warehouse,
+        work_dir=tmp_path_factory.mktemp("site"),
+        cache_dir=ROOT / "build" / "cache",
+        scoring_run=ARCHITECT,
+    )
     page = next(p for p in content.pages if p.src_uri == "categories/architect_ingest.md")
     return page.markdown + "".join(page.blocks)
 
 
 def _rows(html: str) -> list[list[str]]:
     """Leaderboard rows as lists of cell texts (tags stripped)."""
-    table = html[html.index("<tbody>"):html.index("</tbody>")]
-    return [[re.sub(r"<[^>]+>", " ", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r)]
-            for r in ROW.findall(table)]
+    table = html[html.index("<tbody>") : html.index("</tbody>")]
+    return [
+        [re.sub(r"<[^>]+>", " ", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r)]
+        for r in ROW.findall(table)
+    ]
 
 
 def test_every_scored_config_is_listed(warehouse: Path, architect_page: str) -> None:  # noqa: F811
-    configs = query(warehouse, "select config from marts.leaderboard where scoring_run = ?"
-                    " and category = 'architect_ingest'", [ARCHITECT])
+    configs = query(
+        warehouse,
+        "select config from marts.leaderboard where scoring_run = ?"
+        " and category = 'architect_ingest'",
+        [ARCHITECT],
+    )
     rows = _rows(architect_page)
     assert len(rows) == len(configs) == 15
     for (config,) in configs:
@@ -53,24 +63,33 @@ def test_reference_rows_same_numbers_same_order(architect_page: str) -> None:
     for label, (score, max_score, pct) in ARCHITECT_ROWS.items():
         model = label.removesuffix(" (ingest)")
         prefix = "ingest_" if label.endswith("(ingest)") else ""
-        hits = [i for i, row in enumerate(rows)
-                if row[1].split()[0] == model and f" {prefix}" in f" {row[1].split()[-1]}"
-                and row[2] == f"{score}/{max_score}" and row[3] == f"{pct}%"]
+        hits = [
+            i
+            for i, row in enumerate(rows)
+            if row[1].split()[0] == model
+            and f" {prefix}" in f" {row[1].split()[-1]}"
+            and row[2] == f"{score}/{max_score}"
+            and row[3] == f"{pct}%"
+        ]
         assert hits, f"report row {label} {score}/{max_score} {pct}% not on the page"
         positions.append((hits[0], float(pct), label))
     # Same relative order wherever the report's percentages differ. Tied rows (Hermes-4-70B and
     # Qwen2.5-Coder-32B (ingest), both 156/183) follow the leaderboard's tie-break (speed); the
     # report's order within a tie carries no information.
     for i, (pos_i, pct_i, label_i) in enumerate(positions):
-        for pos_j, pct_j, label_j in positions[i + 1:]:
+        for pos_j, pct_j, label_j in positions[i + 1 :]:
             if pct_i > pct_j:
                 assert pos_i < pos_j, f"{label_i} should come before {label_j}"
 
 
 def test_models_under_two_roles_are_named(warehouse: Path, architect_page: str) -> None:  # noqa: F811
-    doubles = query(warehouse, "select model from marts.leaderboard where scoring_run = ?"
-                    " group by model having count(distinct role) > 1", [ARCHITECT])
+    doubles = query(
+        warehouse,
+        "select model from marts.leaderboard where scoring_run = ?"
+        " group by model having count(distinct role) > 1",
+        [ARCHITECT],
+    )
     assert doubles
-    note = architect_page[architect_page.index("Models under two roles"):]
+    note = architect_page[architect_page.index("Models under two roles") :]
     for (model,) in doubles:
         assert model.replace("_", "\\_") in note or model in note, model

@@ -82,8 +82,9 @@ def load_config_names(con: duckdb.DuckDBPyConnection) -> list[Row]:
 
 def recommended_rows(rows: Iterable[Row]) -> list[Row]:
     """The recommended config of each role, in role order."""
-    return sorted((r for r in rows if r.get("is_recommended")),
-                  key=lambda r: (r["role"], r["run_id"]))
+    return sorted(
+        (r for r in rows if r.get("is_recommended")), key=lambda r: (r["role"], r["run_id"])
+    )
 
 
 # ---------------------------------------------------------------------------- formatting
@@ -120,8 +121,10 @@ def _cell(text: Any) -> str:
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], right: Iterable[int] = ()) -> str:
     right = set(right)
-    out = ["| " + " | ".join(headers) + " |",
-           "| " + " | ".join("---:" if i in right else "---" for i in range(len(headers))) + " |"]
+    out = [
+        "| " + " | ".join(headers) + " |",
+        "| " + " | ".join("---:" if i in right else "---" for i in range(len(headers))) + " |",
+    ]
     out += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
     return "\n".join(out)
 
@@ -189,26 +192,44 @@ def tps_against_k_chart(role_rows: Sequence[Row], name: str, caption: str) -> di
     ]
     if not points:
         return None
-    baseline_tps = next((r.get("baseline_tps") for r in role_rows
-                         if r.get("baseline_tps") is not None), None)
-    lines = alt.Chart(alt.Data(values=points)).mark_line(point=True).encode(
-        x=alt.X("k:Q", title="K (tokens drafted per step)",
-                axis=alt.Axis(values=sorted({p["k"] for p in points}))),
-        y=alt.Y("tps:Q", title="tokens per second"),
-        color=alt.Color("series:N", title="draft model"),
-        tooltip=[alt.Tooltip("config:N"), alt.Tooltip("series:N", title="draft model"),
-                 alt.Tooltip("k:Q", title="K"), alt.Tooltip("tps:Q", format=".2f", title="tok/s"),
-                 alt.Tooltip("speedup:Q", format=".2f"),
-                 alt.Tooltip("quality:Q", format=".1f", title="quality %"),
-                 alt.Tooltip("recommended:N")],
+    baseline_tps = next(
+        (r.get("baseline_tps") for r in role_rows if r.get("baseline_tps") is not None), None
+    )
+    lines = (
+        alt.Chart(alt.Data(values=points))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "k:Q",
+                title="K (tokens drafted per step)",
+                axis=alt.Axis(values=sorted({p["k"] for p in points})),
+            ),
+            y=alt.Y("tps:Q", title="tokens per second"),
+            color=alt.Color("series:N", title="draft model"),
+            tooltip=[
+                alt.Tooltip("config:N"),
+                alt.Tooltip("series:N", title="draft model"),
+                alt.Tooltip("k:Q", title="K"),
+                alt.Tooltip("tps:Q", format=".2f", title="tok/s"),
+                alt.Tooltip("speedup:Q", format=".2f"),
+                alt.Tooltip("quality:Q", format=".1f", title="quality %"),
+                alt.Tooltip("recommended:N"),
+            ],
+        )
     )
     layers: list[alt.Chart] = [lines]
     if baseline_tps is not None:
         reference = alt.Chart(alt.Data(values=[{"tps": baseline_tps, "label": "baseline"}]))
-        layers.append(reference.mark_rule(strokeDash=[6, 4], color="#8c8c8c", size=2).encode(
-            y="tps:Q", tooltip=[alt.Tooltip("tps:Q", format=".2f", title="baseline tok/s")]))
-        layers.append(reference.mark_text(align="left", dx=4, dy=-6, color="#8c8c8c").encode(
-            y="tps:Q", x=alt.value(0), text="label:N"))
+        layers.append(
+            reference.mark_rule(strokeDash=[6, 4], color="#8c8c8c", size=2).encode(
+                y="tps:Q", tooltip=[alt.Tooltip("tps:Q", format=".2f", title="baseline tok/s")]
+            )
+        )
+        layers.append(
+            reference.mark_text(align="left", dx=4, dy=-6, color="#8c8c8c").encode(
+                y="tps:Q", x=alt.value(0), text="label:N"
+            )
+        )
     chart = (
         alt.layer(*layers)
         .properties(width="container", height=300, description=caption)
@@ -243,16 +264,41 @@ def _names_section(names: list[Row]) -> list[str]:
     md.append("")
     if not_parsed:
         md.append(f'<details markdown="1"><summary>Not parsed ({len(not_parsed)})</summary>\n')
-        md.append(_table(["run", "config", "config_name", "why"],
-                         [(n["run_id"], _code(n["config"]), _code(n["config_name"]),
-                           n["parse_note"] or "") for n in not_parsed]))
+        md.append(
+            _table(
+                ["run", "config", "config_name", "why"],
+                [
+                    (
+                        n["run_id"],
+                        _code(n["config"]),
+                        _code(n["config_name"]),
+                        n["parse_note"] or "",
+                    )
+                    for n in not_parsed
+                ],
+            )
+        )
         md.append("\n</details>\n")
     if unlinked:
-        md.append(f'<details markdown="1"><summary>Accelerated configs without a base '
-                  f"({len(unlinked)})</summary>\n")
-        md.append(_table(["run", "config", "role", "base needed", "status"],
-                         [(n["run_id"], _code(n["config"]), _code(n["role"]),
-                           _code(n["base_config_name"]), n["link_status"]) for n in unlinked]))
+        md.append(
+            f'<details markdown="1"><summary>Accelerated configs without a base '
+            f"({len(unlinked)})</summary>\n"
+        )
+        md.append(
+            _table(
+                ["run", "config", "role", "base needed", "status"],
+                [
+                    (
+                        n["run_id"],
+                        _code(n["config"]),
+                        _code(n["role"]),
+                        _code(n["base_config_name"]),
+                        n["link_status"],
+                    )
+                    for n in unlinked
+                ],
+            )
+        )
         md.append("\n</details>\n")
     return md
 
@@ -267,8 +313,9 @@ def acceleration_page(
     names = load_config_names(con) if _has_relation(con, LINKED) else []
     charts: dict[str, dict] = {}
     multi_run = len({r["run_id"] for r in rows}) > 1
-    tolerance = next((r["quality_tolerance"] for r in rows
-                      if r.get("quality_tolerance") is not None), None)
+    tolerance = next(
+        (r["quality_tolerance"] for r in rows if r.get("quality_tolerance") is not None), None
+    )
 
     md = ["# Acceleration", ""]
     md.append(
@@ -284,8 +331,10 @@ def acceleration_page(
     )
     md.append("")
     if not rows:
-        md.append("No role's baseline was judged in this scoring run, so there is nothing to "
-                  "compare against.")
+        md.append(
+            "No role's baseline was judged in this scoring run, so there is nothing to "
+            "compare against."
+        )
         md.append("")
         md += _names_section(names)
         return "\n".join(md) + "\n", charts
@@ -309,16 +358,38 @@ def acceleration_page(
         "left out."
     )
     md.append("")
-    md.append(_table(
-        ["role", "model", "recommended config", "experiment", "tok/s", "baseline tok/s",
-         "speedup", "quality %", "Δ quality", "quality"],
-        [(f"[{r['role']}](#{_slug(_role_key(r, multi_run))})", _code(r.get("model")),
-          _code(r["config"]), _kind(r), _num(r["tps"]), _num(r.get("baseline_tps")),
-          _speedup(r.get("speedup")), _num(r.get("quality_pct"), 1),
-          _delta(r.get("quality_delta")), r.get("quality_source") or "")
-         for r in recommended_rows(shown)],
-        right=(4, 5, 6, 7, 8),
-    ))
+    md.append(
+        _table(
+            [
+                "role",
+                "model",
+                "recommended config",
+                "experiment",
+                "tok/s",
+                "baseline tok/s",
+                "speedup",
+                "quality %",
+                "Δ quality",
+                "quality",
+            ],
+            [
+                (
+                    f"[{r['role']}](#{_slug(_role_key(r, multi_run))})",
+                    _code(r.get("model")),
+                    _code(r["config"]),
+                    _kind(r),
+                    _num(r["tps"]),
+                    _num(r.get("baseline_tps")),
+                    _speedup(r.get("speedup")),
+                    _num(r.get("quality_pct"), 1),
+                    _delta(r.get("quality_delta")),
+                    r.get("quality_source") or "",
+                )
+                for r in recommended_rows(shown)
+            ],
+            right=(4, 5, 6, 7, 8),
+        )
+    )
     md.append("")
 
     md.append("## Per role")
@@ -334,27 +405,50 @@ def acceleration_page(
             f"Model {_code(first.get('model'))}, run `{run_id}`. Baseline "
             f"{_code(baseline['baseline_config'])}: {_num(baseline.get('baseline_tps'))} tok/s, "
             f"quality {_num(baseline.get('baseline_quality_pct'), 1)}%. "
-            + (f"Recommended: **{_code(recommended['config'])}** ({_kind(recommended)}, "
-               f"{_speedup(recommended.get('speedup'))})."
-               if recommended else "No config can be recommended (the baseline has no speed).")
+            + (
+                f"Recommended: **{_code(recommended['config'])}** ({_kind(recommended)}, "
+                f"{_speedup(recommended.get('speedup'))})."
+                if recommended
+                else "No config can be recommended (the baseline has no speed)."
+            )
         )
         md.append("")
         name = f"acceleration-{_slug(key)}"
-        spec = tps_against_k_chart(role_rows, name,
-                                   f"{key}: tokens per second against K per draft model")
+        spec = tps_against_k_chart(
+            role_rows, name, f"{key}: tokens per second against K per draft model"
+        )
         if spec is not None:
             charts[name] = spec
             md.append(CHART_PLACEHOLDER.format(name=name))
             md.append("")
-        md.append(_table(
-            ["config", "experiment", "tok/s", "speedup", "quality %", "Δ quality", "source",
-             "recommended"],
-            [(_code(r["config"]), _kind(r), _num(r.get("tps")), _speedup(r.get("speedup")),
-              _quality(r), _delta(r.get("quality_delta")), r.get("quality_source") or "",
-              "**recommended**" if r.get("is_recommended") else "")
-             for r in role_rows],
-            right=(2, 3, 5),
-        ))
+        md.append(
+            _table(
+                [
+                    "config",
+                    "experiment",
+                    "tok/s",
+                    "speedup",
+                    "quality %",
+                    "Δ quality",
+                    "source",
+                    "recommended",
+                ],
+                [
+                    (
+                        _code(r["config"]),
+                        _kind(r),
+                        _num(r.get("tps")),
+                        _speedup(r.get("speedup")),
+                        _quality(r),
+                        _delta(r.get("quality_delta")),
+                        r.get("quality_source") or "",
+                        "**recommended**" if r.get("is_recommended") else "",
+                    )
+                    for r in role_rows
+                ],
+                right=(2, 3, 5),
+            )
+        )
         md.append("")
     md += _names_section(names)
     return "\n".join(md) + "\n", charts

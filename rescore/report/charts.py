@@ -82,42 +82,57 @@ def unique_labels(rows: Sequence[dict[str, Any]], labels: dict[str, str]) -> dic
     A chart's band axis groups marks by label, so two configs of one model under one role
     (e.g. a baseline and an MoE variant) would otherwise stack into a single bar.
     """
-    base = {str(r["config"]): labels.get(str(r["config"]), str(r.get("model") or r["config"]))
-            for r in rows if r.get("config") is not None}
+    base = {
+        str(r["config"]): labels.get(str(r["config"]), str(r.get("model") or r["config"]))
+        for r in rows
+        if r.get("config") is not None
+    }
     counts: dict[str, int] = {}
     for label in base.values():
         counts[label] = counts.get(label, 0) + 1
-    models = {str(r["config"]): str(r.get("model") or r["config"]) for r in rows
-              if r.get("config") is not None}
-    return {c: (f"{models[c]} ({c})" if counts[label] > 1 else label)
-            for c, label in base.items()}
+    models = {
+        str(r["config"]): str(r.get("model") or r["config"])
+        for r in rows
+        if r.get("config") is not None
+    }
+    return {c: (f"{models[c]} ({c})" if counts[label] > 1 else label) for c, label in base.items()}
 
 
-def leaderboard_bars(category: str, rows: Sequence[dict[str, Any]],
-                     duplicated: set[str]) -> Chart:
+def leaderboard_bars(category: str, rows: Sequence[dict[str, Any]], duplicated: set[str]) -> Chart:
     axis = unique_labels(rows, {str(r["config"]): label_for(r, duplicated) for r in rows})
     values = [
-        {"label": axis[str(r["config"])], "config": r["config"], "pct": r["pct"],
-         "score": r["score"], "max_score": r["max_score"], "avg_tps": r.get("avg_tps"),
-         "role": r.get("role")}
+        {
+            "label": axis[str(r["config"])],
+            "config": r["config"],
+            "pct": r["pct"],
+            "score": r["score"],
+            "max_score": r["max_score"],
+            "avg_tps": r.get("avg_tps"),
+            "role": r.get("role"),
+        }
         for r in rows
     ]
     base = alt.Chart(alt.Data(values=values))
-    bars = base.mark_bar().encode(
-        x=alt.X("pct:Q", title="score (% of max)", scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("label:N", sort="-x", title=None),
-        color=alt.Color("pct:Q", scale=alt.Scale(scheme="viridis", domain=[0, 100]),
-                        legend=None),
-        tooltip=[
-            alt.Tooltip("label:N", title="model"),
-            alt.Tooltip("config:N"),
-            alt.Tooltip("role:N"),
-            alt.Tooltip("score:Q"),
-            alt.Tooltip("max_score:Q", title="max"),
-            alt.Tooltip("pct:Q", format=".1f"),
-            alt.Tooltip("avg_tps:Q", format=".1f", title="avg tok/s"),
-        ],
-    ).properties(width="container", height=max(60, ROW_PX * len(values)))
+    bars = (
+        base.mark_bar()
+        .encode(
+            x=alt.X("pct:Q", title="score (% of max)", scale=alt.Scale(domain=[0, 100])),
+            y=alt.Y("label:N", sort="-x", title=None),
+            color=alt.Color(
+                "pct:Q", scale=alt.Scale(scheme="viridis", domain=[0, 100]), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="model"),
+                alt.Tooltip("config:N"),
+                alt.Tooltip("role:N"),
+                alt.Tooltip("score:Q"),
+                alt.Tooltip("max_score:Q", title="max"),
+                alt.Tooltip("pct:Q", format=".1f"),
+                alt.Tooltip("avg_tps:Q", format=".1f", title="avg tok/s"),
+            ],
+        )
+        .properties(width="container", height=max(60, ROW_PX * len(values)))
+    )
     return _finish(bars, f"leaderboard-{category}", f"{category}: score per config")
 
 
@@ -127,7 +142,8 @@ def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
     for i, (x, y) in enumerate(points):
         dominated = any(
             (x2 >= x and y2 >= y) and (x2 > x or y2 > y)
-            for j, (x2, y2) in enumerate(points) if j != i
+            for j, (x2, y2) in enumerate(points)
+            if j != i
         )
         if not dominated:
             front.append(i)
@@ -140,27 +156,39 @@ def quality_vs_speed(rows: Sequence[dict[str, Any]], duplicated: set[str]) -> Ch
         return None
     front = set(pareto_front([(float(r["avg_tps"]), float(r["pct"])) for r in usable]))
     values = [
-        {"label": label_for(r, duplicated), "config": r["config"], "pct": r["pct"],
-         "avg_tps": r["avg_tps"], "pareto": "Pareto front" if i in front else "dominated"}
+        {
+            "label": label_for(r, duplicated),
+            "config": r["config"],
+            "pct": r["pct"],
+            "avg_tps": r["avg_tps"],
+            "pareto": "Pareto front" if i in front else "dominated",
+        }
         for i, r in enumerate(usable)
     ]
     base = alt.Chart(alt.Data(values=values))
-    tooltip = [alt.Tooltip("label:N", title="model"), alt.Tooltip("config:N"),
-               alt.Tooltip("pct:Q", format=".1f"),
-               alt.Tooltip("avg_tps:Q", format=".1f", title="avg tok/s"),
-               alt.Tooltip("pareto:N", title="")]
+    tooltip = [
+        alt.Tooltip("label:N", title="model"),
+        alt.Tooltip("config:N"),
+        alt.Tooltip("pct:Q", format=".1f"),
+        alt.Tooltip("avg_tps:Q", format=".1f", title="avg tok/s"),
+        alt.Tooltip("pareto:N", title=""),
+    ]
     points = base.mark_point(filled=True, size=80).encode(
         x=alt.X("avg_tps:Q", title="average tokens per second"),
         y=alt.Y("pct:Q", title="score (% of max)", scale=alt.Scale(zero=False)),
-        color=alt.Color("pareto:N", title=None,
-                        scale=alt.Scale(domain=["Pareto front", "dominated"],
-                                        range=["#e4572e", "#8c8c8c"])),
+        color=alt.Color(
+            "pareto:N",
+            title=None,
+            scale=alt.Scale(domain=["Pareto front", "dominated"], range=["#e4572e", "#8c8c8c"]),
+        ),
         shape=alt.Shape("pareto:N", legend=None),
         tooltip=tooltip,
     )
-    line = base.transform_filter(alt.datum.pareto == "Pareto front").mark_line(
-        strokeDash=[4, 3], color="#e4572e").encode(x="avg_tps:Q", y="pct:Q",
-                                                  order="avg_tps:Q")
+    line = (
+        base.transform_filter(alt.datum.pareto == "Pareto front")
+        .mark_line(strokeDash=[4, 3], color="#e4572e")
+        .encode(x="avg_tps:Q", y="pct:Q", order="avg_tps:Q")
+    )
     chart = (line + points).properties(width="container", height=320)
     return _finish(chart, "draft-quality-vs-speed", "Draft models: quality against speed")
 
@@ -169,28 +197,45 @@ def suite_heatmap(suite_scores: Sequence[dict[str, Any]], labels: dict[str, str]
     if not suite_scores:
         return None
     values = [
-        {"config": s["config"], "label": labels.get(s["config"], s["config"]),
-         "suite": s["suite"], "pct": s["pct"], "score": s["score"],
-         "max_score": s["max_score"]}
+        {
+            "config": s["config"],
+            "label": labels.get(s["config"], s["config"]),
+            "suite": s["suite"],
+            "pct": s["pct"],
+            "score": s["score"],
+            "max_score": s["max_score"],
+        }
         for s in suite_scores
     ]
     configs = sorted({v["config"] for v in values})
-    chart = alt.Chart(alt.Data(values=values)).mark_rect().encode(
-        x=alt.X("suite:N", title=None, axis=alt.Axis(orient="top", labelAngle=-30)),
-        y=alt.Y("config:N", title=None),
-        color=alt.Color("pct:Q", title="%", scale=alt.Scale(scheme="viridis", domain=[0, 100])),
-        tooltip=[alt.Tooltip("config:N"), alt.Tooltip("label:N", title="model"),
-                 alt.Tooltip("suite:N"), alt.Tooltip("score:Q"),
-                 alt.Tooltip("max_score:Q", title="max"), alt.Tooltip("pct:Q", format=".1f")],
-    ).properties(width="container", height=max(60, ROW_PX * len(configs)))
+    chart = (
+        alt.Chart(alt.Data(values=values))
+        .mark_rect()
+        .encode(
+            x=alt.X("suite:N", title=None, axis=alt.Axis(orient="top", labelAngle=-30)),
+            y=alt.Y("config:N", title=None),
+            color=alt.Color("pct:Q", title="%", scale=alt.Scale(scheme="viridis", domain=[0, 100])),
+            tooltip=[
+                alt.Tooltip("config:N"),
+                alt.Tooltip("label:N", title="model"),
+                alt.Tooltip("suite:N"),
+                alt.Tooltip("score:Q"),
+                alt.Tooltip("max_score:Q", title="max"),
+                alt.Tooltip("pct:Q", format=".1f"),
+            ],
+        )
+        .properties(width="container", height=max(60, ROW_PX * len(configs)))
+    )
     return _finish(chart, "suite-heatmap", "Score per config and suite")
 
 
-def drift_dumbbell(drift_rows: Sequence[dict[str, Any]], labels: dict[str, str],
-                   name: str = "drift-dumbbell", title: str = "Drift: previous score against now",
-                   ) -> Chart | None:
-    rows = [r for r in drift_rows
-            if r.get("previous_pct") is not None and r.get("pct") is not None]
+def drift_dumbbell(
+    drift_rows: Sequence[dict[str, Any]],
+    labels: dict[str, str],
+    name: str = "drift-dumbbell",
+    title: str = "Drift: previous score against now",
+) -> Chart | None:
+    rows = [r for r in drift_rows if r.get("previous_pct") is not None and r.get("pct") is not None]
     if not rows:
         return None
     axis = unique_labels(rows, labels)
@@ -201,28 +246,44 @@ def drift_dumbbell(drift_rows: Sequence[dict[str, Any]], labels: dict[str, str],
         subject = subject or str(r.get("model") or r.get("subject"))
         if len({x.get("baseline") for x in rows}) > 1:
             subject = f"{subject} vs {r.get('baseline')}"
-        base = {"subject": subject, "label": labels.get(str(config), subject),
-                "baseline": r.get("baseline"),
-                "config": r.get("config"),
-                "previous": r["previous_pct"], "now": r["pct"],
-                "delta": r.get("delta_pct", r["pct"] - r["previous_pct"])}
+        base = {
+            "subject": subject,
+            "label": labels.get(str(config), subject),
+            "baseline": r.get("baseline"),
+            "config": r.get("config"),
+            "previous": r["previous_pct"],
+            "now": r["pct"],
+            "delta": r.get("delta_pct", r["pct"] - r["previous_pct"]),
+        }
         values.append(base)
     base = alt.Chart(alt.Data(values=values))
     y = alt.Y("subject:N", title=None, sort=alt.EncodingSortField("delta", order="ascending"))
-    tooltip = [alt.Tooltip("subject:N", title="model"), alt.Tooltip("config:N"),
-               alt.Tooltip("baseline:N"), alt.Tooltip("previous:Q", format=".1f"),
-               alt.Tooltip("now:Q", format=".1f"), alt.Tooltip("delta:Q", format="+.1f")]
+    tooltip = [
+        alt.Tooltip("subject:N", title="model"),
+        alt.Tooltip("config:N"),
+        alt.Tooltip("baseline:N"),
+        alt.Tooltip("previous:Q", format=".1f"),
+        alt.Tooltip("now:Q", format=".1f"),
+        alt.Tooltip("delta:Q", format="+.1f"),
+    ]
     rule = base.mark_rule(color="#8c8c8c").encode(
         x=alt.X("previous:Q", title="score (% of max)", scale=alt.Scale(domain=[0, 100])),
-        x2="now:Q", y=y, tooltip=tooltip)
+        x2="now:Q",
+        y=y,
+        tooltip=tooltip,
+    )
     folded = base.transform_fold(["previous", "now"], as_=["when", "value"])
     dots = folded.mark_point(filled=True, size=70).encode(
-        x="value:Q", y=y,
-        color=alt.Color("when:N", title=None, scale=alt.Scale(domain=["previous", "now"],
-                                                             range=["#8c8c8c", "#e4572e"])),
-        tooltip=tooltip)
-    chart = (rule + dots).properties(width="container",
-                                     height=max(60, ROW_PX * len(values)))
+        x="value:Q",
+        y=y,
+        color=alt.Color(
+            "when:N",
+            title=None,
+            scale=alt.Scale(domain=["previous", "now"], range=["#8c8c8c", "#e4572e"]),
+        ),
+        tooltip=tooltip,
+    )
+    chart = (rule + dots).properties(width="container", height=max(60, ROW_PX * len(values)))
     return _finish(chart, name, title)
 
 
@@ -237,20 +298,42 @@ def health_rates(data: ReportData, labels: dict[str, str]) -> Chart | None:
         for flag in ("truncated", "degenerate"):
             hits = sum(1 for d in details if any(f == flag for f, _ in d.flags))
             if hits:
-                values.append({"config": config, "label": labels.get(config, config),
-                               "flag": flag, "rate": 100.0 * hits / len(details),
-                               "hits": hits, "responses": len(details)})
+                values.append(
+                    {
+                        "config": config,
+                        "label": labels.get(config, config),
+                        "flag": flag,
+                        "rate": 100.0 * hits / len(details),
+                        "hits": hits,
+                        "responses": len(details),
+                    }
+                )
     if not values:
         return None
     n = len({v["config"] for v in values})
-    chart = alt.Chart(alt.Data(values=values)).mark_bar().encode(
-        x=alt.X("rate:Q", title="% of the config's responses", scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("config:N", title=None, sort="-x"),
-        yOffset="flag:N",
-        color=alt.Color("flag:N", title=None, scale=alt.Scale(
-            domain=["truncated", "degenerate"], range=["#f0a202", "#c2185b"])),
-        tooltip=[alt.Tooltip("config:N"), alt.Tooltip("label:N", title="model"),
-                 alt.Tooltip("flag:N"), alt.Tooltip("hits:Q"), alt.Tooltip("responses:Q"),
-                 alt.Tooltip("rate:Q", format=".1f")],
-    ).properties(width="container", height=max(60, 2 * ROW_PX * n))
+    chart = (
+        alt.Chart(alt.Data(values=values))
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "rate:Q", title="% of the config's responses", scale=alt.Scale(domain=[0, 100])
+            ),
+            y=alt.Y("config:N", title=None, sort="-x"),
+            yOffset="flag:N",
+            color=alt.Color(
+                "flag:N",
+                title=None,
+                scale=alt.Scale(domain=["truncated", "degenerate"], range=["#f0a202", "#c2185b"]),
+            ),
+            tooltip=[
+                alt.Tooltip("config:N"),
+                alt.Tooltip("label:N", title="model"),
+                alt.Tooltip("flag:N"),
+                alt.Tooltip("hits:Q"),
+                alt.Tooltip("responses:Q"),
+                alt.Tooltip("rate:Q", format=".1f"),
+            ],
+        )
+        .properties(width="container", height=max(60, 2 * ROW_PX * n))
+    )
     return _finish(chart, "health-rates", "Truncation and degeneration rates")

@@ -119,8 +119,12 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, list[tupl
 
 def choose_scoring_run(con: duckdb.DuckDBPyConnection, wanted: str | None) -> str:
     """The scoring run to show: the one asked for, else the newest one the leaderboard has."""
-    runs = [r[0] for r in con.execute(
-        "select distinct scoring_run from marts.leaderboard order by 1").fetchall()]
+    runs = [
+        r[0]
+        for r in con.execute(
+            "select distinct scoring_run from marts.leaderboard order by 1"
+        ).fetchall()
+    ]
     if not runs:
         raise WarehouseMissing(
             "marts.leaderboard is empty: judge the responses (`rescore judge`) and run "
@@ -167,7 +171,8 @@ def load_report(warehouse: Path, scoring_run: str | None = None) -> ReportData:
             cols = [c for c, _ in mart_columns[mart]]
             if "scoring_run" in cols:
                 marts[mart] = _table(
-                    con, f"select * from marts.{mart} where scoring_run = ?", [run])
+                    con, f"select * from marts.{mart} where scoring_run = ?", [run]
+                )
             else:
                 marts[mart] = _table(con, f"select * from marts.{mart}")
         leaderboard = _table(
@@ -242,14 +247,26 @@ def _details(con: duckdb.DuckDBPyConnection, run: str) -> dict[str, list[Respons
     ).fetchall()
     out: dict[str, list[ResponseDetail]] = {}
     for row in rows:
-        flags = [(f[0], f[1]) if isinstance(f, tuple) else (f["flag"], f["evidence"])
-                 for f in row[7]]
-        out.setdefault(row[0], []).append(ResponseDetail(
-            run_id=row[1], suite=row[2], question_id=row[3], question_name=row[4],
-            score=row[5], reason=row[6], flags=flags, tokens_per_second=row[8],
-            completion_tokens=row[9], max_tokens=row[10], response=row[11],
-            is_speed_test=bool(row[12]), in_suite=bool(row[13]),
-        ))
+        flags = [
+            (f[0], f[1]) if isinstance(f, tuple) else (f["flag"], f["evidence"]) for f in row[7]
+        ]
+        out.setdefault(row[0], []).append(
+            ResponseDetail(
+                run_id=row[1],
+                suite=row[2],
+                question_id=row[3],
+                question_name=row[4],
+                score=row[5],
+                reason=row[6],
+                flags=flags,
+                tokens_per_second=row[8],
+                completion_tokens=row[9],
+                max_tokens=row[10],
+                response=row[11],
+                is_speed_test=bool(row[12]),
+                in_suite=bool(row[13]),
+            )
+        )
     return out
 
 
@@ -274,9 +291,21 @@ def _facts(con: duckdb.DuckDBPyConnection, run: str) -> dict[str, Any]:
         """,
         [run] * 5,
     ).fetchall()[0]
-    keys = ("runs", "run_ids", "configs", "responses", "judged", "configs_scored",
-            "models_scored", "questions", "suites", "ingest_errors", "judge", "rubric_version",
-            "flags")
+    keys = (
+        "runs",
+        "run_ids",
+        "configs",
+        "responses",
+        "judged",
+        "configs_scored",
+        "models_scored",
+        "questions",
+        "suites",
+        "ingest_errors",
+        "judge",
+        "rubric_version",
+        "flags",
+    )
     return dict(zip(keys, row, strict=True))
 
 
@@ -321,5 +350,4 @@ def dbt_vars(project_file: Path) -> list[tuple[str, object, str]]:
         name = stripped.split(":", 1)[0]
         if name in values and ":" in stripped:
             comments[name] = current
-    return [(k, v, comments.get(k, "")) for k, v in values.items()
-            if not isinstance(v, dict)]
+    return [(k, v, comments.get(k, "")) for k, v in values.items() if not isinstance(v, dict)]

@@ -35,16 +35,25 @@ def start(project_dir: Path, target: Path, warehouse: Path) -> DbtDocsJob | None
     from rescore.dbt_runner import dbt_executable
 
     target.mkdir(parents=True, exist_ok=True)
-    cmd = dbt_executable() + ["docs", "generate", "--project-dir", str(project_dir),
-                              "--target-path", str(target), "--log-path", str(target)]
+    cmd = dbt_executable() + [
+        "docs",
+        "generate",
+        "--project-dir",
+        str(project_dir),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target),
+    ]
     if (project_dir / "profiles.yml").exists():
         cmd += ["--profiles-dir", str(project_dir)]
     # DO_NOT_TRACK turns the docs page's own usage tracking off (manifest metadata).
     env = dict(os.environ, RESCORE_WAREHOUSE=str(warehouse), DO_NOT_TRACK="1")
     log = target / "docs-generate.out"
     with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen(cmd, cwd=project_dir, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            cmd, cwd=project_dir, env=env, stdout=out, stderr=subprocess.STDOUT, text=True
+        )
     return DbtDocsJob(proc, target, log)
 
 

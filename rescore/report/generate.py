@@ -63,9 +63,10 @@ def vega_bundle(cache_dir: Path) -> str:
 def problem_site(message: str) -> SiteContent:
     """A one-page site that says what is missing and which command makes it."""
     page = pg.Page("index.md", "Overview")
-    page.markdown = ("# rescore report\n\n" +
-                     page.block(f'<div class="admonition failure"><p class="admonition-title">'
-                                f"No report to show</p><p>{esc(message)}</p></div>"))
+    page.markdown = "# rescore report\n\n" + page.block(
+        f'<div class="admonition failure"><p class="admonition-title">'
+        f"No report to show</p><p>{esc(message)}</p></div>"
+    )
     return SiteContent(pages=[page], nav=[{"Overview": "index.md"}], problem=message)
 
 
@@ -75,9 +76,13 @@ def export_marts(warehouse: Path, out_dir: Path) -> dict[str, dict[str, Any]]:
     info: dict[str, dict[str, Any]] = {}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'"
-            " order by 1").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+                " order by 1"
+            ).fetchall()
+        ]
         for mart in tables:
             csv = out_dir / f"{mart}.csv"
             parquet = out_dir / f"{mart}.parquet"
@@ -158,10 +163,18 @@ def generate_site(
     downloads = export_marts(Path(warehouse), downloads_dir)
     timings["downloads"] = time.perf_counter() - t
 
-    docs_ok = (not dbt_docs_pending and dbt_docs_dir is not None
-               and all((dbt_docs_dir / f).exists() for f in DBT_DOCS_FILES))
-    ctx = pg.Context(data=data, version=version, use_directory_urls=use_directory_urls,
-                     dbt_docs=docs_ok or dbt_docs_pending, downloads=downloads)
+    docs_ok = (
+        not dbt_docs_pending
+        and dbt_docs_dir is not None
+        and all((dbt_docs_dir / f).exists() for f in DBT_DOCS_FILES)
+    )
+    ctx = pg.Context(
+        data=data,
+        version=version,
+        use_directory_urls=use_directory_urls,
+        dbt_docs=docs_ok or dbt_docs_pending,
+        downloads=downloads,
+    )
     t = time.perf_counter()
     pages = pg.build_pages(ctx)
     accel = acceleration(ctx, Path(warehouse))
@@ -170,8 +183,13 @@ def generate_site(
         pages.insert(at, accel)
     timings["pages"] = time.perf_counter() - t
 
-    content = SiteContent(pages=pages, nav=pg.nav(pages), timings=timings,
-                          charts=list(ctx.charts), dbt_docs_pending=dbt_docs_pending)
+    content = SiteContent(
+        pages=pages,
+        nav=pg.nav(pages),
+        timings=timings,
+        charts=list(ctx.charts),
+        dbt_docs_pending=dbt_docs_pending,
+    )
     for chart in ctx.charts:
         content.text_files[f"assets/charts/{chart.name}.vl.json"] = chart.spec_json()
     content.text_files[VEGA_BUNDLE_URI] = vega_bundle(cache_dir)

@@ -97,8 +97,10 @@ def table(
 ) -> str:
     """A sortable HTML table (the site's tablesort script hooks `data-sortable`)."""
     numeric = set(numeric)
-    out = ['<div class="md-typeset__scrollwrap"><div class="md-typeset__table">',
-           f'<table data-sortable class="rescore-table {html.escape(css)}">']
+    out = [
+        '<div class="md-typeset__scrollwrap"><div class="md-typeset__table">',
+        f'<table data-sortable class="rescore-table {html.escape(css)}">',
+    ]
     if caption:
         out.append(f"<caption>{esc(caption)}</caption>")
     out.append("<thead><tr>")
@@ -118,9 +120,13 @@ def table(
     return "".join(out)
 
 
-def generic_table(columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                  linkers: dict[str, Any] | None = None, skip: Iterable[str] = (),
-                  model_link: Any = None) -> str:
+def generic_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    linkers: dict[str, Any] | None = None,
+    skip: Iterable[str] = (),
+    model_link: Any = None,
+) -> str:
     """Any mart as a table: every column except `skip`, numbers formatted, keys linked.
 
     With `model_link(model, config) -> html`, a table with both columns shows one
@@ -153,8 +159,12 @@ def generic_table(columns: Sequence[str], rows: Sequence[Sequence[Any]],
             else:
                 cells.append(cell(value))
         body.append(cells)
-    headers = ["Model (config)" if merge and columns[i] == "model"
-               else columns[i].replace("_", " ").capitalize() for i in keep]
+    headers = [
+        "Model (config)"
+        if merge and columns[i] == "model"
+        else columns[i].replace("_", " ").capitalize()
+        for i in keep
+    ]
     return table(headers, body, numeric=numeric)
 
 
@@ -187,8 +197,10 @@ def details(summary: str, body_text: str | None, *, open_: bool = False) -> str:
     """A collapsed block holding untrusted text, escaped, kept out of the search index."""
     body = esc(body_text if body_text is not None else "")
     flag = " open" if open_ else ""
-    return (f'<details class="rescore-response" data-search-exclude{flag}>'
-            f"<summary>{esc(summary)}</summary><pre>{body}</pre></details>")
+    return (
+        f'<details class="rescore-response" data-search-exclude{flag}>'
+        f"<summary>{esc(summary)}</summary><pre>{body}</pre></details>"
+    )
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#<>~])")
@@ -197,8 +209,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#<>~])")
 def md_esc(value: Any) -> str:
     """Text for a Markdown context (headings, paragraphs): HTML-escaped, Markdown-inert."""
     text = "" if value is None else str(value)
-    return html.escape(_MD_SPECIAL.sub(r"\\\1", text).replace("\\<", "<").replace("\\>", ">"),
-                       quote=True)
+    return html.escape(
+        _MD_SPECIAL.sub(r"\\\1", text).replace("\\<", "<").replace("\\>", ">"), quote=True
+    )
 
 
 @dataclass(frozen=True)
@@ -228,8 +241,9 @@ def fmt_delta(value: Any, digits: int = 1) -> str:
 
 def badge(text: Any, kind: str = "") -> str:
     """A short label as a compact badge (notes, severities); escaped."""
-    cls = "rescore-badge" + (f" rescore-badge--{html.escape(str(kind).replace(' ', '-'))}"
-                             if kind else "")
+    cls = "rescore-badge" + (
+        f" rescore-badge--{html.escape(str(kind).replace(' ', '-'))}" if kind else ""
+    )
     return f'<span class="{cls}">{esc(text)}</span>'
 
 
@@ -253,8 +267,10 @@ def format_cell(kind: str, value: Any) -> Cell:
     if kind == "int":
         return Cell(fmt_num(value, 0), number)
     if kind == "rate":
-        return Cell(DASH if number is None else fmt_pct(100.0 * number, 0),
-                    None if number is None else number)
+        return Cell(
+            DASH if number is None else fmt_pct(100.0 * number, 0),
+            None if number is None else number,
+        )
     if kind == "ratio":
         return Cell(fmt_num(value, 3), number)
     if kind == "badge":
@@ -266,8 +282,9 @@ def format_cell(kind: str, value: Any) -> Cell:
     return cell(value)
 
 
-def focused_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col],
-                  model_cell: Any = None) -> str:
+def focused_table(
+    rows: Sequence[dict[str, Any]], cols: Sequence[Col], model_cell: Any = None
+) -> str:
     """A mart table with only the columns a reader needs, in their words and formats.
 
     Columns the mart lacks, or that are empty in every row, are left out (the contract lets

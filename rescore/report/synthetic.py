@@ -52,24 +52,35 @@ def build_synthetic_warehouse(path: Path, spec: SyntheticSpec | None = None) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     run_id = "20260101_120000"
     with connect(path) as con:
-        con.execute(
-            "insert into raw.runs values (?, 'examples/runs', 1, 0, now())", [run_id]
-        )
+        con.execute("insert into raw.runs values (?, 'examples/runs', 1, 0, now())", [run_id])
         for suite in SUITES:
             con.execute(
                 "insert into raw.suites (suite, version, domain, description, max_tokens,"
                 " question_count, source_file, file_sha256, loaded_at)"
                 " values (?, '1', ?, ?, 512, ?, ?, 'x', now())",
-                [suite, suite, f"{suite} questions", spec.questions_per_suite,
-                 f"prompts/{suite}.yaml"],
+                [
+                    suite,
+                    suite,
+                    f"{suite} questions",
+                    spec.questions_per_suite,
+                    f"prompts/{suite}.yaml",
+                ],
             )
             for q in range(spec.questions_per_suite):
                 con.execute(
                     "insert into raw.questions (suite, question_id, tier, name, prompt,"
                     " expected, reference_answer, source_file, source_path)"
                     " values (?, ?, 1, ?, ?, ?, ?, ?, ?)",
-                    [suite, f"t1_q{q}", f"question {q}", f"What is {q}+{q}?", str(2 * q),
-                     str(2 * q), f"prompts/{suite}.yaml", f"prompts.t1_q{q}"],
+                    [
+                        suite,
+                        f"t1_q{q}",
+                        f"question {q}",
+                        f"What is {q}+{q}?",
+                        str(2 * q),
+                        str(2 * q),
+                        f"prompts/{suite}.yaml",
+                        f"prompts.t1_q{q}",
+                    ],
                 )
         configs: list[tuple[str, str, str]] = []
         for role in CATEGORIES:
@@ -85,8 +96,15 @@ def build_synthetic_warehouse(path: Path, spec: SyntheticSpec | None = None) -> 
                 "insert into raw.configs (run_id, config, role, config_name, model_path, model,"
                 " quant, response_count, source_file, file_sha256, loaded_at)"
                 " values (?, ?, ?, 'baseline', ?, ?, 'Q4_K_M', ?, ?, 'x', now())",
-                [run_id, config, role, f"/models/{model}.gguf", model,
-                 len(SUITES) * spec.questions_per_suite, f"runs/{config}.json"],
+                [
+                    run_id,
+                    config,
+                    role,
+                    f"/models/{model}.gguf",
+                    model,
+                    len(SUITES) * spec.questions_per_suite,
+                    f"runs/{config}.json",
+                ],
             )
             for suite in SUITES:
                 for q in range(spec.questions_per_suite):
@@ -96,10 +114,28 @@ def build_synthetic_warehouse(path: Path, spec: SyntheticSpec | None = None) -> 
                         text = HOSTILE
                     tokens = rng.choice([120, 300, 512])
                     response_rows.append(
-                        (rid, run_id, config, suite, f"t1_q{q}", f"What is {q}+{q}?", text,
-                         round(rng.uniform(5, 150), 1), 40, tokens, 1000.0, None, None, None,
-                         512, None, False, True, f"runs/{config}.json",
-                         f"results.{suite}.t1_q{q}")
+                        (
+                            rid,
+                            run_id,
+                            config,
+                            suite,
+                            f"t1_q{q}",
+                            f"What is {q}+{q}?",
+                            text,
+                            round(rng.uniform(5, 150), 1),
+                            40,
+                            tokens,
+                            1000.0,
+                            None,
+                            None,
+                            None,
+                            512,
+                            None,
+                            False,
+                            True,
+                            f"runs/{config}.json",
+                            f"results.{suite}.t1_q{q}",
+                        )
                     )
         speed_configs = []
         for i in range(spec.speed_only_configs):
@@ -113,9 +149,28 @@ def build_synthetic_warehouse(path: Path, spec: SyntheticSpec | None = None) -> 
                 [run_id, config, role, f"spec_draft_k{i}"],
             )
             response_rows.append(
-                (response_id(run_id, config, "speed", "speed_test"), run_id, config, "speed",
-                 "speed_test", "speed", "quality inherited", 50.0, 10, 100, 100.0, None, None,
-                 None, 512, None, True, False, "x", "results.speed.speed_test")
+                (
+                    response_id(run_id, config, "speed", "speed_test"),
+                    run_id,
+                    config,
+                    "speed",
+                    "speed_test",
+                    "speed",
+                    "quality inherited",
+                    50.0,
+                    10,
+                    100,
+                    100.0,
+                    None,
+                    None,
+                    None,
+                    512,
+                    None,
+                    True,
+                    False,
+                    "x",
+                    "results.speed.speed_test",
+                )
             )
         con.executemany(
             "insert into raw.responses values (" + ",".join(["?"] * 20) + ")", response_rows
@@ -132,13 +187,18 @@ def build_synthetic_warehouse(path: Path, spec: SyntheticSpec | None = None) -> 
                 " score, reason, judged_at) values (?, ?, 'rules-v1', 'rubric-0-3-v1', ?, ?,"
                 " now())",
                 [
-                    (scoring_run, r[0], rng.randint(0, 3),
-                     "reason with <b>markup</b> & </details> for " + r[4])
+                    (
+                        scoring_run,
+                        r[0],
+                        rng.randint(0, 3),
+                        "reason with <b>markup</b> & </details> for " + r[4],
+                    )
                     for r in judged
                 ],
             )
-        flags = [(r[0], "truncated", "completion_tokens=512 (cap 512)") for r in judged
-                 if r[9] == 512]
+        flags = [
+            (r[0], "truncated", "completion_tokens=512 (cap 512)") for r in judged if r[9] == 512
+        ]
         flags.append((judged[1][0], "degenerate", "repeated 4-gram x12: 'No assertions. No'"))
         con.executemany(
             "insert into raw.response_flags values (?, ?, ?, 'detectors-v1', now())", flags

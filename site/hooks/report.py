@@ -94,8 +94,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if _content.problem:
         log.warning("rescore: %s", _content.problem)
     else:
-        log.info("rescore: %d pages from %s (%s)", len(_content.pages), warehouse,
-                 ", ".join(f"{k} {v:.1f}s" for k, v in _content.timings.items()))
+        log.info(
+            "rescore: %d pages from %s (%s)",
+            len(_content.pages),
+            warehouse,
+            ", ".join(f"{k} {v:.1f}s" for k, v in _content.timings.items()),
+        )
     _blocks = {p.src_uri: p.blocks for p in _content.pages}
     # Both run while mkdocs renders pages; on_post_build collects them.
     pool = ThreadPoolExecutor(max_workers=1)
@@ -115,12 +119,17 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     assert _content is not None, "on_config runs first"
     for page in _content.pages:
         meta = ("search:\n  exclude: true\n" if page.search_exclude else "") + (
-            "hide:\n  - toc\n" if page.hide_toc else "")
+            "hide:\n  - toc\n" if page.hide_toc else ""
+        )
         front = f"---\n{meta}---\n" if meta else ""
-        files.append(File.generated(
-            config, page.src_uri, content=front + page.markdown,
-            inclusion=InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV,
-        ))
+        files.append(
+            File.generated(
+                config,
+                page.src_uri,
+                content=front + page.markdown,
+                inclusion=InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV,
+            )
+        )
     for uri, text in _content.text_files.items():
         files.append(File.generated(config, uri, content=text))
     for uri, path in _content.path_files.items():
