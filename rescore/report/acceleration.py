@@ -28,6 +28,7 @@ Pieces are public for tests and reuse: `load_rows` (mart rows as dicts), `load_c
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -96,6 +97,14 @@ def _code(value: Any) -> str:
     return "`" + str(value).replace("`", "'") + "`"
 
 
+def _name(value: Any) -> str:
+    """A config or model name for a table cell: plain escaped text that may wrap after `_`
+    (long names in `code` would wrap letter by letter in a narrow column)."""
+    if value is None or value == "":
+        return ""
+    return html.escape(str(value)).replace("_", "_<wbr>").replace("-", "-<wbr>")
+
+
 def _num(value: Any, digits: int = 2) -> str:
     if value is None:
         return "–"
@@ -153,7 +162,7 @@ def _quality(row: Row) -> str:
         return f"– ({reason})"
     text = _num(row["quality_pct"], 1)
     if row.get("quality_source") == "inherited":
-        text += f" (from {_code(row.get('base_config'))})"
+        text += f" (from {_name(row.get('base_config'))})"
     return text
 
 
@@ -270,8 +279,8 @@ def _names_section(names: list[Row]) -> list[str]:
                 [
                     (
                         n["run_id"],
-                        _code(n["config"]),
-                        _code(n["config_name"]),
+                        _name(n["config"]),
+                        _name(n["config_name"]),
                         n["parse_note"] or "",
                     )
                     for n in not_parsed
@@ -290,9 +299,9 @@ def _names_section(names: list[Row]) -> list[str]:
                 [
                     (
                         n["run_id"],
-                        _code(n["config"]),
-                        _code(n["role"]),
-                        _code(n["base_config_name"]),
+                        _name(n["config"]),
+                        _name(n["role"]),
+                        _name(n["base_config_name"]),
                         n["link_status"],
                     )
                     for n in unlinked
@@ -375,8 +384,8 @@ def acceleration_page(
             [
                 (
                     f"[{r['role']}](#{_slug(_role_key(r, multi_run))})",
-                    _code(r.get("model")),
-                    _code(r["config"]),
+                    _name(r.get("model")),
+                    _name(r["config"]),
                     _kind(r),
                     _num(r["tps"]),
                     _num(r.get("baseline_tps")),
@@ -435,7 +444,7 @@ def acceleration_page(
                 ],
                 [
                     (
-                        _code(r["config"]),
+                        _name(r["config"]),
                         _kind(r),
                         _num(r.get("tps")),
                         _speedup(r.get("speedup")),

@@ -104,7 +104,7 @@ def acceleration(ctx: pg.Context, warehouse: Path) -> pg.Page | None:
         from rescore.report.acceleration import acceleration_page, fill_charts
     except ImportError:
         return None
-    page = pg.Page("acceleration.md", "Acceleration")
+    page = pg.Page("acceleration.md", "Acceleration", hide_toc=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         markdown, specs = acceleration_page(con, ctx.data.scoring_run)
