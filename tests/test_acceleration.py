@@ -27,6 +27,11 @@ NOW = datetime(2026, 1, 16, 12, 0, 0)
 TOLERANCE = 2.0  # the mart's default var acceleration_quality_tolerance
 
 
+def cell(name: str) -> str:
+    """A config name as the page's tables write it: escaped, with break points after _ and -."""
+    return name.replace("_", "_<wbr>").replace("-", "-<wbr>")
+
+
 def build(warehouse: Path, target: Path) -> None:
     """dbt build of the acceleration mart and its parents, with only their own tests."""
     with pytest.MonkeyPatch.context() as mp:
@@ -230,7 +235,7 @@ def test_page_lists_roles_charts_and_unparsed_names(synthetic: Path) -> None:
     assert markdown.startswith("# Acceleration")
     overview = markdown.split("## Recommended config per role")[1].split("## Per role")[0]
     speedup = answer_tps("arch_spec_draft_d2_k8") / answer_tps("arch_baseline")
-    assert "`arch_spec_draft_d2_k8`" in overview and f"×{speedup:.2f}" in overview
+    assert cell("arch_spec_draft_d2_k8") in overview and f"×{speedup:.2f}" in overview
     assert "### arch" in markdown and "### orphan" not in markdown
     assert list(charts) == ["acceleration-arch"]
     assert CHART_PLACEHOLDER.format(name="acceleration-arch") in markdown
@@ -252,7 +257,7 @@ def test_page_lists_roles_charts_and_unparsed_names(synthetic: Path) -> None:
     assert "<svg" in vl_convert.vegalite_to_svg(spec_json)
     # Listing: the unparsed name and the config without a base both appear.
     names = markdown.split("## Config names")[1]
-    assert "`turbo_mode`" in names and "`orphan_spec_draft_d1_k8`" in names
+    assert cell("turbo_mode") in names and cell("orphan_spec_draft_d1_k8") in names
     filled = fill_charts(markdown, lambda name: f"<figure>{name}</figure>")
     assert "<figure>acceleration-arch</figure>" in filled and "rescore-chart" not in filled
 
@@ -265,7 +270,7 @@ def test_page_for_a_scoring_run_without_judged_baselines(synthetic: Path) -> Non
         con.close()
     assert charts == {}
     assert "No role's baseline was judged" in markdown
-    assert "`turbo_mode`" in markdown  # the name listing does not depend on the scoring run
+    assert cell("turbo_mode") in markdown  # the name listing does not depend on the scoring run
 
 
 def test_page_without_a_build_says_what_to_run(tmp_path: Path) -> None:
@@ -425,8 +430,8 @@ def test_qwen2_5_72b_speculative_configs_against_the_baseline(real: Path) -> Non
     assert f"{baseline_tps:.2f} tok/s" in section
     assert f"Recommended: **`{fastest}`**" in section
     for config, tps in spec_tps.items():
-        line = next(ln for ln in section.splitlines() if ln.startswith(f"| `{config}` |"))
+        line = next(ln for ln in section.splitlines() if ln.startswith(f"| {cell(config)} |"))
         assert f"| {tps:.2f} |" in line
     overview = markdown.split("## Recommended config per role")[1].split("## Per role")[0]
-    assert re.search(rf"\[{ROLE}\]\(#{ROLE}\) \| .* \| `{fastest}` \|", overview)
+    assert re.search(rf"\[{ROLE}\]\(#{ROLE}\) \| .* \| {re.escape(cell(fastest))} \|", overview)
     assert f"acceleration-{ROLE}" in charts
