@@ -13,8 +13,9 @@ Every data row of every score file ends in exactly one of two places, so that
 A *data row* is a CSV record after the header that is neither blank nor a comment line.
 Comment lines (first non-blank character ``#``) are not data rows: they are reported as
 skipped (kind ``comment_line``, with their line, in ``raw.ingest_errors``) and do not make
-the command exit 1. Files that carry no per-response scores (summaries, score matrices,
-Markdown notes) are skipped with a reason; their rows are not data rows of this command.
+the command exit 1. Files that carry no per-response scores (summaries, Markdown notes) are
+skipped with a reason; their rows are not data rows of this command. In a score matrix each
+score cell is a data record of its own (``line N, column <question id>``).
 
 Shapes recognised (header names, any order, case-insensitive):
 
@@ -23,6 +24,10 @@ Shapes recognised (header names, any order, case-insensitive):
 - aggregated: ``model, suite, question_id, claude_score, score_reason``; ``model`` holds the
   config;
 - ``question_id, score, reason`` with ids written ``suite/question_id``; config from the name;
+- score matrix: ``model, <question id>, <question id>, ..., [total, pct, ..., notes]``: one row
+  per config (``model``), one 0-3 score per question column (e.g. ``vl_benchmark_*.csv``); the
+  suite is the one in which the config answered that question; the row's notes become the
+  reason;
 - relative: ``model, question_id, score, score_reason``; the suite is the file-name prefix.
   These files score on 0-10; the scale is decided from the values (see
   :func:`_other_scale`), not the name, and such files are quarantined row by row.
@@ -176,6 +181,12 @@ def _name(path: Path) -> str:
 # --------------------------------------------------------------------------- shapes
 
 
+def is_score_matrix(header: list[str]) -> bool:
+    """`model,<question id>,<question id>,...[,total,pct,...]`: one row per config, one 0-3
+    score per question column (e.g. vl_benchmark). Each score cell is a record of its own."""
+    return "model" in header and sum(1 for h in header if QUESTION_COLUMN.match(h)) >= 2
+
+
 def classify(table: CsvTable) -> tuple[str, str] | None:
     """None for a score file; else (kind, reason) why the file is skipped."""
     header = table.header
@@ -185,12 +196,8 @@ def classify(table: CsvTable) -> tuple[str, str] | None:
     has_score = any(c in header for c in SCORE_COLUMNS)
     if has_q and has_score:
         return None
-    if "model" in header and sum(1 for h in header if QUESTION_COLUMN.match(h)) >= 2:
-        return (
-            "score_matrix",
-            "a matrix with one column per question and no reasons (e.g. vl_benchmark); "
-            "import-scores reads one score per row",
-        )
+    if is_score_matrix(header):
+        return None
     if "model" in header and SUMMARY_COLUMNS & set(header):
         return (
             "summary_file",
@@ -305,7 +312,7 @@ def _parse_row(table: CsvTable, record: Record, score_idx: int, reason_idx: int 
 @dataclass
 class _FileResult:
     candidates: list[Candidate]
-    quarantined: list[tuple[Record, str, str]]  # record, kind, message
+    quarantined: list[tuple[Record | _Cell, str, str]]  # record or matrix cell, kind, message
 
 
 def read_score_file(
@@ -406,6 +413,100 @@ def read_score_file(
     return result
 
 
+@dataclass(frozen=True)
+class _Cell:
+    """One score cell of a matrix row, accounted for like a row of the other shapes."""
+
+    line: int
+    column: str
+    text: str
+
+    @property
+    def location(self) -> str:
+        return f"line {self.line}, column {self.column}"
+
+
+def read_matrix_file(
+    table: CsvTable, index: ResponseIndex, source: str, judged_at: datetime
+) -> _FileResult:
+    """A score matrix: each (row, question column) cell is one judgment or one quarantine entry.
+
+    The question's suite is the one suite in which the row's config answered that question id;
+    the row's notes column (the last free-text column), if any, becomes every cell's reason.
+    """
+    header = table.header or []
+    qcols = [i for i, h in enumerate(header) if QUESTION_COLUMN.match(h)]
+    note_idx = table.column("notes", "note", "reason", "score_reason")
+    if note_idx is None and header and not QUESTION_COLUMN.match(header[-1]):
+        note_idx = len(header) - 1  # vl_benchmark: an unnamed trailing notes column
+    result = _FileResult([], [])
+    for record in table.records:
+        fields = list(record.fields)
+        config = None
+        problem: _Quarantine | None = None
+        if record.problems:
+            problem = _Quarantine(*record.problems[0])
+        elif len(fields) < max(qcols) + 1:
+            problem = _Quarantine(
+                "too_few_fields",
+                f"{len(fields)} fields, the question columns need {max(qcols) + 1}",
+            )
+        else:
+            name = fields[header.index("model")].strip()
+            config = index.resolve_config(name)
+            if config is None:
+                problem = _Quarantine(
+                    "no_matching_response",
+                    f"config {name!r} (from the model column) is in no loaded run",
+                )
+        note = None
+        if note_idx is not None and note_idx < len(fields) and note_idx not in qcols:
+            note = fields[note_idx].strip() or None
+        for i in qcols:
+            cell = _Cell(record.line, header[i], record.text)
+            try:
+                if problem is not None:
+                    raise problem
+                raw = fields[i].strip()
+                if not raw:
+                    raise _Quarantine("blank_cell", f"column '{header[i]}' is blank")
+                try:
+                    score = float(raw)
+                except ValueError:
+                    raise _Quarantine(
+                        "non_numeric_score", f"score {raw!r} is not a number (expected 0-3)"
+                    ) from None
+                if not (0 <= score <= 3 and score == int(score)):
+                    raise _Quarantine(
+                        "score_out_of_range", f"score {raw} is not a whole number 0-3"
+                    )
+                suites = [s for s in index.suites if (config, s, header[i]) in index.by_key]
+                if len(suites) != 1:
+                    raise _Quarantine(
+                        "no_matching_response",
+                        f"config {config!r} has {'no' if not suites else len(suites)} response(s) "
+                        f"to question {header[i]!r} in the loaded runs",
+                    )
+                rid = index.by_key[(config, suites[0], header[i])]
+            except _Quarantine as q:
+                result.quarantined.append((cell, q.kind, q.message))
+                continue
+            reason = f"score matrix; row note: {note}" if note else "score matrix (no reason given)"
+            result.candidates.append(
+                Candidate(
+                    source,
+                    record.line,
+                    rid,
+                    int(score),
+                    reason,
+                    "imported:matrix",
+                    judged_at,
+                    record.text,
+                )
+            )
+    return result
+
+
 # --------------------------------------------------------------------------- command
 
 
@@ -463,7 +564,8 @@ def import_scores(con, paths: list[Path], scoring_run: str) -> Outcome:
             outcome.skip(source, *skip)
             continue
         score_files.append(source)
-        result = read_score_file(table, index, source, _file_time(path))
+        reader = read_matrix_file if is_score_matrix(table.header or []) else read_score_file
+        result = reader(table, index, source, _file_time(path))
         for record, kind, message in result.quarantined:
             outcome.quarantine(source, record.location, kind, message, record.text)
         for c in result.candidates:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +63,30 @@ def cfg(con):
 
 
 # --------------------------------------------------------------------------- shapes
+
+
+def test_score_matrix_loads_one_judgment_per_cell_and_quarantines_bad_cells(con, tmp_path):
+    keys = [("vl", "t1_q1_chart"), ("vl", "t1_q2_invoice"), ("vl", "t2_q1_math")]
+    add_responses(con, "vision_small_baseline", keys=keys)
+    f = write(
+        tmp_path / "vl_benchmark.csv",
+        "model,t1_q1_chart,t1_q2_invoice,t2_q1_math,total,pct,notes\n"
+        'vision_small,3,x,2,5/9,56%,"reads the chart, misses the total"\n'
+        "vision_unknown_baseline,1,1,1,3/9,33%,\n",
+    )
+    out = import_scores(con, [f], "m")
+    rows = judgments(con, "m")
+    rid = {q: response_id("20260101_000000", "vision_small_baseline", "vl", q) for _, q in keys}
+    assert [(r[0], r[1]) for r in rows] == [(rid["t1_q1_chart"], 3), (rid["t2_q1_math"], 2)]
+    assert all("misses the total" in r[2] for r in rows)  # the row's note is the reason
+    q = {(loc, kind) for _, loc, kind, _ in quarantined(out)}
+    assert ("line 2, column t1_q2_invoice", "non_numeric_score") in q
+    assert {loc for loc, kind in q if kind == "no_matching_response"} == {
+        "line 3, column t1_q1_chart",
+        "line 3, column t1_q2_invoice",
+        "line 3, column t2_q1_math",
+    }
+    assert len(rows) + len(out.quarantined) == 2 * 3  # every cell accounted for
 
 
 def test_per_config_file_takes_config_from_name_and_keeps_line_reason_and_mtime(cfg, tmp_path):
@@ -374,21 +399,37 @@ def test_cli_exits_1_on_quarantine_and_0_when_clean(tmp_path):
 # --------------------------------------------------------------------------- real data
 
 
-def data_rows(path: Path) -> int:
-    """Rows after the header that are neither blank nor `#` comments: counted with csv only."""
+MATRIX_QUESTION = re.compile(r"^t\d+_q\d+")
+
+
+def _rows(path: Path) -> list[list[str]]:
     text = path.read_bytes().decode("utf-8", errors="replace")
     rows = [r for r in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in r)]
-    rows = [r for r in rows if not r[0].lstrip().startswith("#")]
-    return max(len(rows) - 1, 0)
+    return [r for r in rows if not r[0].lstrip().startswith("#")]
+
+
+def matrix_questions(path: Path) -> int:
+    """Question columns of a score matrix (model + one column per question id), else 0."""
+    rows = _rows(path)
+    cols = [c.strip().lower() for c in rows[0]] if rows else []
+    n = sum(1 for c in cols if MATRIX_QUESTION.match(c))
+    return n if "model" in cols and n >= 2 else 0
+
+
+def data_rows(path: Path) -> int:
+    """Records after the header that are neither blank nor `#` comments, counted with csv
+    only; in a score matrix every score cell counts (rows x question columns)."""
+    n = max(len(_rows(path)) - 1, 0)
+    return n * (matrix_questions(path) or 1)
 
 
 def carries_scores(path: Path) -> bool:
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    for r in csv.reader(io.StringIO(text, newline="")):
-        if r and not r[0].lstrip().startswith("#"):
-            cols = {c.strip().lower() for c in r}
-            return "question_id" in cols and bool(cols & {"claude_score", "score"})
-    return False
+    rows = _rows(path)
+    if not rows:
+        return False
+    cols = {c.strip().lower() for c in rows[0]}
+    question_and_score = "question_id" in cols and bool(cols & {"claude_score", "score"})
+    return question_and_score or matrix_questions(path) > 0
 
 
 @pytest.fixture(scope="module")
