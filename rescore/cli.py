@@ -16,7 +16,8 @@ typical use:
   rescore report examples/prompts examples/runs/20260101_120000   # everything, rules judge
   rescore ingest PROMPTS_DIR RUN_DIR                               # then step by step
   rescore judge --judge rules --scoring-run my-scoring
-  rescore build && rescore site --version my-scoring
+  rescore build && rescore site --scoring-run my-scoring
+  rescore site --out build/published --version my-scoring         # a versioned site (mike)
 
 The warehouse is warehouse/rescore.duckdb unless --warehouse or RESCORE_WAREHOUSE says otherwise.
 """
@@ -83,9 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
         "or Claude, and store response-health flags. Cached by content: re-runs are free and "
         "an interrupted run resumes.",
     )
-    p.add_argument("--judge", choices=["rules", "claude"], default="rules")
-    p.add_argument("--scoring-run", required=True, metavar="NAME")
-    p.add_argument("--model", default=None, help="Claude model id (claude judge only)")
+    p.add_argument(
+        "--judge",
+        choices=["rules", "claude"],
+        default="rules",
+        help="rules: offline, free (default); claude: the Anthropic API, ANTHROPIC_API_KEY",
+    )
+    p.add_argument(
+        "--scoring-run", required=True, metavar="NAME", help="name this scoring (site version)"
+    )
+    p.add_argument(
+        "--model",
+        default=None,
+        help="Claude model id (claude judge only; default: a current Sonnet)",
+    )
     p.add_argument("--batch", action="store_true", help="use the Message Batches API (claude)")
     p.add_argument("--concurrency", type=int, default=8, help="parallel requests (claude)")
     p.add_argument("--dry-run", action="store_true", help="print the cost estimate and stop")
