@@ -679,8 +679,6 @@ def drift(ctx: Context) -> Page:
     model = _model_cell(ctx, page)
     for n, (baseline, rows) in enumerate(sorted(by_baseline.items())):
         for r in rows:
-            if r.get("delta_pct") is None and None not in (r.get("pct"), r.get("previous_pct")):
-                r["delta_pct"] = r["pct"] - r["previous_pct"]
             text = r.get("previous_pct_text")
             r["previous"] = text if text else fmt_pct(r.get("previous_pct"))
         rows.sort(
