@@ -19,9 +19,10 @@ from pathlib import Path
 
 import duckdb
 
+from rescore import paths
 from rescore.warehouse import ENV_VAR, connect
 
-DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
+DBT_DIR = paths.dbt_dir()
 BAD_STATUSES = {"error", "fail", "runtime error"}
 
 

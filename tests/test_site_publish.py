@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from rescore.paths import project_root
 from rescore.report.synthetic import SyntheticSpec, build_synthetic_warehouse
-from rescore.site_builder import PROJECT_ROOT, build_site
+from rescore.site_builder import build_site
+
+PROJECT_ROOT = project_root()
 
 OLD, NEW = "2026-01-01-rules", "2026-01-16-blind"  # created in this order by the fixture
 
