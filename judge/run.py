@@ -29,6 +29,7 @@ from judge import cache
 from judge.base import RUBRIC_VERSION, Judge, Task, Verdict
 from judge.blind import blind_response, build_item, cache_key, identity_names
 from judge.detectors import detect_all, expects_tool_call, replace_flags
+from judge.errors import JudgeError
 
 JUDGES = ("rules", "claude")
 RULES_CHUNK = 1000  # verdicts per transaction for the rules judge (resumability vs speed)
@@ -390,9 +391,7 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
                 judge.judge_all(pending[i : i + RULES_CHUNK], on_result=persister.add)
         elif pending:
             judge.judge_all(pending, on_result=persister.add)
-    except Exception as exc:  # the API refused the whole run (bad key, unknown model)
-        if type(exc).__name__ != "ClaudeJudgeError":
-            raise
+    except JudgeError as exc:  # the API refused the whole run (bad key, unknown model)
         persister.flush()
         print(f"error: {exc}", file=sys.stderr)
         return 2
