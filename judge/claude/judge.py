@@ -117,6 +117,8 @@ class ClaudeJudge(MessagesMixin, BatchesMixin):
         def deliver(key: str, verdict: Verdict) -> None:
             if verdict.error:
                 verdict.error = _scrub(verdict.error)
+            if verdict.score is not None:
+                verdict.decided_by = "model"
             results[key] = verdict
             if on_result is not None:
                 for task in by_key[key]:

@@ -16,7 +16,8 @@ renamed as (
         source_files::json as source_files,
         settings::json as settings,
         created_at::timestamp as created_at,
-        updated_at::timestamp as updated_at
+        updated_at::timestamp as updated_at,
+        rubric::varchar as rubric
 
     from source
 
