@@ -398,13 +398,13 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
     `judge` overrides the one `options.judge` names (tests pass instrumented judges).
     """
     con = con.cursor()  # a private connection: the caller may hold an unfinished result
-    if judge is None:
-        try:
+    try:
+        if judge is None:
             judge = make_judge(options)
-            judge.settings()  # a model judge asks its server which model and build it serves
-        except JudgeError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        judge.settings()  # a model judge asks its server which model and build it serves
+    except JudgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     problem = _check_scoring_run(con, options, judge)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
