@@ -146,17 +146,26 @@ RUBRIC_WORDS = frozenset(
 _RUBRIC_STEMS = frozenset(w[: overlap.STEM] for w in RUBRIC_WORDS)
 
 
-def _phrase_coverage(expected: str | None, response: frozenset[str], free: frozenset[str]):
-    """Share of `expected`'s checkable points (words beyond `free`) the response covers."""
+def _phrase_coverage(
+    expected: str | None, response: frozenset[str], prompt: frozenset[str]
+) -> tuple[float, int]:
+    """Share of `expected`'s checkable points that the response covers.
+
+    A point's rubric words are dropped; a point left with only the prompt's words is
+    uncheckable (any response can repeat the question), so it is left out, not missed. A point
+    is covered when the response uses at least half of its words *and* at least one word that
+    is not the prompt's: the prompt's own words alone never count as coverage.
+    """
     if not expected:
         return 0.0, 0
     hit = total = 0
     for p in overlap.phrases(expected):
-        s = overlap.stems(p) - free
-        if not s:
-            continue  # a point made only of the prompt's or the rubric's words: uncheckable
+        s = overlap.stems(p) - _RUBRIC_STEMS
+        new = s - prompt
+        if not new:
+            continue
         total += 1
-        if len(s & response) * 2 >= len(s):
+        if len(s & response) * 2 >= len(s) and new & response:
             hit += 1
     return (hit / total if total else 0.0), total
 
@@ -169,31 +178,55 @@ def coverage(
     prompt: str,
     text: str,
 ) -> RuleResult:
-    """rules-v1's coverage estimate with the prompt's and the rubric's words taken out of both
-    sides: they are free to any response, so they cannot show that this one is right."""
+    """rules-v1's coverage estimate where the prompt's and the rubric's words are no evidence:
+    any response can repeat them, so they cannot show that this one is right. Points and
+    reference words that hold nothing else are left out (uncheckable), not counted as missed;
+    with nothing checkable at all, a substantive answer gets 2 ("cannot verify"), not 3 or 1."""
     n_words = len(words(text))
     if n_words < 3:
         return RuleResult(0, f"no substantive answer ({n_words} words)", "overlap")
-    free = overlap.stems(prompt) | _RUBRIC_STEMS
-    rs = overlap.stems(text) - free
-    cov, n_points = _phrase_coverage(expected, rs, free)
-    ref = overlap._reference_stems(reference_answer) - free if reference_answer else frozenset()
+    prompt_stems = overlap.stems(prompt)
+    rs = overlap.stems(text) - _RUBRIC_STEMS
+    cov, n_points = _phrase_coverage(expected, rs, prompt_stems)
+    ref = (
+        overlap._reference_stems(reference_answer) - _RUBRIC_STEMS - prompt_stems
+        if reference_answer
+        else frozenset()
+    )
     rec = len(ref & rs) / len(ref) if ref else 0.0
-    crit_cov, _ = _phrase_coverage("\n".join(criteria), rs, free)
+    crit_cov, n_crit = _phrase_coverage("\n".join(criteria), rs, prompt_stems)
     wants_code = bool(code_blocks(reference_answer or "")) or bool(
         re.search(
             r"\b(implement|write (a|the)? ?(python|function|class|code)|fix it)\b", prompt, re.I
         )
     )
     has_code = looks_like_code(text)
-    credit = 0.45 * cov + 0.35 * min(1.0, rec / 0.35) + 0.20 * crit_cov
+    # Only what is checkable counts, each part with rules-v1's weight: a point made of the
+    # prompt's or the rubric's words is no evidence either way, so it is left out, not missed.
+    parts = [
+        (w, x)
+        for w, x, checkable in (
+            (0.45, cov, n_points > 0),
+            (0.35, min(1.0, rec / 0.35), len(ref) >= 3),
+            (0.20, crit_cov, n_crit > 0),
+        )
+        if checkable
+    ]
     notes = (
-        f"expected points {cov:.0%} of {n_points}, reference words {rec:.0%}, "
-        f"criteria {crit_cov:.0%}, {n_words} words (prompt and rubric words not counted)"
+        f"expected points {cov:.0%} of {n_points}, reference words {rec:.0%} of {len(ref)}, "
+        f"criteria {crit_cov:.0%} of {n_crit}, {n_words} words "
+        "(prompt and rubric words not counted)"
     )
     structured = has_code or bool(re.search(r"[{\[]\s*\"", text))
-    if len(rs) < 5 and not structured and n_words > 8:
+    if len(rs - prompt_stems) < 5 and not structured and n_words > 8:
         return RuleResult(1, "restates the question without an answer; " + notes, "overlap")
+    if not parts:
+        score = 2 if n_words >= 40 else 1
+        return RuleResult(
+            score, "an answer nothing checkable can verify (expected, reference and criteria "
+            "hold only the prompt's and the rubric's words); " + notes, "overlap",
+        )  # fmt: skip
+    credit = sum(w * x for w, x in parts) / sum(w for w, _ in parts)
     if wants_code and not has_code:
         credit = min(credit, 0.55)
         notes += ", no code where code is asked for"
