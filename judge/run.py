@@ -474,8 +474,10 @@ def _print_estimate(tasks: list[Task], options: JudgeOptions, n_cached: int, jud
         )
         print(f"  cascade:        {_model_cost(kind, routing.model, options)}")
         print(f"  all with {kind}: {_model_cost(kind, tasks, options)}")
-        saved = 1 - len(routing.model) / len(tasks) if tasks else 0.0
-        print(f"  the rules save {saved:.0%} of the model requests")
+        n_all = len({t.cache_key for t in tasks})
+        n_model = len({t.cache_key for t in routing.model})
+        saved = 1 - n_model / n_all if n_all else 0.0
+        print(f"  the rules save {saved:.0%} of the model requests ({n_all - n_model} of {n_all})")
     elif options.judge in MODEL_JUDGES:
         print(
             f"dry run: {_model_cost(options.judge, tasks, options)} "
