@@ -41,15 +41,15 @@ def main() -> None:
             ("re-run (all done)", "bench"),
             ("new run, from cache", "bench-2"),
         ):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             opts = JudgeOptions("rules", scoring_run, progress=False)
             opts.rules_version = args.rules_version
             run_judge(con, opts)
-            dt = time.perf_counter() - t0
+            dt, cpu = time.perf_counter() - t0, time.process_time() - c0
             floor = "floor 2,000/s" if label == "first run" else "floor: under 1 s"
             print(
-                f"== rules-{args.rules_version} {label:22s} {dt:6.2f} s wall for {n} responses, "
-                f"{n / dt:,.0f} responses/s ({floor})"
+                f"== rules-{args.rules_version} {label:22s} {dt:6.2f} s wall ({cpu:.2f} s CPU) "
+                f"for {n} responses, {n / dt:,.0f} responses/s ({floor})"
             )
         con.close()
 
