@@ -57,7 +57,7 @@ quality_per_config as (
         run_id,
         config,
         count(*) as judged,
-        100.0 * sum(score) / (3 * count(*)) as quality_pct
+        100.0 * sum(score) / {{ rubric_max("count(*)") }} as quality_pct
 
     from judgments
     where not is_speed_test
