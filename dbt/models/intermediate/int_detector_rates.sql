@@ -2,7 +2,8 @@
     One row per (run_id, config, detector): the share of the config's responses a detector
     flagged, the thresholds in force and the label each threshold writes. This is the one place
     where "rate >= threshold -> label" is stated: leaderboard notes (is_noted), critical issues
-    and the decision model (is_critical) all read it.
+    and the decision model (is_critical) all read it. rate_label: the label the rate earns (the
+    critical one when critical, else the note one), null below both thresholds.
     A detector without a note or critical threshold has that threshold null (never reached).
 -#}
 {%- set detectors = [
@@ -74,7 +75,7 @@ final as (
         case
             when coalesce(rate >= critical_threshold, false) then critical_label
             when coalesce(rate >= note_threshold, false) then note_label
-        end as label
+        end as rate_label
 
     from rates
 

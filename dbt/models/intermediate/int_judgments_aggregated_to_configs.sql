@@ -3,7 +3,11 @@
     over the judgments that count for quality (int_judgments_enriched). Also how the judge scored
     the config's degenerate responses: a config whose degenerate responses still score
     >= loop_answered_min_score "answers, then loops"; one whose degenerate responses score below
-    it "degenerates instead of answering" (int_config_assessment).
+    it "degenerates instead of answering" (config_assessment).
+    category_questions: the distinct questions the scoring run judged for any config of the
+    config's category: the coverage rule compares a config with what its scoring run judged (a
+    scoring run that judged ten questions per config ranks them all; a config judged on 3 of
+    the 61 the others got does not rank).
 -#}
 with
 
@@ -13,12 +17,25 @@ judgments as (
 
 ),
 
+category_questions as (
+
+    select
+        scoring_run,
+        category,
+        count(distinct suite || '/' || question_id) as category_questions
+
+    from judgments
+    group by scoring_run, category
+
+),
+
 aggregated as (
 
     select
         scoring_run,
         run_id,
         config,
+        any_value(category) as category,
         sum(score)::bigint as score,
         coalesce(sum(score) filter (where is_relevant_suite), 0)::bigint as relevant_score,
         count(*) as judged,
@@ -35,12 +52,27 @@ aggregated as (
 
 ),
 
+aggregated_with_questions as (
+
+    select
+        aggregated.*,
+        category_questions.category_questions
+
+    from aggregated
+    left join category_questions
+        on
+            aggregated.scoring_run = category_questions.scoring_run
+            and aggregated.category = category_questions.category
+
+),
+
 final as (
 
     select
         scoring_run,
         run_id,
         config,
+        category_questions,
         judged,
         score,
         max_score,
@@ -56,7 +88,7 @@ final as (
                 then 100.0 * relevant_score / {{ rubric_max('relevant_judged') }}
         end as relevant_pct
 
-    from aggregated
+    from aggregated_with_questions
 
 )
 

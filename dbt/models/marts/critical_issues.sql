@@ -129,9 +129,9 @@ final as (
         role,
         category,
         issue,
+        evidence,
         case when is_critical_issue then 'critical' else 'moderate' end as severity,
-        case when is_critical_issue then 1 else 2 end as severity_rank,
-        evidence
+        case when is_critical_issue then 1 else 2 end as severity_rank
 
     from issues
 

@@ -124,11 +124,13 @@ earlier_scoring_run_matches as (
         on previous_run.scoring_run = previous_meta.scoring_run
     where
         not current_run.is_accelerated
-        and (previous_meta.created_at < current_meta.created_at
-        or (
-            previous_meta.created_at = current_meta.created_at
-            and previous_meta.scoring_run < current_meta.scoring_run
-        ))
+        and (
+            previous_meta.created_at < current_meta.created_at
+            or (
+                previous_meta.created_at = current_meta.created_at
+                and previous_meta.scoring_run < current_meta.scoring_run
+            )
+        )
 
 ),
 

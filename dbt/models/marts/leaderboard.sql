@@ -3,7 +3,9 @@
     score/max_score/pct come from the judgments that count for quality; avg_tps, weighted_tps,
     median_tps, responses, truncated and the detector rates from all the config's responses in
     its run. Coverage rule: a config is ranked (is_ranked) only when at least rank_min_judged of
-    its suite responses were judged and they are at least rank_min_judged_share of them; unranked
+    its suite responses were judged and they are at least rank_min_judged_share of its coverage
+    questions (its suite responses, or fewer when the scoring run judged fewer questions for its
+    category: int_judgments_aggregated_to_configs.category_questions); unranked
     rows rank after every ranked row of their category. pct_ci_low/high: 95% Wilson interval
     (macro wilson_low/high) on the config's judged responses. rank_low/rank_high: the best and
     worst rank the intervals allow among the ranked rows of the category. rank: ranked first,
@@ -88,11 +90,16 @@ configs_joined as (
         response_facts.degenerate_rate,
         response_facts.empty_rate,
         notes_per_config.notes,
+        judged_configs.category_questions,
         coalesce(
             configs_linked.baseline_config, configs_linked.base_config, judged_configs.config
         ) as base_config,
         coalesce(configs_linked.config_name, 'baseline') != 'baseline' as is_experiment,
-        judged_configs.judged / nullif(response_facts.suite_responses, 0) as judged_share
+        least(response_facts.suite_responses, judged_configs.category_questions)
+            as coverage_questions,
+        judged_configs.judged / nullif(
+            least(response_facts.suite_responses, judged_configs.category_questions), 0
+        ) as judged_share
 
     from judged_configs
     inner join configs
@@ -131,10 +138,10 @@ coverage as (
                 )
             when not coalesce(judged_share >= {{ var('rank_min_judged_share') }}, false)
                 then format(
-                    'not enough judged responses: {} of {} suite responses judged ({:.0f}%), '
+                    'not enough judged responses: {} of {} questions judged ({:.0f}%), '
                     || '{:.0f}% needed',
                     judged,
-                    suite_responses,
+                    coverage_questions,
                     100 * coalesce(judged_share, 0),
                     100 * {{ var('rank_min_judged_share') }}
                 )

@@ -33,11 +33,11 @@ avoided as (
         echo_rate,
         empty_rate,
         is_below_threshold,
+        degeneration_mode,
+        avoid_reason as reason,
         (
             degeneration_mode = 'degenerates_instead' or is_echo_critical or is_empty_critical
-        ) as has_critical_detector_rate,
-        degeneration_mode,
-        avoid_reason as reason
+        ) as has_critical_detector_rate
 
     from assessment
     where is_avoid

@@ -269,13 +269,16 @@ picks_labelled as (
         picks.avg_tps,
         case picks.pick
             when 'quality'
-                then 'highest pct among eligible configs; ties broken by higher weighted_tps, '
+                then
+                    'highest pct among eligible configs; ties broken by higher weighted_tps, '
                     || 'then config name'
             when 'speed'
-                then 'highest weighted_tps among eligible configs with pct >= '
+                then
+                    'highest weighted_tps among eligible configs with pct >= '
                     || '{{ var("speed_pick_min_pct") }}'
             when 'group_quality'
-                then 'highest pct among the pick group''s eligible configs (ranked, not to '
+                then
+                    'highest pct among the pick group''s eligible configs (ranked, not to '
                     || 'avoid, >= {{ var("pick_min_judged") }} judged answers on the speciality '
                     || 'suites); ties broken by higher weighted_tps, then config name'
             else
