@@ -41,8 +41,21 @@ class Outcome:
     batch: str | None = None
     loaded: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    noted: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
+    failed_files: set[str] = field(default_factory=set)  # quarantined whole
+
+    def note(self, source_file: str, kind: str, message: str, location: str | None = None) -> None:
+        """Something the user should know that is not an error (an encoding converted, a
+        folder given twice, a file removed since the last ingest): a row, not exit 1."""
+        self.problems.append(Problem(source_file, location, kind, message, quarantined=False))
+        self.noted[kind] += 1
+
+    def unload(self, kind: str, n: int) -> None:
+        self.loaded[kind] -= n
+        if self.loaded[kind] <= 0:
+            del self.loaded[kind]
 
     def load(self, kind: str, n: int = 1) -> None:
         self.loaded[kind] += n
@@ -147,6 +160,8 @@ class Outcome:
             lines.append(f"  loaded      {n:>7}  {kind}")
         for kind, n in sorted(self.skipped.items()):
             lines.append(f"  skipped     {n:>7}  {kind}")
+        for kind, n in sorted(self.noted.items()):
+            lines.append(f"  noted       {n:>7}  {kind}")
         q = Counter(p.kind for p in self.quarantined)
         for kind, n in sorted(q.items()):
             lines.append(f"  quarantined {n:>7}  {kind}")

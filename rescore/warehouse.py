@@ -8,11 +8,14 @@ do not rename them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import duckdb
+
+from ingest.ids import response_id
+
+__all__ = ["DEFAULT_WAREHOUSE", "ENV_VAR", "connect", "response_id", "warehouse_path"]
 
 DEFAULT_WAREHOUSE = Path("warehouse/rescore.duckdb")
 ENV_VAR = "RESCORE_WAREHOUSE"
@@ -26,12 +29,6 @@ def warehouse_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env)
     return DEFAULT_WAREHOUSE
-
-
-def response_id(run_id: str, config: str, suite: str, question_id: str) -> str:
-    """Stable key of one response: the same record always gets the same id across re-ingests."""
-    raw = "\x1f".join((run_id, config, suite, question_id)).encode()
-    return hashlib.sha1(raw).hexdigest()[:16]
 
 
 RAW_DDL = """
