@@ -45,6 +45,7 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
     failed_files: set[str] = field(default_factory=set)  # quarantined whole
+    conflicts: list[str] = field(default_factory=list)  # import-scores: per file pair
 
     def note(self, source_file: str, kind: str, message: str, location: str | None = None) -> None:
         """Something the user should know that is not an error (an encoding converted, a
@@ -162,6 +163,14 @@ class Outcome:
             lines.append(f"  skipped     {n:>7}  {kind}")
         for kind, n in sorted(self.noted.items()):
             lines.append(f"  noted       {n:>7}  {kind}")
+        if self.conflicts:
+            lines.append(f"  duplicate scores by file pair ({len(self.conflicts)} pairs):")
+            lines.extend(f"    {c}" for c in self.conflicts[:10])
+            if len(self.conflicts) > 10:
+                lines.append(
+                    "    ... all pairs: select * from raw.score_conflicts where scoring_run = "
+                    f"'{self.batch}'"
+                )
         q = Counter(p.kind for p in self.quarantined)
         for kind, n in sorted(q.items()):
             lines.append(f"  quarantined {n:>7}  {kind}")

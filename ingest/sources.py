@@ -146,7 +146,7 @@ def read_bytes(path: Path, *, timeout_s: float = READ_TIMEOUT_S) -> bytes:
         os.close(fd)
 
 
-def _utf16_without_bom(data: bytes) -> str | None:
+def utf16_without_bom(data: bytes) -> str | None:
     """'utf-16-le'/'utf-16-be' when the bytes look like BOM-less UTF-16 text, else None."""
     head = data[:4096]
     if len(head) < 8 or head.count(0) < len(head) // 4:
@@ -170,7 +170,7 @@ def decode(data: bytes) -> tuple[str, str, list[tuple[str, str]], list[tuple[str
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
     else:
-        guess = _utf16_without_bom(data)
+        guess = utf16_without_bom(data)
         if guess:
             encoding = guess
     if encoding != "utf-8-sig":

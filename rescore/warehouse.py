@@ -149,6 +149,19 @@ create table if not exists raw.judgments (
     primary key (scoring_run, response_id)
 );
 
+create table if not exists raw.score_conflicts (
+    scoring_run varchar not null,       -- an imported scoring run
+    file_a varchar not null,            -- the file that scored the responses first
+    file_b varchar not null,            -- a later file scoring the same responses
+    on_conflict varchar not null,       -- the rule in force: first, last or error
+    duplicates integer not null,        -- responses both files scored
+    agreed integer not null,            -- ... with the same score
+    disagreed integer not null,         -- ... with different scores
+    disagreed_by_2plus integer not null,-- ... 2 or more points apart
+    recorded_at timestamp not null,
+    primary key (scoring_run, file_a, file_b)
+);
+
 create table if not exists raw.judge_cache (
     cache_key varchar primary key,      -- hash(response, question, reference, rubric, judge cfg)
     judge varchar not null,
