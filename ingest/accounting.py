@@ -7,18 +7,29 @@ re-run is idempotent) and prints a short summary. Exit code 1 when anything was 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 EXCERPT_CHARS = 300
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(s: str | None) -> str | None:
+    """Text DuckDB can store: lone surrogates (from JSON escapes or file names) -> U+FFFD."""
+    return None if s is None else _SURROGATE.sub("\ufffd", s)
 
 
 def excerpt(text: object, limit: int = EXCERPT_CHARS) -> str:
     """A short, printable slice of the offending input (NUL bytes shown, not stored raw)."""
-    s = text if isinstance(text, str) else repr(text)
-    s = s.replace("\x00", "\\x00")
-    return s if len(s) <= limit else s[:limit] + f"... [{len(s) - limit} more chars]"
+    try:
+        s = text if isinstance(text, str) else repr(text)
+    except (RecursionError, ValueError):
+        s = f"<{type(text).__name__} too deep or too large to show>"
+    n = len(s)
+    s = s[: 4 * limit].replace("\x00", "\\x00")
+    return s if len(s) <= limit else s[:limit] + f"... [{n - limit} more chars]"
 
 
 @dataclass
@@ -125,7 +136,16 @@ class Outcome:
             )
         now = datetime.now(UTC).replace(tzinfo=None)
         rows = [
-            (self.command, p.source_file, p.location, p.kind, p.message, p.excerpt, self.batch, now)
+            (
+                self.command,
+                _storable(p.source_file),
+                _storable(p.location),
+                p.kind,
+                _storable(p.message),
+                _storable(p.excerpt),
+                _storable(self.batch),
+                now,
+            )
             for p in self.problems
         ]
         if rows:

@@ -382,7 +382,8 @@ def _parse_config_file(
             )
     rows = FileRows(name, src.sha256)
     for suite, questions in results.items():
-        place = f"results.{suite}"
+        suite_s = _clean(str(suite), "results", "suite name", problems) if check_text else suite
+        place = f"results.{suite_s}"
         if not isinstance(questions, dict):
             problems.add(
                 place,
@@ -392,9 +393,10 @@ def _parse_config_file(
                 questions,
             )
             continue
-        suite_s = _clean(str(suite), place, "suite name", problems) if check_text else str(suite)
+        suite_s = str(suite_s)
         for qid, rec in questions.items():
-            rplace = f"{place}.{qid}"
+            qid_s = _clean(str(qid), place, "question id", problems) if check_text else str(qid)
+            rplace = f"{place}.{qid_s}"
             if not isinstance(rec, dict):
                 problems.add(
                     rplace,
@@ -403,7 +405,6 @@ def _parse_config_file(
                     rec,
                 )
                 continue
-            qid_s = _clean(str(qid), rplace, "question id", problems) if check_text else str(qid)
             rows.responses.append(
                 _record_row(
                     rec,

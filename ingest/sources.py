@@ -48,9 +48,11 @@ def source_name(path: Path) -> str:
     """How a file is named in the warehouse: its resolved absolute path, so `./x`, `x`,
     `/abs/x` and a symlink to it are one source (no doubled rows or error rows)."""
     try:
-        return Path(path).resolve().as_posix()
+        name = Path(path).resolve().as_posix()
     except (OSError, RuntimeError):  # a symlink loop: name it by its absolute spelling
-        return Path(os.path.abspath(path)).as_posix()
+        name = Path(os.path.abspath(path)).as_posix()
+    # Undecodable bytes in a file name arrive as surrogate escapes; they cannot be stored.
+    return clean_text(name)[0]
 
 
 def as_posix(path: Path) -> str:
@@ -219,6 +221,7 @@ def list_dir(folder: Path) -> list[tuple[Path, str]]:
     with os.scandir(folder) as it:
         for e in it:
             p = Path(folder) / e.name
-            out.append((p, source_name(p) if e.is_symlink() else f"{base.rstrip('/')}/{e.name}"))
+            plain = f"{base.rstrip('/')}/{clean_text(e.name)[0]}"
+            out.append((p, source_name(p) if e.is_symlink() else plain))
     out.sort(key=lambda t: t[0].name)
     return out
