@@ -17,6 +17,7 @@ def ingest_all(con, suites_dir: Path, run_dirs: list[Path]) -> Outcome:
     now = datetime.now(UTC).replace(tzinfo=None)
     changed_suites = load_suites(con, Path(suites_dir), outcome)
     batch = Batch()
+    batch.on_full = lambda: write_batch(con, batch, outcome, now, final=False)
     for run in map(Path, run_dirs):
         if run.is_dir():
             load_run_dir(run, batch, outcome, now)
@@ -24,7 +25,7 @@ def ingest_all(con, suites_dir: Path, run_dirs: list[Path]) -> Outcome:
             load_jsonl(run, batch, outcome, now)
     write_batch(con, batch, outcome, now)
     mark_in_suite(con, changed_suites)
-    names = sorted(f.name for f in batch.files)
+    names = sorted(batch.accepted)
     not_in_suite = con.execute(
         "select count(*) filter (where is_speed_test), "
         "count(*) filter (where not is_speed_test and not in_suite) "

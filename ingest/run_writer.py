@@ -10,6 +10,9 @@ Why a module of its own: this is where the warehouse is compared with what is on
   and putting the file back restores its rows.
 - **Corrupted files** (rule): a file that fails to read now keeps the rows of its last good
   ingest; its quarantine row is joined by a `kept_previous_rows` note with their count.
+- **Unchanged files** (same file, same bytes, same configs) are parsed again, so their
+  problems are reported as before, but their rows are not rewritten: a re-ingest of an
+  unchanged folder costs the parse, not the write.
 - **Writing.** One transaction, one Arrow insert per table. Should the database refuse it,
   each file is written in a transaction of its own and a refused file is quarantined
   (`write_failed`), so one file never takes its neighbours down.
@@ -49,17 +52,21 @@ def _existing_rows(con, files: list[str]) -> dict[str, list[tuple[str, str, str,
 
 def _drop(batch: Batch, rows: FileRows, outcome: Outcome) -> None:
     batch.files.remove(rows)
+    batch.accepted.discard(rows.name)
     for kind, n in rows.loaded.items():
         outcome.unload(kind, n)
     outcome.failed_files.add(rows.name)
 
 
-def check_against_warehouse(con, batch: Batch, outcome: Outcome) -> list[tuple[str, str]]:
-    """Quarantine files clashing with other files' rows; return the (run, config) keys of
-    files removed from their folders (their rows are deleted by :func:`write_batch`)."""
+def check_against_warehouse(
+    con, batch: Batch, outcome: Outcome, final: bool = True
+) -> list[tuple[str, str]]:
+    """Quarantine pending files clashing with other files' rows; when `final` (all files
+    read), also return the (run, config) keys of files removed from their folders (their rows
+    are deleted by :func:`write_batch`) and note failed files that keep earlier rows."""
     removed_keys: list[tuple[str, str]] = []
     removed_files: set[str] = set()
-    for folder, present in batch.folders.items():
+    for folder, present in batch.folders.items() if final else ():
         prefix = folder.rstrip("/") + "/"
         rows = con.execute(
             "select source_file, run_id, config, response_count from raw.configs "
@@ -80,7 +87,7 @@ def check_against_warehouse(con, batch: Batch, outcome: Outcome) -> list[tuple[s
                 f"there; its {sum(n for *_, n in keys)} response(s) were removed from the "
                 "warehouse (put the file back and ingest again to restore them)",
             )
-    previous = _existing_rows(con, sorted(outcome.failed_files))
+    previous = _existing_rows(con, sorted(outcome.failed_files) if final else [])
     for src, keys in previous.items():
         outcome.note(
             src,
@@ -115,7 +122,7 @@ def check_against_warehouse(con, batch: Batch, outcome: Outcome) -> list[tuple[s
         con.unregister("_rescore_keys")
         con.unregister("_rescore_shas")
     by_name = {f.name: f for f in batch.files}
-    in_batch = set(by_name)
+    in_batch = set(by_name) | batch.accepted
     for new, old, run_id, config in key_clash:
         if _same_or_gone(old, new, removed_files | in_batch):
             continue  # moved, renamed or re-spelled: the new file replaces the old rows
@@ -195,11 +202,42 @@ def _write(con, batch: Batch, files: list[FileRows], delete_keys: list[tuple[str
         raise
 
 
-def write_batch(con, batch: Batch, outcome: Outcome, now: datetime) -> None:
-    """Check against the warehouse, then write; a file the database refuses is quarantined."""
+def write_batch(con, batch: Batch, outcome: Outcome, now: datetime, final: bool = True) -> None:
+    """Check the pending files against the warehouse, then write them; a file the database
+    refuses is quarantined. `final=False` is a flush in the middle of reading."""
+    try:
+        _write_pending(con, batch, outcome, now, final)
+    finally:
+        batch.files = []
+        batch.pending_chars = 0
+
+
+def _unchanged(con, files: list[FileRows]) -> list[FileRows]:
+    """Files whose rows are in the warehouse from these very bytes (same file, same hash,
+    same configs and counts): parsed again for their problems, but not rewritten."""
+    if not files:
+        return []
+    stored: dict[str, set] = {}
+    for src, run_id, config, sha, n in con.execute(
+        "select source_file, run_id, config, file_sha256, response_count from raw.configs "
+        "where source_file in (select unnest(?::varchar[]))",
+        [[f.name for f in files]],
+    ).fetchall():
+        stored.setdefault(src, set()).add((run_id, config, sha, n))
+    same = []
+    for f in files:
+        mine = {(c[0], c[1], f.sha256, c[12]) for c in f.configs}
+        if mine and stored.get(f.name) == mine:
+            same.append(f)
+    return same
+
+
+def _write_pending(con, batch: Batch, outcome: Outcome, now: datetime, final: bool) -> None:
     import duckdb
 
-    removed = check_against_warehouse(con, batch, outcome)
+    removed = check_against_warehouse(con, batch, outcome, final)
+    unchanged = {id(f) for f in _unchanged(con, batch.files)}
+    batch.files = [f for f in batch.files if id(f) not in unchanged]
     try:
         _write(con, batch, list(batch.files), removed, now)
         return

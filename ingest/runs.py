@@ -24,7 +24,7 @@ out-of-range numbers (the record loads with that field empty, the error row hold
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -42,7 +42,6 @@ from ingest.sources import TextFile, clean_text, list_dir, read_text, source_nam
 SPEED_SUITE = "speed_test"
 NULL_STRINGS = {"", "none", "null", "nan", "n/a"}
 INT32_MAX = 2**31 - 1
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 RESPONSE_COLUMNS = [
     ("response_id", pa.string()),
@@ -120,13 +119,23 @@ class FileRows:
     keys: set[tuple[str, str]] = field(default_factory=set)  # (run_id, config)
     run_dirs: dict[str, str] = field(default_factory=dict)  # run_id -> folder
     loaded: dict[str, int] = field(default_factory=dict)
+    size: int = 0  # characters read, for bounding the memory a batch holds
+
+
+FLUSH_CHARS = 64 * 1024 * 1024
+"""Accepted rows are written once this much text is pending: memory stays bounded by this
+plus one file, whatever the size of the run."""
 
 
 @dataclass
 class Batch:
-    """Accepted files of one ingest call, in order; checked for duplicates across files."""
+    """Accepted files of one ingest call not yet written (`files`), plus what every file of
+    the call is checked against (responses, (run, config) keys and content hashes seen)."""
 
     files: list[FileRows] = field(default_factory=list)
+    accepted: set[str] = field(default_factory=set)  # every accepted file, written or pending
+    pending_chars: int = 0
+    on_full: Callable[[], None] | None = None
     response_ids: dict[str, str] = field(default_factory=dict)  # response_id -> file
     key_owner: dict[tuple[str, str], str] = field(default_factory=dict)  # (run, config) -> file
     sha_owner: dict[str, str] = field(default_factory=dict)  # content hash -> file
@@ -303,6 +312,12 @@ def _shape_of(doc: Any) -> str:
 # --------------------------------------------------------------------------- reading
 
 
+def _may_hold_surrogates(text: str) -> bool:
+    """Whether a JSON text can decode to lone surrogates: only a `\\uD8xx`-`\\uDFxx` escape
+    makes one. A substring test (memchr speed) instead of a regex over 90 MB."""
+    return "\\ud" in text or "\\uD" in text
+
+
 def _read(path: Path, problems: _Problems) -> TextFile:
     src = read_text(path)  # raises SourceError
     for kind, message in src.repairs:
@@ -357,7 +372,7 @@ def _parse_config_file(
             if missing:
                 results[key] = {**missing, **results[key]}
     _report_duplicates(parsed.duplicates, problems)
-    check_text = _SURROGATE_ESCAPE.search(src.text) is not None
+    check_text = _may_hold_surrogates(src.text)
     role = _clean(_text(doc.get("model_role")), "model_role", "model_role", problems)
     config_name = _clean(_text(doc.get("config_name")), "config_name", "config_name", problems)
     if not role:
@@ -380,7 +395,7 @@ def _parse_config_file(
                 f"timestamp {doc['timestamp']!r} is not ISO 8601; loaded without a start time",
                 doc["timestamp"],
             )
-    rows = FileRows(name, src.sha256)
+    rows = FileRows(name, src.sha256, size=len(src.text))
     for suite, questions in results.items():
         suite_s = _clean(str(suite), "results", "suite name", problems) if check_text else suite
         place = f"results.{suite_s}"
@@ -454,8 +469,8 @@ def _parse_jsonl(path: Path, name: str, now: datetime):
 
     problems = _Problems(name)
     src = _read(path, problems)
-    check_text = _SURROGATE_ESCAPE.search(src.text) is not None
-    rows = FileRows(name, src.sha256)
+    check_text = _may_hold_surrogates(src.text)
+    rows = FileRows(name, src.sha256, size=len(src.text))
     configs: dict[tuple[str, str], dict] = {}
     seen: dict[str, tuple[int, str]] = {}
     default_run = path.stem
@@ -615,6 +630,10 @@ def _accept(rows: FileRows | None, problems: _Problems, batch: Batch, outcome: O
     for kind, n in rows.loaded.items():
         outcome.load(kind, n)
     batch.files.append(rows)
+    batch.accepted.add(name)
+    batch.pending_chars += rows.size
+    if batch.on_full is not None and batch.pending_chars > FLUSH_CHARS:
+        batch.on_full()
     return True
 
 
