@@ -148,6 +148,7 @@ create table if not exists raw.judgments (
     source_file varchar,                -- imported judgments: the CSV
     source_line integer,
     decided_by varchar,                 -- 'rules', 'overlap' or 'model'; null for imports
+    input_key varchar,                  -- hash of the judge's raw inputs + settings (re-runs)
     primary key (scoring_run, response_id)
 );
 
@@ -228,6 +229,7 @@ create table if not exists raw.ingest_errors (
 -- columns added after the first release: warehouses created before them gain them here
 alter table raw.scoring_runs add column if not exists rubric varchar;
 alter table raw.judgments add column if not exists decided_by varchar;
+alter table raw.judgments add column if not exists input_key varchar;
 alter table raw.judge_cache add column if not exists decided_by varchar;
 """
 

@@ -326,6 +326,7 @@ run_judge(con, JudgeOptions("claude", "k1", progress=False), judge=Slow())
 """
 
 
+@pytest.mark.slow
 def test_kill_9_loses_nothing_and_resume_duplicates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "kill.duckdb"
     build_warehouse(path, extra_responses=40)
