@@ -696,7 +696,20 @@ def import_scores(con, paths: list[Path], scoring_run: str, on_conflict: str = "
                 )
             continue
         reader = read_matrix_file if is_score_matrix(table.header or []) else read_score_file
-        result = reader(table, index, source, _file_time(path))
+        try:
+            result = reader(table, index, source, _file_time(path))
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError, MemoryError) as exc:
+            # A fault of this file's shape that no rule foresaw: this file alone is refused.
+            for record in table.records:
+                outcome.quarantine(
+                    source,
+                    record.location,
+                    "unreadable_content",
+                    f"the file could not be read ({type(exc).__name__}: {str(exc)[:200]}); "
+                    "none of its rows were loaded, other files were. Please report it.",
+                    record.text,
+                )
+            continue
         for record, kind, message in result.quarantined:
             outcome.quarantine(source, record.location, kind, message, record.text)
         candidates.extend(result.candidates)
