@@ -71,6 +71,11 @@ def judge(args: argparse.Namespace) -> int:
         limit=args.limit,
         progress=not args.no_progress,
         batch_state=str(warehouse_path(args.warehouse).with_suffix(".claude_batches.json")),
+        rules_version=args.rules_version,
+        model_judge=args.model_judge,
+        base_url=args.base_url,
+        price_input=args.price_per_mtok[0],
+        price_output=args.price_per_mtok[1],
     )
     with connect(args.warehouse) as con:
         return run_judge(con, options)

@@ -127,7 +127,8 @@ create table if not exists raw.scoring_runs (
     source_files json,                  -- imported files, for 'import'
     settings json,
     created_at timestamp not null,
-    updated_at timestamp not null
+    updated_at timestamp not null,
+    rubric varchar                      -- the rubric text the judge scored against (judge runs)
 );
 
 create table if not exists raw.judgments (
@@ -146,6 +147,7 @@ create table if not exists raw.judgments (
     cost_usd double,
     source_file varchar,                -- imported judgments: the CSV
     source_line integer,
+    decided_by varchar,                 -- 'rules', 'overlap' or 'model'; null for imports
     primary key (scoring_run, response_id)
 );
 
@@ -173,7 +175,8 @@ create table if not exists raw.judge_cache (
     cache_read_tokens integer,
     cache_creation_tokens integer,
     cost_usd double,
-    created_at timestamp not null
+    created_at timestamp not null,
+    decided_by varchar                  -- as raw.judgments.decided_by
 );
 
 create table if not exists raw.judge_failures (
@@ -221,6 +224,11 @@ create table if not exists raw.ingest_errors (
     batch varchar,                      -- scoring run or baseline the row belonged to
     logged_at timestamp not null
 );
+
+-- columns added after the first release: warehouses created before them gain them here
+alter table raw.scoring_runs add column if not exists rubric varchar;
+alter table raw.judgments add column if not exists decided_by varchar;
+alter table raw.judge_cache add column if not exists decided_by varchar;
 """
 
 
