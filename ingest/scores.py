@@ -539,6 +539,52 @@ def _file_time(path: Path) -> datetime:
         return datetime.now(UTC).replace(tzinfo=None)
 
 
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_ISO_DATE = re.compile(r"(?<!\d)(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")
+_MONTH_YEAR = re.compile(
+    r"(?<![a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-_]?(20\d{2})(?!\d)"
+)
+DATE_COLUMNS = ("scored_at", "judged_at", "date", "timestamp")
+
+
+def stated_date(stem: str, table: CsvTable | None = None) -> datetime | None:
+    """When a score file says it was scored: the latest date in a date column, else a date
+    in its name (`..._2026-01-22`, `..._20260129_1010`, `..._jan2026` -> the 1st); else None.
+
+    Why: a file's mtime is when it was copied, not when it was scored; marts.scoring_runs
+    prefers a stated date (scored_at_source 'source')."""
+    if table is not None and table.header:
+        col = table.column(*DATE_COLUMNS)
+        if col is not None:
+            found = []
+            for r in table.records:
+                if col < len(r.fields):
+                    m = _ISO_DATE.search(r.fields[col])
+                    if m:
+                        try:
+                            found.append(datetime(int(m[1]), int(m[2]), int(m[3])))
+                        except ValueError:  # 2026-02-30: not a date
+                            continue
+            if found:
+                return max(found)
+    low = stem.lower()
+    m = _ISO_DATE.search(low)
+    if m:
+        try:
+            return datetime(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    m = _MONTH_YEAR.search(low)
+    if m:
+        return datetime(int(m[2]), _MONTHS[m[1]], 1)
+    return None
+
+
 def _check_scoring_run(con, scoring_run: str) -> None:
     row = con.execute(
         "select origin from raw.scoring_runs where scoring_run = ?", [scoring_run]
@@ -670,6 +716,7 @@ def import_scores(con, paths: list[Path], scoring_run: str, on_conflict: str = "
 
     candidates: list[Candidate] = []
     score_files: list[str] = []
+    stated: list[datetime] = []
     for path, source in zip(files, names, strict=True):
         try:
             table = read_csv(path)
@@ -684,6 +731,9 @@ def import_scores(con, paths: list[Path], scoring_run: str, on_conflict: str = "
             outcome.skip(source, *skip)
             continue
         score_files.append(source)
+        when = stated_date(path.stem, table)
+        if when is not None:
+            stated.append(when)
         dup = table.duplicate_columns()
         if dup:
             message = (
@@ -715,7 +765,8 @@ def import_scores(con, paths: list[Path], scoring_run: str, on_conflict: str = "
         candidates.extend(result.candidates)
 
     accepted, pairs = _resolve_conflicts(candidates, earlier, on_conflict, scoring_run, outcome)
-    _write(con, scoring_run, names, score_files, accepted, pairs, on_conflict, outcome)
+    scored_at = max(stated) if stated else None
+    _write(con, scoring_run, names, score_files, accepted, pairs, on_conflict, outcome, scored_at)
     outcome.load("judgments", len(accepted))
     _report_extras(con, scoring_run, names, pairs, outcome)
     return outcome
@@ -757,6 +808,7 @@ def _write(
     pairs: dict[tuple[str, str], _Pair],
     on_conflict: str,
     outcome: Outcome,
+    scored_at: datetime | None = None,
 ) -> None:
     """One transaction: replace this run's rows from these files, record the run, the errors."""
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -836,15 +888,25 @@ def _write(
         if existing:
             con.execute(
                 "update raw.scoring_runs set judge = ?, source_files = ?, settings = ?, "
-                "updated_at = ? where scoring_run = ?",
-                [judge, json.dumps(sorted(files)), settings, now, scoring_run],
+                "updated_at = ?, scored_at = greatest(scored_at, ?::timestamp) "
+                "where scoring_run = ?",
+                [judge, json.dumps(sorted(files)), settings, now, scored_at, scoring_run],
             )
         else:
             con.execute(
                 "insert into raw.scoring_runs (scoring_run, judge, rubric_version, origin, "
-                "source_files, settings, created_at, updated_at) "
-                "values (?, ?, ?, 'import', ?, ?, ?, ?)",
-                [scoring_run, judge, RUBRIC_VERSION, json.dumps(sorted(files)), settings, now, now],
+                "source_files, settings, created_at, updated_at, scored_at) "
+                "values (?, ?, ?, 'import', ?, ?, ?, ?, ?)",
+                [
+                    scoring_run,
+                    judge,
+                    RUBRIC_VERSION,
+                    json.dumps(sorted(files)),
+                    settings,
+                    now,
+                    now,
+                    scored_at,
+                ],
             )
         outcome.write(con)
         con.execute("commit")
