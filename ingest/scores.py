@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -792,9 +793,23 @@ def _report_extras(
         outcome.load("judgments of speed-test records (loaded; not counted as quality)", speed)
     if other:
         outcome.load("judgments of ids in no suite (loaded; not counted as quality)", other)
-    for (a, b), p in sorted(pairs.items(), key=lambda kv: -(kv[1].disagreed + kv[1].agreed)):
+    if pairs:
+        agreed = sum(p.agreed for p in pairs.values())
+        disagreed = sum(p.disagreed for p in pairs.values())
+        by2 = sum(p.disagreed_by_2plus for p in pairs.values())
         outcome.conflicts.append(
-            f"{Path(a).name} vs {Path(b).name}: {p.agreed} agreed, {p.disagreed} disagreed "
+            f"all pairs: {agreed + disagreed} duplicates, {agreed} agreed, {disagreed} "
+            f"disagreed ({by2} by 2+)"
+        )
+    ranked = sorted(pairs.items(), key=lambda kv: (-kv[1].disagreed, -kv[1].agreed, kv[0]))
+    for (a, b), p in ranked:
+        try:
+            base = os.path.commonpath([a, b]) if a != b else os.path.dirname(a)
+        except ValueError:
+            base = ""
+        ra, rb = (os.path.relpath(x, base) if base else x for x in (a, b))
+        outcome.conflicts.append(
+            f"{ra} vs {rb}: {p.agreed} agreed, {p.disagreed} disagreed "
             f"({p.disagreed_by_2plus} by 2+)"
         )
 

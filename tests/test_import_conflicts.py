@@ -51,7 +51,8 @@ def test_on_conflict_rule_keeps_one_score_and_accounts_for_the_rest(con, files, 
         "from raw.score_conflicts where scoring_run = 's'"
     ).fetchall()
     assert row == [(str(a.resolve()), str(b.resolve()), rule, 3, 1, 2, 1)]
-    assert any("a.csv vs b.csv: 1 agreed, 2 disagreed (1 by 2+)" in c for c in out.conflicts)
+    assert "a.csv vs b.csv: 1 agreed, 2 disagreed (1 by 2+)" in out.conflicts
+    assert out.conflicts[0] == "all pairs: 3 duplicates, 1 agreed, 2 disagreed (1 by 2+)"
     assert "duplicate scores by file pair" in out.summary()
 
 
