@@ -228,6 +228,7 @@ create table if not exists raw.ingest_errors (
 
 -- columns added after the first release: warehouses created before them gain them here
 alter table raw.scoring_runs add column if not exists rubric varchar;
+alter table raw.scoring_runs add column if not exists scored_at timestamp;  -- a stated date
 alter table raw.judgments add column if not exists decided_by varchar;
 alter table raw.judgments add column if not exists input_key varchar;
 alter table raw.judge_cache add column if not exists decided_by varchar;
