@@ -66,6 +66,8 @@ class Verdict:
     error: str | None = None
     attempts: int = 1
     extra: dict = field(default_factory=dict)
+    # which path decided: "rules", "overlap" or "model" (raw.judgments.decided_by)
+    decided_by: str | None = None
 
 
 class Judge(Protocol):

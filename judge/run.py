@@ -26,11 +26,13 @@ from datetime import UTC, datetime
 import pyarrow as pa
 
 from judge import cache
-from judge.base import RUBRIC_VERSION, Judge, Task, Verdict
+from judge.base import RUBRIC, RUBRIC_VERSION, Judge, Task, Verdict
 from judge.blind import blind_response, build_item, cache_key, identity_names
 from judge.detectors import detect_all, expects_tool_call, replace_flags
+from judge.errors import JudgeError, JudgeUsageError
 
-JUDGES = ("rules", "claude")
+JUDGES = ("rules", "rules-v1", "rules-v2", "claude", "openai", "cascade")
+MODEL_JUDGES = ("claude", "openai")
 RULES_CHUNK = 1000  # verdicts per transaction for the rules judge (resumability vs speed)
 
 _LOAD_SQL = """
@@ -62,6 +64,11 @@ class JudgeOptions:
     limit: int | None = None
     progress: bool = True
     batch_state: str | None = None  # file remembering submitted batches, so a rerun resumes them
+    rules_version: str = "v1"  # --judge rules: v1 or v2 (rules-v1 / rules-v2 name one directly)
+    model_judge: str = "claude"  # --judge cascade: the judge for what no rule verified
+    base_url: str | None = None  # --judge openai: the server's /v1 URL (else OPENAI_BASE_URL)
+    price_input: float = 0.0  # --judge openai: US dollars per million prompt tokens
+    price_output: float = 0.0  # --judge openai: US dollars per million completion tokens
 
 
 @dataclass
@@ -76,13 +83,8 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def make_judge(options: JudgeOptions) -> Judge:
-    """The judge object for `--judge`; the Claude client is imported only when asked for."""
-    if options.judge == "rules":
-        from judge.rules_judge import RulesJudge
-
-        return RulesJudge()
-    if options.judge == "claude":
+def _model_judge(kind: str, options: JudgeOptions) -> Judge:
+    if kind == "claude":
         from judge.claude import ClaudeJudge
 
         return ClaudeJudge(
@@ -91,7 +93,40 @@ def make_judge(options: JudgeOptions) -> Judge:
             concurrency=options.concurrency,
             batch_state=options.batch_state,
         )
-    raise ValueError(f"unknown judge {options.judge!r}: choose one of {', '.join(JUDGES)}")
+    if kind == "openai":
+        from judge.openai_compat import OpenAIJudge, TokenPrice
+
+        return OpenAIJudge(
+            options.model,
+            base_url=options.base_url,
+            concurrency=options.concurrency,
+            price=TokenPrice(options.price_input, options.price_output),
+        )
+    raise JudgeUsageError(f"unknown model judge {kind!r}: choose one of {', '.join(MODEL_JUDGES)}")
+
+
+def make_judge(options: JudgeOptions) -> Judge:
+    """The judge object for `--judge`; API clients are imported only when asked for.
+
+    `rules` is rules-`options.rules_version`; `rules-v1`/`rules-v2` name a version directly, so
+    an old scoring run stays reproducible by name. `cascade` is rules-v2 first, then
+    `options.model_judge` for the responses no rule verified.
+    """
+    from judge.rules_judge import RulesJudge
+
+    if options.judge in ("rules", "rules-v1", "rules-v2"):
+        version = options.rules_version if options.judge == "rules" else options.judge[-2:]
+        try:
+            return RulesJudge(version)
+        except ValueError as exc:
+            raise JudgeUsageError(str(exc)) from None
+    if options.judge in MODEL_JUDGES:
+        return _model_judge(options.judge, options)
+    if options.judge == "cascade":
+        from judge.cascade import CascadeJudge
+
+        return CascadeJudge(_model_judge(options.model_judge, options), RulesJudge("v2"))
+    raise JudgeUsageError(f"unknown judge {options.judge!r}: choose one of {', '.join(JUDGES)}")
 
 
 def prepare(con, judge: Judge) -> tuple[list[Prepared], Counter[str]]:
@@ -164,7 +199,12 @@ class Persister:
                 self.counts["cached" if from_cache else "judged"] += 1
             if not from_cache and verdict.cost_usd:
                 self.cost += verdict.cost_usd  # failed attempts were paid for too
-            if len(self.buffer) >= self.flush_every:
+            # a paid or slow verdict (a model's, or a failure) is committed at once
+            if (
+                len(self.buffer) >= self.flush_every
+                or verdict.decided_by == "model"
+                or verdict.score is None
+            ):
                 self._flush()
         if self.on_progress is not None and not from_cache:
             self.on_progress()
@@ -187,7 +227,8 @@ class Persister:
                 con.execute(
                     "insert or replace into raw.judgments (scoring_run, response_id, judge, "
                     "rubric_version, score, reason, judged_at, cache_key, input_tokens, "
-                    "output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd) "
+                    "output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, "
+                    "decided_by) "
                     "select * from _judgments"
                 )
                 con.execute(
@@ -237,6 +278,7 @@ class Persister:
                 "cache_creation_tokens": col(lambda t, v, c: v.cache_creation_tokens, pa.int32()),
                 # a cache hit cost nothing in this run; the cache keeps what it once cost
                 "cost_usd": col(lambda t, v, c: 0.0 if c else v.cost_usd, pa.float64()),
+                "decided_by": col(lambda t, v, c: v.decided_by, pa.string()),
             }
         )
 
@@ -271,11 +313,11 @@ def _record_scoring_run(con, options: JudgeOptions, judge: Judge) -> None:
     )
     con.execute(
         "insert into raw.scoring_runs (scoring_run, judge, rubric_version, origin, source_files, "
-        "settings, created_at, updated_at) values (?, ?, ?, 'judge', null, ?, ?, ?) "
+        "settings, created_at, updated_at, rubric) values (?, ?, ?, 'judge', null, ?, ?, ?, ?) "
         "on conflict (scoring_run) do update set judge = excluded.judge, "
         "rubric_version = excluded.rubric_version, settings = excluded.settings, "
-        "updated_at = excluded.updated_at",
-        [options.scoring_run, judge.name, RUBRIC_VERSION, settings, now, now],
+        "updated_at = excluded.updated_at, rubric = excluded.rubric",
+        [options.scoring_run, judge.name, RUBRIC_VERSION, settings, now, now, RUBRIC],
     )
 
 
@@ -286,18 +328,44 @@ def _already_judged(con, scoring_run: str) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
-def _print_estimate(tasks: list[Task], options: JudgeOptions, n_cached: int) -> None:
-    if options.judge == "claude":
+def _model_cost(kind: str, tasks: list[Task], options: JudgeOptions) -> str:
+    """'N requests, ~T input tokens, $X' for a model judge over `tasks`."""
+    if kind == "claude":
         from judge.claude import estimate_cost
 
         est = estimate_cost(tasks, options.model, batch=options.batch)
         usd = est.get("usd")
         dollars = f"~${usd:.2f}" if usd is not None else "cost unknown (model has no price)"
-        print(
-            f"dry run: {est.get('requests', len(tasks))} requests "
-            f"({n_cached} more answered from the cache), "
+        return (
+            f"{est.get('requests', len(tasks))} requests, "
             f"~{est.get('input_tokens', 0):,} input tokens, "
             f"~{est.get('output_tokens', 0):,} output tokens, {dollars}"
+        )
+    from judge.openai_compat import DEFAULT_MAX_TOKENS, estimate_tokens
+
+    n = len({t.cache_key for t in tasks})
+    tokens = estimate_tokens(tasks)
+    usd = (tokens * options.price_input + n * 200 * options.price_output) / 1_000_000
+    return f"{n} requests, ~{tokens:,} input tokens (<= {DEFAULT_MAX_TOKENS} out each), ~${usd:.2f}"
+
+
+def _print_estimate(tasks: list[Task], options: JudgeOptions, n_cached: int, judge: Judge) -> None:
+    if hasattr(judge, "route"):  # the cascade: how many go to the model, and what that saves
+        routing = judge.route(tasks)
+        kind = options.model_judge
+        print(
+            f"dry run: {len(tasks)} responses to judge ({n_cached} more answered from the "
+            f"cache): {len(routing.rules)} decided by the rules, {len(routing.model)} go to "
+            f"the model judge ({kind})"
+        )
+        print(f"  cascade:        {_model_cost(kind, routing.model, options)}")
+        print(f"  all with {kind}: {_model_cost(kind, tasks, options)}")
+        saved = 1 - len(routing.model) / len(tasks) if tasks else 0.0
+        print(f"  the rules save {saved:.0%} of the model requests")
+    elif options.judge in MODEL_JUDGES:
+        print(
+            f"dry run: {_model_cost(options.judge, tasks, options)} "
+            f"({n_cached} more answered from the cache)"
         )
     else:
         print(f"dry run: {len(tasks)} responses to judge offline ({n_cached} cached), $0.00")
@@ -330,12 +398,13 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
     `judge` overrides the one `options.judge` names (tests pass instrumented judges).
     """
     con = con.cursor()  # a private connection: the caller may hold an unfinished result
-    if judge is None:
-        try:
+    try:
+        if judge is None:
             judge = make_judge(options)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        judge.settings()  # a model judge asks its server which model and build it serves
+    except JudgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     problem = _check_scoring_run(con, options, judge)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
@@ -360,7 +429,7 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
     pending = [t for t in todo if t.cache_key not in hits]
 
     if options.dry_run:
-        _print_estimate(pending, options, len(todo) - len(pending))
+        _print_estimate(pending, options, len(todo) - len(pending), judge)
         return 0
 
     flagged_at = _now()
@@ -372,7 +441,8 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
 
     # An offline judge is fast: commit in chunks. An API judge: commit every verdict.
     offline = bool(getattr(judge, "offline", False))
-    flush_every = RULES_CHUNK if offline else 1
+    cascade = hasattr(judge, "route")  # rules verdicts in chunks, model verdicts one by one
+    flush_every = RULES_CHUNK if offline or cascade else 1
     persister = Persister(con, options.scoring_run, judge.name, flush_every)
     for t in todo:
         if t.cache_key in hits:
@@ -390,9 +460,7 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
                 judge.judge_all(pending[i : i + RULES_CHUNK], on_result=persister.add)
         elif pending:
             judge.judge_all(pending, on_result=persister.add)
-    except Exception as exc:  # the API refused the whole run (bad key, unknown model)
-        if type(exc).__name__ != "ClaudeJudgeError":
-            raise
+    except JudgeError as exc:  # the API refused the whole run (bad key, unknown model)
         persister.flush()
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -24,7 +24,7 @@ renamed as (
         cost_usd::double as cost_usd,
         source_file::varchar as source_file,
         source_line::integer as source_line,
-        {{ optional_column(source('raw', 'judgments'), 'decided_by', 'varchar') }} as decided_by
+        decided_by::varchar as decided_by
 
     from source
 
