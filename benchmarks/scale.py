@@ -17,10 +17,11 @@ For each size, in a work folder (default `build/scale/<size>`, reused when the d
 4. no-op: the whole pipeline again over everything, nothing new.
 
 Every stage is the real command line in its own process (session), timed on the wall clock,
-with its CPU time and peak RSS from `os.wait4` (the process and everything it waited for, so
-dbt's own subprocess counts), and killed after `--timeout` seconds. The tables are printed in
-Markdown; the raw figures go to `<work>/results.json`. The CPU is shared with whatever else
-runs on the machine: compare figures from one sitting, and read CPU beside wall time.
+with its CPU time and peak RSS from `os.wait4` in a small launcher (the process and everything
+it waited for, so dbt's own subprocess counts), and killed after `--timeout` seconds. The
+tables are printed in Markdown; the raw figures go to `<work>/results.json`. The CPU is shared
+with whatever else runs on the machine: compare figures from one sitting, and read CPU beside
+wall time.
 """
 
 from __future__ import annotations
@@ -68,32 +69,49 @@ class Measured:
         return f"{self.wall_s:.1f} s{mark}"
 
 
+# The child is started by a small launcher, not forked from this process: Linux keeps the peak
+# RSS across fork + exec, so a child forked from a big parent would report the parent's size.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+out, cmd = sys.argv[1], sys.argv[2:]
+t0 = time.perf_counter()
+proc = subprocess.Popen(cmd)
+_, status, ru = os.wait4(proc.pid, 0)
+with open(out, "w") as fh:
+    json.dump({"wall_s": time.perf_counter() - t0, "cpu_s": ru.ru_utime + ru.ru_stime,
+               "maxrss_kb": ru.ru_maxrss, "rc": os.waitstatus_to_exitcode(status)}, fh)
+"""
+
+
 def measure(label: str, cmd: list[str], log: Path, timeout: float, env=None) -> Measured:
     """Run cmd in a fresh session; wall, CPU and peak RSS from wait4; killed at timeout."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    stats = log.with_suffix(".rusage.json")
+    stats.unlink(missing_ok=True)
     t0 = time.perf_counter()
     timed_out = False
     with log.open("w") as fh:
         proc = subprocess.Popen(
-            cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True
+            [sys.executable, "-c", LAUNCHER, str(stats), *cmd],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
         )
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - t0 > timeout:
-                os.killpg(proc.pid, signal.SIGKILL)
-                pid, status, usage = os.wait4(proc.pid, 0)
-                timed_out = True
-                break
-            time.sleep(0.02)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            timed_out = True
+    got = json.loads(stats.read_text()) if stats.exists() else {}
     return Measured(
         label=label,
-        wall_s=time.perf_counter() - t0,
-        cpu_s=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,
-        rc=proc.returncode,
+        wall_s=got.get("wall_s", time.perf_counter() - t0),
+        cpu_s=got.get("cpu_s", 0.0),
+        peak_rss_mb=got.get("maxrss_kb", 0) / 1024,
+        rc=got.get("rc", proc.returncode),
         timed_out=timed_out,
         log=str(log),
     )
@@ -192,13 +210,17 @@ def folder_mb(dirs: list[Path]) -> tuple[float, int]:
 # --- what the stages left behind ---------------------------------------------------------
 
 
-def dbt_timings() -> dict | None:
-    """Models vs tests time of the last `rescore build`, from dbt's run_results.json."""
+def dbt_timings(keep: Path) -> dict | None:
+    """Models vs tests time of the last `rescore build`, from dbt's run_results.json.
+
+    The file is copied to `keep` so every node's time stays available for profiling.
+    """
     from rescore import paths
 
     path = paths.dbt_dir() / "target" / "run_results.json"
     if not path.exists():
         return None
+    shutil.copyfile(path, keep)
     data = json.loads(path.read_text())
     out: dict = {"elapsed_s": data.get("elapsed_time")}
     slow = []
@@ -282,7 +304,7 @@ def run_size_label(label: str, args, profile: _synthetic.Profile) -> dict:
             line = f"  {phase:5s} {stage:6s} {m.cell():>14s} cpu {m.cpu_s:6.1f} s"
             print(f"{line}  {m.peak_rss_mb:7.0f} MB", flush=True)
             if stage == "build":
-                res[phase]["dbt"] = dbt_timings()
+                res[phase]["dbt"] = dbt_timings(logs / f"{tag}-run_results.json")
             if m.timed_out:
                 break
         if phase == "full":
@@ -298,8 +320,11 @@ def _stage(res: dict, phase: str, stage: str) -> dict | None:
     return (res.get(phase) or {}).get(stage)
 
 
-def _cell(m: dict | None) -> str:
-    return "-" if m is None else Measured(**m).cell()
+def _cell(m: dict | None, cpu: bool = False) -> str:
+    if m is None:
+        return "-"
+    text = Measured(**m).cell()
+    return f"{text} (CPU {m['cpu_s']:.1f} s)" if cpu and not m["timed_out"] else text
 
 
 def _floor_text(res: dict) -> str:
@@ -317,25 +342,26 @@ def tables(results: list[dict]) -> str:
             f"\n### {res['label']}: {res['responses']:,} responses in {res['runs']} runs "
             f"({res['files']} files, {res['input_mb']:.0f} MB)\n"
         )
-        out.append("| stage | full pass | CPU | peak RSS | +1% run | peak RSS | no-op | peak RSS |")
-        out.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        out.append("| stage | full pass | peak RSS | +1% run | peak RSS | no-op | peak RSS |")
+        out.append("| --- | --- | --- | --- | --- | --- | --- |")
         for stage in STAGES:
             row = [stage]
             full = _stage(res, "full", stage)
-            cell = _cell(full)
+            cell = _cell(full, cpu=True)
             if stage == "ingest":
-                cell += f" (floors: {_floor_text(res)})"
-            row += [cell, f"{full['cpu_s']:.1f} s" if full else "-"]
+                cell += f"; floors: {_floor_text(res)}"
+            row.append(cell)
             row.append(f"{full['peak_rss_mb']:.0f} MB" if full else "-")
             for phase in ("+1%", "no-op"):
                 m = _stage(res, phase, stage)
-                row += [_cell(m), f"{m['peak_rss_mb']:.0f} MB" if m else "-"]
+                row += [_cell(m, cpu=True), f"{m['peak_rss_mb']:.0f} MB" if m else "-"]
             out.append("| " + " | ".join(row) + " |")
         totals = []
         for phase in ("full", "+1%", "no-op"):
             ms = [_stage(res, phase, s) for s in STAGES]
             if all(ms):
-                totals.append(f"{phase} {sum(m['wall_s'] for m in ms):.1f} s")
+                wall, cpu = sum(m["wall_s"] for m in ms), sum(m["cpu_s"] for m in ms)
+                totals.append(f"{phase} {wall:.1f} s (CPU {cpu:.1f} s)")
         out.append(f"\npipeline: {', '.join(totals)}")
         full_total = sum((_stage(res, "full", s) or {}).get("wall_s", 0) for s in STAGES)
         inc_total = sum((_stage(res, "+1%", s) or {}).get("wall_s", 0) for s in STAGES)
@@ -361,7 +387,7 @@ def tables(results: list[dict]) -> str:
         out.append(f"| stage | {' | '.join(labels)} | peak RSS {' / '.join(labels)} |")
         out.append("| --- |" + " --- |" * (len(labels) + 1))
         for stage in STAGES:
-            cells = [_cell(_stage(r, "full", stage)) for r in results]
+            cells = [_cell(_stage(r, "full", stage), cpu=True) for r in results]
             rss = [
                 f"{(_stage(r, 'full', stage) or {}).get('peak_rss_mb', 0) / 1024:.2f}"
                 for r in results
