@@ -327,11 +327,13 @@ def _cell(m: dict | None, cpu: bool = False) -> str:
     return f"{text} (CPU {m['cpu_s']:.1f} s)" if cpu and not m["timed_out"] else text
 
 
+FLOOR_NAMES = {"read": "read bytes", "json": "json.loads", "orjson": "orjson.loads"}
+FLOOR_NAMES["duckdb"] = "DuckDB read_json_objects"
+
+
 def _floor_text(res: dict) -> str:
     f = res["floors"]
-    names = {"read": "read", "json": "json.loads", "orjson": "orjson"}
-    names["duckdb"] = "read_json_objects"
-    return ", ".join(f"{names[k]} {f[k]['wall_s']:.1f} s" for k in FLOORS if k in f)
+    return ", ".join(f"{FLOOR_NAMES[k]} {_cell(f[k])}" for k in FLOORS if k in f)
 
 
 def tables(results: list[dict]) -> str:
@@ -347,15 +349,19 @@ def tables(results: list[dict]) -> str:
         for stage in STAGES:
             row = [stage]
             full = _stage(res, "full", stage)
-            cell = _cell(full, cpu=True)
-            if stage == "ingest":
-                cell += f"; floors: {_floor_text(res)}"
-            row.append(cell)
+            row.append(_cell(full, cpu=True))
             row.append(f"{full['peak_rss_mb']:.0f} MB" if full else "-")
             for phase in ("+1%", "no-op"):
                 m = _stage(res, phase, stage)
                 row += [_cell(m, cpu=True), f"{m['peak_rss_mb']:.0f} MB" if m else "-"]
             out.append("| " + " | ".join(row) + " |")
+            if stage == "ingest":
+                for kind, m in res["floors"].items():
+                    name = FLOOR_NAMES[kind]
+                    out.append(
+                        f"| ingest floor: {name} | {_cell(m, cpu=True)} | "
+                        f"{m['peak_rss_mb']:.0f} MB | | | | |"
+                    )
         totals = []
         for phase in ("full", "+1%", "no-op"):
             ms = [_stage(res, phase, s) for s in STAGES]
@@ -363,10 +369,12 @@ def tables(results: list[dict]) -> str:
                 wall, cpu = sum(m["wall_s"] for m in ms), sum(m["cpu_s"] for m in ms)
                 totals.append(f"{phase} {wall:.1f} s (CPU {cpu:.1f} s)")
         out.append(f"\npipeline: {', '.join(totals)}")
-        full_total = sum((_stage(res, "full", s) or {}).get("wall_s", 0) for s in STAGES)
-        inc_total = sum((_stage(res, "+1%", s) or {}).get("wall_s", 0) for s in STAGES)
-        if full_total and inc_total:
-            out.append(f"+1% run costs {100 * inc_total / full_total:.0f}% of a full pass")
+        for what in ("wall_s", "cpu_s"):
+            full_total = sum((_stage(res, "full", s) or {}).get(what, 0) for s in STAGES)
+            inc_total = sum((_stage(res, "+1%", s) or {}).get(what, 0) for s in STAGES)
+            if full_total and inc_total:
+                share = 100 * inc_total / full_total
+                out.append(f"+1% run costs {share:.0f}% of a full pass ({what[:-2]} time)")
         dbt = (res.get("full") or {}).get("dbt")
         if dbt:
             kinds = sorted(k[:-2] for k in dbt if k.endswith("_n"))
@@ -418,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--work", default=str(ROOT / "build" / "scale"))
     r.add_argument("--timeout", type=float, default=1800, help="seconds per stage")
     r.add_argument("--skip-incremental", action="store_true", help="full pass only")
+    t = sub.add_parser("table", help="print the tables of an earlier run's results.json")
+    t.add_argument("results", nargs="?", default=str(ROOT / "build" / "scale" / "results.json"))
     f = sub.add_parser("_floor", help=argparse.SUPPRESS)
     f.add_argument("kind", choices=FLOORS)
     f.add_argument("dirs", nargs="+")
@@ -425,6 +435,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.cmd == "_floor":
         floor(args.kind, [Path(d) for d in args.dirs])
+        return 0
+    if args.cmd == "table":
+        print(tables(json.loads(Path(args.results).read_text())))
         return 0
     source = Path(args.source)
     if not source.is_dir():
