@@ -72,10 +72,14 @@ class Measured:
 # The child is started by a small launcher, not forked from this process: Linux keeps the peak
 # RSS across fork + exec, so a child forked from a big parent would report the parent's size.
 LAUNCHER = """
-import json, os, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
 out, cmd = sys.argv[1], sys.argv[2:]
+limit = int(os.environ.get("SCALE_AS_LIMIT") or 0)
+def cap():
+    if limit:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 t0 = time.perf_counter()
-proc = subprocess.Popen(cmd)
+proc = subprocess.Popen(cmd, preexec_fn=cap)
 _, status, ru = os.wait4(proc.pid, 0)
 with open(out, "w") as fh:
     json.dump({"wall_s": time.perf_counter() - t0, "cpu_s": ru.ru_utime + ru.ru_stime,
@@ -83,8 +87,17 @@ with open(out, "w") as fh:
 """
 
 
-def measure(label: str, cmd: list[str], log: Path, timeout: float, env=None) -> Measured:
-    """Run cmd in a fresh session; wall, CPU and peak RSS from wait4; killed at timeout."""
+def measure(
+    label: str, cmd: list[str], log: Path, timeout: float, env=None, max_gb: float = 0
+) -> Measured:
+    """Run cmd in a fresh session; wall, CPU and peak RSS from wait4; killed at timeout.
+
+    max_gb caps the child's address space (RLIMIT_AS), so a stage that would need more memory
+    than the machine can spare fails on its own instead of pushing the machine into swap or
+    the OOM killer; address space exceeds RSS, so a stage that passes stayed below the cap.
+    """
+    env = dict(os.environ if env is None else env)
+    env["SCALE_AS_LIMIT"] = str(int(max_gb * 2**30)) if max_gb else ""
     log.parent.mkdir(parents=True, exist_ok=True)
     stats = log.with_suffix(".rusage.json")
     stats.unlink(missing_ok=True)
@@ -146,7 +159,7 @@ def floor(kind: str, dirs: list[Path]) -> None:
         globs = [str(d / "*.json") for d in dirs]
         total = con.execute(
             "select count(*), sum(length(json)) from read_json_objects(?, format = 'auto', "
-            "maximum_object_size = 1073741824)",
+            "maximum_object_size = 134217728)",
             [globs],
         ).fetchone()[1]
     else:
@@ -281,11 +294,12 @@ def run_size_label(label: str, args, profile: _synthetic.Profile) -> dict:
     res: dict = {"label": label, "responses": responses, "runs": len(runs), "files": nfiles}
     res["input_mb"] = round(mb, 1)
     res["floors"] = {}
+    cap = args.max_gb
     for kind in FLOORS:
         if kind == "orjson" and not _has_orjson():
             continue
         cmd = [sys.executable, __file__, "_floor", kind, *map(str, runs)]
-        m = measure(f"floor {kind}", cmd, logs / f"floor-{kind}.log", args.timeout)
+        m = measure(f"floor {kind}", cmd, logs / f"floor-{kind}.log", args.timeout, None, cap)
         res["floors"][kind] = asdict(m)
         print(f"  floor {kind:7s} {m.cell():>12s}  {m.peak_rss_mb:7.0f} MB", flush=True)
     for path in (wh, Path(str(wh) + ".wal")):
@@ -296,17 +310,17 @@ def run_size_label(label: str, args, profile: _synthetic.Profile) -> dict:
         phases = phases[:1]
     for phase, phase_runs in phases:
         res[phase] = {}
-        for stage in STAGES:
+        for stage in [s for s in STAGES if s in args.stages]:
             cmd = stage_cmd(stage, Path(args.suites), phase_runs, wh, site)
             tag = phase.replace("+1%", "inc").replace("no-op", "noop")
-            m = measure(stage, cmd, logs / f"{tag}-{stage}.log", args.timeout, env)
+            m = measure(stage, cmd, logs / f"{tag}-{stage}.log", args.timeout, env, cap)
             res[phase][stage] = asdict(m)
             line = f"  {phase:5s} {stage:6s} {m.cell():>14s} cpu {m.cpu_s:6.1f} s"
             print(f"{line}  {m.peak_rss_mb:7.0f} MB", flush=True)
             if stage == "build":
                 res[phase]["dbt"] = dbt_timings(logs / f"{tag}-run_results.json")
-            if m.timed_out:
-                break
+            if m.timed_out or m.rc not in (0, 1):
+                break  # later stages would read a half-built warehouse
         if phase == "full":
             res["site"] = site_stats(site)
             res["warehouse_mb"] = round(wh.stat().st_size / 1e6, 1) if wh.exists() else None
@@ -426,6 +440,10 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--work", default=str(ROOT / "build" / "scale"))
     r.add_argument("--timeout", type=float, default=1800, help="seconds per stage")
     r.add_argument("--skip-incremental", action="store_true", help="full pass only")
+    r.add_argument("--stages", nargs="*", default=list(STAGES), choices=STAGES)
+    r.add_argument(
+        "--max-gb", type=float, default=0, help="address-space cap per stage (GB; 0 = none)"
+    )
     t = sub.add_parser("table", help="print the tables of an earlier run's results.json")
     t.add_argument("results", nargs="?", default=str(ROOT / "build" / "scale" / "results.json"))
     f = sub.add_parser("_floor", help=argparse.SUPPRESS)
