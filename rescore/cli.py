@@ -65,6 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", metavar="CSV_OR_DIR", nargs="+")
     p.add_argument("--scoring-run", required=True, metavar="NAME")
+    p.add_argument(
+        "--on-conflict",
+        choices=["first", "last", "error"],
+        default="first",
+        help="when several files of this import score one response: keep the 'first' score "
+        "(default; files in the order given, a folder's files in name order, then its "
+        "sub-folders), the 'last' one, or on 'error' load none of a response's scores when "
+        "they differ. Every other score is quarantined naming the kept one; per file pair, "
+        "agreed and disagreed duplicates are printed and stored in raw.score_conflicts. "
+        "Scores already imported into this scoring run from other files are always kept.",
+    )
     _add_warehouse(p)
 
     p = sub.add_parser(

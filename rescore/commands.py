@@ -35,11 +35,15 @@ def ingest(args: argparse.Namespace) -> int:
 
 
 def import_scores(args: argparse.Namespace) -> int:
+    from ingest.errors import IngestUsageError
     from ingest.scores import import_scores as run
 
     paths = [_existing(p, "score file or folder") for p in args.paths]
     with connect(args.warehouse) as con:
-        outcome = run(con, paths, args.scoring_run)
+        try:
+            outcome = run(con, paths, args.scoring_run, getattr(args, "on_conflict", "first"))
+        except IngestUsageError as exc:
+            raise UsageError(str(exc)) from None
     print(outcome.summary())
     return outcome.exit_code
 

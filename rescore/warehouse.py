@@ -8,11 +8,14 @@ do not rename them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import duckdb
+
+from ingest.ids import response_id
+
+__all__ = ["DEFAULT_WAREHOUSE", "ENV_VAR", "connect", "response_id", "warehouse_path"]
 
 DEFAULT_WAREHOUSE = Path("warehouse/rescore.duckdb")
 ENV_VAR = "RESCORE_WAREHOUSE"
@@ -26,12 +29,6 @@ def warehouse_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env)
     return DEFAULT_WAREHOUSE
-
-
-def response_id(run_id: str, config: str, suite: str, question_id: str) -> str:
-    """Stable key of one response: the same record always gets the same id across re-ingests."""
-    raw = "\x1f".join((run_id, config, suite, question_id)).encode()
-    return hashlib.sha1(raw).hexdigest()[:16]
 
 
 RAW_DDL = """
@@ -155,6 +152,19 @@ create table if not exists raw.judgments (
     primary key (scoring_run, response_id)
 );
 
+create table if not exists raw.score_conflicts (
+    scoring_run varchar not null,       -- an imported scoring run
+    file_a varchar not null,            -- the file that scored the responses first
+    file_b varchar not null,            -- a later file scoring the same responses
+    on_conflict varchar not null,       -- the rule in force: first, last or error
+    duplicates integer not null,        -- responses both files scored
+    agreed integer not null,            -- ... with the same score
+    disagreed integer not null,         -- ... with different scores
+    disagreed_by_2plus integer not null,-- ... 2 or more points apart
+    recorded_at timestamp not null,
+    primary key (scoring_run, file_a, file_b)
+);
+
 create table if not exists raw.judge_cache (
     cache_key varchar primary key,      -- hash(response, question, reference, rubric, judge cfg)
     judge varchar not null,
@@ -218,6 +228,7 @@ create table if not exists raw.ingest_errors (
 
 -- columns added after the first release: warehouses created before them gain them here
 alter table raw.scoring_runs add column if not exists rubric varchar;
+alter table raw.scoring_runs add column if not exists scored_at timestamp;  -- a stated date
 alter table raw.judgments add column if not exists decided_by varchar;
 alter table raw.judgments add column if not exists input_key varchar;
 alter table raw.judge_cache add column if not exists decided_by varchar;
