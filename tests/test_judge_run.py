@@ -381,7 +381,8 @@ def test_a_judged_rerun_rebuilds_no_blind_item_and_changed_input_is_judged_again
     assert "judged 0, cached 0, already done 6" in capsys.readouterr().out
     rid_ = rid("architect_secretmodel_baseline", "math", "q_sum")
     con.execute(
-        "update raw.responses set response = 'Adding them up, the answer is 41.' where response_id = ?",
+        "update raw.responses set response = 'Adding them up, the answer is 41.' "
+        "where response_id = ?",
         [rid_],
     )
     assert run_judge(con, JudgeOptions("rules", "s1", progress=False)) == 0
