@@ -182,7 +182,56 @@ def run_dbt_build(
         # dbt failed before or outside the nodes (parse error, bad profile): show its output.
         print("dbt exited with code", proc.returncode)
         print((proc.stdout + proc.stderr).strip()[-4000:])
-    return 0 if proc.returncode == 0 and not bad else 1
+    ok = proc.returncode == 0 and not bad
+    if ok and not select:
+        _record_build(warehouse)
+    return 0 if ok else 1
+
+
+# (table, expression): together they change whenever a stage writes raw
+_FINGERPRINT = (
+    ("suites", "count(*) || '/' || coalesce(max(loaded_at)::varchar, '')"),
+    ("questions", "count(*)"),
+    ("configs", "count(*) || '/' || coalesce(max(loaded_at)::varchar, '')"),
+    ("responses", "count(*)"),
+    ("scoring_runs", "count(*) || '/' || coalesce(max(updated_at)::varchar, '')"),
+    ("judgments", "count(*) || '/' || coalesce(max(judged_at)::varchar, '')"),
+    ("response_flags", "count(*) || '/' || coalesce(max(flagged_at)::varchar, '')"),
+    ("baselines", "count(*) || '/' || coalesce(max(loaded_at)::varchar, '')"),
+)
+
+
+def raw_fingerprint(con) -> dict[str, str]:
+    """Counts and latest load times of the raw tables: equal fingerprints, same inputs."""
+    return {
+        table: str(con.execute(f"select {expr} from raw.{table}").fetchone()[0])  # noqa: S608
+        for table, expr in _FINGERPRINT
+    }
+
+
+def _record_build(warehouse: Path) -> None:
+    """Remember what raw held when the marts were built (read by `rescore doctor`)."""
+    from datetime import UTC, datetime
+
+    con = connect(warehouse, read_only=True)
+    try:
+        record = {"finished_at": datetime.now(UTC).isoformat(), "raw": raw_fingerprint(con)}
+    finally:
+        con.close()
+    path = state_dir(warehouse) / "last_build.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def last_build(warehouse: Path) -> dict | None:
+    """The record of the last complete `rescore build` of this warehouse, if any."""
+    path = state_dir(warehouse) / "last_build.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def run_dbt(warehouse: Path, args: Sequence[str]) -> int:
