@@ -180,7 +180,7 @@ def test_two_builds_on_two_warehouses_keep_their_own_dbt_results(ingested: Path)
         text=True,
     )
     b = subprocess.Popen(
-        [*rescore_cmd(), "--warehouse", str(other), "build", "--select", "stg_rescore__runs"],
+        [*rescore_cmd(), "--warehouse", str(other), "build", "--select", "stg_rescore__baselines"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -190,6 +190,6 @@ def test_two_builds_on_two_warehouses_keep_their_own_dbt_results(ingested: Path)
     assert state_dir(ingested) != state_dir(other)
     ra = (state_dir(ingested) / "target" / "run_results.json").read_text()
     rb = (state_dir(other) / "target" / "run_results.json").read_text()
-    assert "stg_rescore__suites" in ra and "stg_rescore__runs" not in ra
-    assert "stg_rescore__runs" in rb and "stg_rescore__suites" not in rb
+    assert "stg_rescore__suites" in ra and "stg_rescore__baselines" not in ra
+    assert "stg_rescore__baselines" in rb and "stg_rescore__suites" not in rb
     assert os.path.isdir(state_dir(ingested) / "target" / "logs")
