@@ -78,6 +78,8 @@ def _holding(args: argparse.Namespace, *, must_exist: bool) -> Iterator[Path]:
     if must_exist:
         check_warehouse(wh)
     with warehouse_lock(wh, command=f"rescore {args.command}", wait=args.wait or 0.0):
+        if must_exist:
+            connect(wh, read_only=True).close()  # a bad file fails here, in one line
         yield wh
 
 

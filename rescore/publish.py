@@ -280,6 +280,14 @@ def _projected_entries(out: Path, env: dict[str, str]) -> dict[str, str]:
     return _tree_entries(out, env, proc.stdout.strip())
 
 
+def _aliases(versions_file: Path) -> set[str]:
+    try:
+        entries = json.loads(versions_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {ALIAS}
+    return {a for v in entries for a in v.get("aliases", [])} | {ALIAS}
+
+
 def project_branch(out: Path, env: dict[str, str]) -> list[str]:
     """Make DIR's files equal the pages branch, swapping changed entries in; names swapped."""
     wanted = _tree_entries(out, env, BRANCH)
@@ -303,8 +311,15 @@ def project_branch(out: Path, env: dict[str, str]) -> list[str]:
             tar.extractall(staging, filter="tar")
         if archive.wait() != 0:
             raise RuntimeError(f"git archive {BRANCH} failed in {out}")
-    # folders first, root files after, versions.json last: it never names a missing version
-    order = sorted(changed, key=lambda n: (n == "versions.json", not (staging / n).is_dir(), n))
+    # version folders first, then aliases (they point into versions), root files after, and
+    # versions.json last: it never names a missing version, an alias never a missing target
+    aliases = _aliases(
+        staging / "versions.json" if "versions.json" in changed else out / "versions.json"
+    )
+    order = sorted(
+        changed,
+        key=lambda n: (n == "versions.json", not (staging / n).is_dir(), n in aliases, n),
+    )
     for name in order:
         _swap_in(staging / name, out / name, out / f"{OLD_PREFIX}{name}")
     for name in gone:
