@@ -45,6 +45,7 @@ def mkdocs_child_config(work: Path, site_dir: Path, site_url: str | None = None)
                 *([f"site_url: {json.dumps(site_url)}"] if site_url else []),
                 "hooks:",
                 f"  - {json.dumps(str(paths.site_hook()))}",
+                f"  - {json.dumps(str(Path(__file__).with_name('mkdocs_404.py')))}",
                 "",
             ]
         ),

@@ -298,3 +298,71 @@ def test_two_publishes_into_one_folder_at_once(warehouse: Path, tmp_path: Path) 
     assert versions["beta"]["aliases"] == ["latest"]
     assert_browsable(out)
     assert os.path.isdir(out / ".git")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.browser
+def test_version_switch_keeps_the_page(warehouse: Path, tmp_path: Path) -> None:
+    """From a leaderboard of one version, the selector lands on the same leaderboard of the
+    other (site_url set, so each version's sitemap lists its pages); screenshot saved."""
+    import functools
+    import http.server
+    import threading
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("Debian chromium is not installed (/usr/bin/chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    out = tmp_path / "pub"
+    assert build_site(warehouse, out=out, version="old", scoring_run=OLD, site_url=url) == 0
+    assert build_site(warehouse, out=out, version="new", scoring_run=NEW, site_url=url) == 0
+    assert "<loc>" in (out / "new" / "sitemap.xml").read_text()
+    board = sorted(p.name for p in (out / "new" / "categories").iterdir() if p.is_dir())[0]
+    path = f"categories/{board}/"
+    # the 404 page finds its assets relative to its own folder
+    assert 'href="./assets/' in (out / "new" / "404.html").read_text()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", port), functools.partial(Quiet, directory=str(out))
+    )
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=str(chromium), args=["--headless", "--no-sandbox"]
+            )
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{url}new/{path}")
+            page.wait_for_selector(".md-version__current")
+            current = page.inner_text(".md-version__current")
+            assert "new" in current and "latest" in current  # title + the latest mark
+            page.hover(".md-version__current")
+            links = page.eval_on_selector_all(
+                ".md-version__link", "els => els.map(e => e.innerText)"
+            )
+            old_date = _versions(out)["old"]["properties"]["scored_at"][:10]
+            assert any("old" in t and old_date in t and "rules" in t for t in links), links
+            page.click(".md-version__link[href$='/old/']")
+            page.wait_for_url(f"{url}old/{path}", timeout=20_000)
+            page.screenshot(path=str(shots / "version-switch.png"), full_page=False)
+            browser.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    print(f"screenshot: {shots / 'version-switch.png'}")
+    assert (shots / "version-switch.png").stat().st_size > 0
