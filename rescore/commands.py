@@ -152,7 +152,7 @@ def dbt(args: argparse.Namespace) -> int:
 def _site_options(args: argparse.Namespace) -> dict:
     from rescore.publish import validate_version
 
-    if getattr(args, "version", None):
+    if getattr(args, "version", None) is not None:
         validate_version(args.version)
     return {
         "out": Path(args.out) if args.out else None,
