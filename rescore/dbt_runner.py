@@ -242,9 +242,12 @@ def run_dbt(warehouse: Path, args: Sequence[str]) -> int:
     """
     warehouse = Path(warehouse).resolve()
     target = state_dir(warehouse) / "target"
+    env = dbt_env(warehouse)
+    if not sys.stdout.isatty():
+        env["DBT_USE_COLORS"] = "false"  # no escape codes in logs and pipes
     proc = run_child(
         dbt_command(list(args), target),
-        env=dbt_env(warehouse),
+        env=env,
         cwd=paths.dbt_dir(),
         capture=False,
     )

@@ -350,13 +350,14 @@ def test_version_switch_keeps_the_page(warehouse: Path, tmp_path: Path) -> None:
             page.wait_for_selector(".md-version__current")
             current = page.inner_text(".md-version__current")
             assert "new" in current and "latest" in current  # title + the latest mark
-            page.hover(".md-version__current")
+            page.hover(".md-version")
             links = page.eval_on_selector_all(
                 ".md-version__link", "els => els.map(e => e.innerText)"
             )
             old_date = _versions(out)["old"]["properties"]["scored_at"][:10]
             assert any("old" in t and old_date in t and "rules" in t for t in links), links
-            page.click(".md-version__link[href$='/old/']")
+            # the selector's own click handler (material) maps the page into the other version
+            page.locator(".md-version__link[href$='/old/']").dispatch_event("click")
             page.wait_for_url(f"{url}old/{path}", timeout=20_000)
             page.screenshot(path=str(shots / "version-switch.png"), full_page=False)
             browser.close()
