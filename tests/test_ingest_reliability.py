@@ -258,3 +258,49 @@ def test_a_suites_path_that_is_a_file_is_reported_and_runs_still_load(tmp_path, 
     assert out.exit_code == 1
     assert _kinds(con, "%suites.txt") == {"unreadable_folder"}
     assert _count(con, "select count(*) from raw.responses") == 6
+
+
+@pytest.mark.slow
+def test_kill_9_during_import_scores_then_rerun_gives_the_clean_result(tmp_path):
+    from tests.conftest import REAL_REVIEWS, REAL_RUN, REAL_SUITES, require_real_data
+
+    require_real_data()
+    base = tmp_path / "base.duckdb"
+    cli = [sys.executable, "-m", "rescore.cli"]
+    subprocess.run(
+        [*cli, "ingest", str(REAL_SUITES), str(REAL_RUN), "--warehouse", str(base)],
+        check=True,
+        capture_output=True,
+    )
+    imp = ["import-scores", str(REAL_REVIEWS), "--scoring-run", "s", "--warehouse"]
+
+    def judged(path: Path) -> tuple:
+        con = connect(path)
+        try:
+            return con.execute(
+                "select count(*), (select count(*) from raw.ingest_errors), "
+                "(select count(*) from raw.score_conflicts) from raw.judgments"
+            ).fetchone()
+        finally:
+            con.close()
+
+    clean = tmp_path / "clean.duckdb"
+    clean.write_bytes(base.read_bytes())
+    subprocess.run([*cli, *imp, str(clean)], capture_output=True)
+    expected = judged(clean)
+    assert expected[0] > 4000
+    landed = 0
+    for delay in (0.5, 1.5, 3.0):
+        wh = tmp_path / f"killed_{delay}.duckdb"
+        wh.write_bytes(base.read_bytes())
+        p = subprocess.Popen([*cli, *imp, str(wh)], stdout=subprocess.DEVNULL)
+        time.sleep(delay)
+        if p.poll() is None:
+            os.kill(p.pid, signal.SIGKILL)
+            landed += 1
+        p.wait(timeout=60)
+        # One transaction: a killed import left nothing of itself, or all of it.
+        assert judged(wh)[0] in (0, expected[0])
+        subprocess.run([*cli, *imp, str(wh)], capture_output=True, timeout=600)
+        assert judged(wh) == expected, f"re-run after kill at {delay}s differs"
+    assert landed, "no kill landed during the import"
