@@ -45,6 +45,9 @@ VERSIONS = ("v1", "v2")
 # A loop after this many words of answer is "answer, then ran on to the cap" (at most 2);
 # with less before it, the response is the loop (0).
 MIN_WORDS_BEFORE_LOOP = 60
+# rules-v2's revision: part of its cache key, so a changed rule is never answered from verdicts
+# cached by an earlier revision (2: prompt words excluded only in points describing the answer).
+V2_REVISION = 2
 
 
 def score_item(item: BlindItem) -> RuleResult:
@@ -175,7 +178,9 @@ class RulesJudge:
     def settings(self) -> dict:
         # v1's verdicts depend on the detectors as they were in v1: its key stays the same
         detectors = "detectors-v1" if self.version == "v1" else DETECTOR_VERSION
-        return {"rules": self.name, "detectors": detectors}
+        if self.version == "v1":
+            return {"rules": self.name, "detectors": detectors}
+        return {"rules": self.name, "detectors": detectors, "revision": V2_REVISION}
 
     def judge_all(
         self,
