@@ -46,7 +46,8 @@ VERSIONS = ("v1", "v2")
 # with less before it, the response is the loop (0).
 MIN_WORDS_BEFORE_LOOP = 60
 # rules-v2's revision: part of its cache key, so a changed rule is never answered from verdicts
-# cached by an earlier revision (2: prompt words excluded only in points describing the answer).
+# cached by an earlier revision (2: prompt words excluded only where they word the task; final
+# answers: a heading commits to nothing, a run-on line to its first sentence).
 V2_REVISION = 2
 
 
