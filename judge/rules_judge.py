@@ -47,7 +47,8 @@ VERSIONS = ("v1", "v2")
 MIN_WORDS_BEFORE_LOOP = 60
 # rules-v2's revision: part of its cache key, so a changed rule is never answered from verdicts
 # cached by an earlier revision (2: prompt words excluded only where they word the task; final
-# answers: a heading commits to nothing, a run-on line to its first sentence).
+# answers: a heading commits to nothing, a run-on line to its first sentence; math answers
+# compared for equivalence).
 V2_REVISION = 2
 
 
@@ -137,6 +138,7 @@ def score_item_v2(item: BlindItem) -> RuleResult:
         v2.instructions(item.auto_score, answer)
         or v2.tool_calls(item.expected, item.reference_answer, answer)
         or overlap.json_fields(item.expected, answer)
+        or v2.math_answer(item.expected, answer)
         or v2.key_answers(item.expected, answer, item.prompt)
         or v2.coverage(
             expected=item.expected,

@@ -5,6 +5,8 @@ none of them fitted to any judge's scores (issue 12.3, issue 11.7):
 
 - :func:`key_answers`: the final answer counts where a question has one key answer; a list of
   candidates or a disowned mention is no answer;
+- :func:`math_answer`: a final answer compared with a mathematical `expected` (expression,
+  fraction, interval) for equivalence with sympy, bounded in size and time;
 - :func:`tool_calls`: `{"tool_call": {...}}` / `{"function_call": {...}}` wrappers unwrapped and
   calls written as strings (`name{json}`, `name(args)`) parsed, capped at 2 as a format deviation;
 - :func:`coverage`: rubric words never count as coverage; the prompt's own words do not count
@@ -21,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 
-from judge.rules import auto_score, numbers, overlap
+from judge.rules import auto_score, math_equiv, numbers, overlap
 from judge.rules import tool_calls as v1_tool_calls
 from judge.rules.base import RuleResult
 from judge.rules.final_answer import disowned, final_answer, is_candidate_list
@@ -55,6 +57,40 @@ def key_answers(expected: str | None, text: str, prompt: str = "") -> RuleResult
             1, f"the final answer ({how}: {answer[:60]!r}) is not the key answer {parts[0].text!r}"
         )
     return result
+
+
+_PLAIN_NUMBER = re.compile(r"^\s*[-+]?\$?[\d,]*\.?\d+\s*%?\s*$")
+_MATHY = re.compile(r"[A-Za-z\\^\[\]]|\d\s*/\s*\(|\)\s*/")
+
+
+def math_answer(expected: str | None, text: str) -> RuleResult | None:
+    """Where `expected` is one mathematical expression or interval (not a plain number or a
+    list of them: the key-answer rule handles those with its tolerance), the final answer is
+    compared with it for equivalence (`math_equiv`): equivalent -> 3, a different parsed
+    answer -> 1. None when either side is not a bounded, parseable expression."""
+    if not expected or len(expected) > math_equiv.MAX_CHARS or _PLAIN_NUMBER.match(expected):
+        return None
+    if not _MATHY.search(expected) or math_equiv.equivalent(expected, expected) is not True:
+        return None
+    committed = final_answer(text)
+    if committed is None:
+        return None
+    answer, how = committed
+    tails = [answer]
+    for sep in ("=", " is "):
+        if sep in answer:
+            tails.append(answer.rsplit(sep, 1)[1])
+    for candidate in tails:
+        same = math_equiv.equivalent(expected, candidate)
+        if same is True:
+            return RuleResult(
+                3, f"the final answer ({how}: {candidate[:60]!r}) equals {expected!r}"
+            )
+        if same is False:
+            return RuleResult(
+                1, f"the final answer ({how}: {candidate[:60]!r}) is not equivalent to {expected!r}"
+            )
+    return None
 
 
 # ----------------------------------------------------------------------------- tool calls
