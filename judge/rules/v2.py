@@ -274,9 +274,9 @@ def coverage(
     if n_words < 3:
         return RuleResult(0, f"no substantive answer ({n_words} words)", "overlap")
     prompt_stems = overlap.stems(prompt)
-    rs = frozenset(
+    rs = frozenset(  # distinct words first: a long answer repeats most of its words
         w[: overlap.STEM]
-        for w in (x.lower() for x in ws)
+        for w in {x.lower() for x in ws}
         if len(w) >= 3 and w not in overlap.STOPWORDS and not w.isdigit()
     )
     rs -= _RUBRIC_STEMS
