@@ -47,6 +47,9 @@ line and reason; the first score of a response wins.
 """
 
 
+JUDGE_CHOICES = ["rules", "rules-v1", "rules-v2", "claude", "openai", "cascade"]
+
+
 def _add_common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
     # Sub-commands must not reset a --warehouse given before the command name.
     p.add_argument(
@@ -171,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--judge",
-        choices=["rules", "rules-v1", "rules-v2", "claude", "openai", "cascade"],
+        choices=JUDGE_CHOICES,
         default="rules",
         help="rules: offline, free (default; version from --rules-version); rules-v1, "
         "rules-v2: that rules version by name, so an old scoring run stays reproducible; "
@@ -290,10 +293,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--judge",
-        choices=["rules", "claude"],
+        choices=JUDGE_CHOICES,
         default="rules",
-        help="rules: offline, free (default); claude: the Anthropic API, ANTHROPIC_API_KEY",
+        help="the judges of `rescore judge`: rules (offline, free; default), rules-v1, rules-v2, "
+        "claude (ANTHROPIC_API_KEY), openai (--base-url), cascade (--model-judge)",
     )
+    p.add_argument("--rules-version", choices=["v1", "v2"], default="v1", help="for --judge rules")
+    p.add_argument("--model-judge", choices=["claude", "openai"], default="claude",
+                   help="the model judge of --judge cascade (default claude)")  # fmt: skip
+    p.add_argument("--base-url", default=None, metavar="URL",
+                   help="OpenAI-compatible server (default: OPENAI_BASE_URL)")  # fmt: skip
+    p.add_argument("--model", default=None, help="model id of the claude/openai judge")
     p.add_argument(
         "--scoring-run",
         default=None,

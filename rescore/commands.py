@@ -208,7 +208,15 @@ def report(args: argparse.Namespace) -> int:
                 out = import_summary(con, Path(args.summary), "previous")
                 print(out.summary())
                 worst = max(worst, out.exit_code)
-            code = run_judge(con, JudgeOptions(judge=args.judge, scoring_run=scoring_run))
+            options_ = JudgeOptions(
+                judge=args.judge,
+                scoring_run=scoring_run,
+                model=getattr(args, "model", None),
+                rules_version=getattr(args, "rules_version", "v1"),
+                model_judge=getattr(args, "model_judge", "claude"),
+                base_url=getattr(args, "base_url", None),
+            )
+            code = run_judge(con, options_)
             worst = max(worst, code)
         code = run_dbt_build(wh)
         if code:
