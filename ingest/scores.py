@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -539,6 +540,52 @@ def _file_time(path: Path) -> datetime:
         return datetime.now(UTC).replace(tzinfo=None)
 
 
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_ISO_DATE = re.compile(r"(?<!\d)(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")
+_MONTH_YEAR = re.compile(
+    r"(?<![a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-_]?(20\d{2})(?!\d)"
+)
+DATE_COLUMNS = ("scored_at", "judged_at", "date", "timestamp")
+
+
+def stated_date(stem: str, table: CsvTable | None = None) -> datetime | None:
+    """When a score file says it was scored: the latest date in a date column, else a date
+    in its name (`..._2026-01-22`, `..._20260129_1010`, `..._jan2026` -> the 1st); else None.
+
+    Why: a file's mtime is when it was copied, not when it was scored; marts.scoring_runs
+    prefers a stated date (scored_at_source 'source')."""
+    if table is not None and table.header:
+        col = table.column(*DATE_COLUMNS)
+        if col is not None:
+            found = []
+            for r in table.records:
+                if col < len(r.fields):
+                    m = _ISO_DATE.search(r.fields[col])
+                    if m:
+                        try:
+                            found.append(datetime(int(m[1]), int(m[2]), int(m[3])))
+                        except ValueError:  # 2026-02-30: not a date
+                            continue
+            if found:
+                return max(found)
+    low = stem.lower()
+    m = _ISO_DATE.search(low)
+    if m:
+        try:
+            return datetime(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    m = _MONTH_YEAR.search(low)
+    if m:
+        return datetime(int(m[2]), _MONTHS[m[1]], 1)
+    return None
+
+
 def _check_scoring_run(con, scoring_run: str) -> None:
     row = con.execute(
         "select origin from raw.scoring_runs where scoring_run = ?", [scoring_run]
@@ -670,6 +717,7 @@ def import_scores(con, paths: list[Path], scoring_run: str, on_conflict: str = "
 
     candidates: list[Candidate] = []
     score_files: list[str] = []
+    stated: list[datetime] = []
     for path, source in zip(files, names, strict=True):
         try:
             table = read_csv(path)
@@ -684,6 +732,9 @@ def import_scores(con, paths: list[Path], scoring_run: str, on_conflict: str = "
             outcome.skip(source, *skip)
             continue
         score_files.append(source)
+        when = stated_date(path.stem, table)
+        if when is not None:
+            stated.append(when)
         dup = table.duplicate_columns()
         if dup:
             message = (
@@ -696,13 +747,27 @@ def import_scores(con, paths: list[Path], scoring_run: str, on_conflict: str = "
                 )
             continue
         reader = read_matrix_file if is_score_matrix(table.header or []) else read_score_file
-        result = reader(table, index, source, _file_time(path))
+        try:
+            result = reader(table, index, source, _file_time(path))
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError, MemoryError) as exc:
+            # A fault of this file's shape that no rule foresaw: this file alone is refused.
+            for record in table.records:
+                outcome.quarantine(
+                    source,
+                    record.location,
+                    "unreadable_content",
+                    f"the file could not be read ({type(exc).__name__}: {str(exc)[:200]}); "
+                    "none of its rows were loaded, other files were. Please report it.",
+                    record.text,
+                )
+            continue
         for record, kind, message in result.quarantined:
             outcome.quarantine(source, record.location, kind, message, record.text)
         candidates.extend(result.candidates)
 
     accepted, pairs = _resolve_conflicts(candidates, earlier, on_conflict, scoring_run, outcome)
-    _write(con, scoring_run, names, score_files, accepted, pairs, on_conflict, outcome)
+    scored_at = max(stated) if stated else None
+    _write(con, scoring_run, names, score_files, accepted, pairs, on_conflict, outcome, scored_at)
     outcome.load("judgments", len(accepted))
     _report_extras(con, scoring_run, names, pairs, outcome)
     return outcome
@@ -728,9 +793,23 @@ def _report_extras(
         outcome.load("judgments of speed-test records (loaded; not counted as quality)", speed)
     if other:
         outcome.load("judgments of ids in no suite (loaded; not counted as quality)", other)
-    for (a, b), p in sorted(pairs.items(), key=lambda kv: -(kv[1].disagreed + kv[1].agreed)):
+    if pairs:
+        agreed = sum(p.agreed for p in pairs.values())
+        disagreed = sum(p.disagreed for p in pairs.values())
+        by2 = sum(p.disagreed_by_2plus for p in pairs.values())
         outcome.conflicts.append(
-            f"{Path(a).name} vs {Path(b).name}: {p.agreed} agreed, {p.disagreed} disagreed "
+            f"all pairs: {agreed + disagreed} duplicates, {agreed} agreed, {disagreed} "
+            f"disagreed ({by2} by 2+)"
+        )
+    ranked = sorted(pairs.items(), key=lambda kv: (-kv[1].disagreed, -kv[1].agreed, kv[0]))
+    for (a, b), p in ranked:
+        try:
+            base = os.path.commonpath([a, b]) if a != b else os.path.dirname(a)
+        except ValueError:
+            base = ""
+        ra, rb = (os.path.relpath(x, base) if base else x for x in (a, b))
+        outcome.conflicts.append(
+            f"{ra} vs {rb}: {p.agreed} agreed, {p.disagreed} disagreed "
             f"({p.disagreed_by_2plus} by 2+)"
         )
 
@@ -744,6 +823,7 @@ def _write(
     pairs: dict[tuple[str, str], _Pair],
     on_conflict: str,
     outcome: Outcome,
+    scored_at: datetime | None = None,
 ) -> None:
     """One transaction: replace this run's rows from these files, record the run, the errors."""
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -823,15 +903,25 @@ def _write(
         if existing:
             con.execute(
                 "update raw.scoring_runs set judge = ?, source_files = ?, settings = ?, "
-                "updated_at = ? where scoring_run = ?",
-                [judge, json.dumps(sorted(files)), settings, now, scoring_run],
+                "updated_at = ?, scored_at = greatest(scored_at, ?::timestamp) "
+                "where scoring_run = ?",
+                [judge, json.dumps(sorted(files)), settings, now, scored_at, scoring_run],
             )
         else:
             con.execute(
                 "insert into raw.scoring_runs (scoring_run, judge, rubric_version, origin, "
-                "source_files, settings, created_at, updated_at) "
-                "values (?, ?, ?, 'import', ?, ?, ?, ?)",
-                [scoring_run, judge, RUBRIC_VERSION, json.dumps(sorted(files)), settings, now, now],
+                "source_files, settings, created_at, updated_at, scored_at) "
+                "values (?, ?, ?, 'import', ?, ?, ?, ?, ?)",
+                [
+                    scoring_run,
+                    judge,
+                    RUBRIC_VERSION,
+                    json.dumps(sorted(files)),
+                    settings,
+                    now,
+                    now,
+                    scored_at,
+                ],
             )
         outcome.write(con)
         con.execute("commit")

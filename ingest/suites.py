@@ -145,10 +145,17 @@ def load_suites(con, suites_dir: Path, outcome: Outcome) -> set[str]:
     re-marked."""
     now = datetime.now(UTC).replace(tzinfo=None)
     folder = source_name(suites_dir)
+    changed: set[str] = set()
     present: set[str] = set()
     owners: dict[str, str] = {}  # suite -> file that loaded it in this ingest
-    changed: set[str] = set()
-    for path, name in list_dir(suites_dir):
+    try:
+        entries = list_dir(suites_dir)
+    except OSError as exc:
+        outcome.quarantine(
+            folder, None, "unreadable_folder", f"cannot list the suites folder: {exc.strerror}"
+        )
+        return changed
+    for path, name in entries:
         if path.suffix.lower() not in SUITE_SUFFIXES:
             if path.is_dir():
                 outcome.skip(

@@ -50,6 +50,9 @@ class Task:
     response_id: str
     cache_key: str
     item: BlindItem
+    # hash of the raw inputs the item is built from (+ judge settings), computed in SQL: lets a
+    # re-run recognise done work without rebuilding the blind item (raw.judgments.input_key)
+    input_key: str | None = None
 
 
 @dataclass

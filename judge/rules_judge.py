@@ -146,7 +146,9 @@ def score_item_v2(item: BlindItem) -> RuleResult:
     if wrong is not None:
         result = result.capped(1, wrong.evidence)
     unverified = result.path == "overlap"
-    reasoning = still_reasoning(item.response, item.truncated)
+    reasoning = None
+    if not looped and (item.truncated or "<think>" in item.response):
+        reasoning = still_reasoning(item.response, item.truncated)
     if looped:
         cap = 1 if unverified else 2
         result = result.capped(cap, f"answer followed by a repetition loop ({deg.evidence})")

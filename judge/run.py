@@ -51,6 +51,47 @@ order by r.suite, r.question_id, r.response_id
 """
 
 
+# The judgeable responses with a hash of every raw input their blind item and flags are built
+# from, plus the judge's settings ($1): equal hash, equal item, equal verdict. Computed by DuckDB
+# over all rows at once, so a re-run finds its done work without reading a response into Python.
+# DuckDB's 64-bit `hash` (5x cheaper than sha256 over the text): the key is compared only with
+# the same response's earlier key, and a key from another DuckDB version just misses (re-judged).
+_KEYS_SQL = """
+select
+    r.response_id,
+    cast(hash($1, r.response_id, r.config,
+        coalesce(r.prompt, chr(0)), coalesce(r.response, chr(0)),
+        coalesce(cast(r.completion_tokens as varchar), chr(0)),
+        coalesce(cast(r.max_tokens as varchar), chr(0)),
+        coalesce(q.prompt, chr(0)), coalesce(q.expected, chr(0)),
+        coalesce(q.reference_answer, chr(0)), coalesce(cast(q.scoring as varchar), chr(0)),
+        coalesce(q.auto_score, chr(0)), coalesce(q.image_path, chr(0)),
+        coalesce(cast(s.max_tokens as varchar), chr(0)),
+        coalesce(c.model, chr(0)), coalesce(c.model_family, chr(0)),
+        coalesce(c.model_path, chr(0)), coalesce(c.role, chr(0))) as varchar) as input_key
+from raw.responses as r
+left join raw.questions as q on q.suite = r.suite and q.question_id = r.question_id
+left join raw.suites as s on s.suite = r.suite
+left join raw.configs as c on c.run_id = r.run_id and c.config = r.config
+where not r.is_speed_test and r.in_suite
+    and not (q.prompt is null and q.expected is null)
+order by r.suite, r.question_id, r.response_id
+"""
+
+_SKIPPED_SQL = """
+select
+    count(*) filter (where r.is_speed_test) as speed,
+    count(*) filter (
+        where not r.is_speed_test
+        and (not r.in_suite or (q.prompt is null and q.expected is null))
+    ) as no_suite
+from raw.responses as r
+left join raw.questions as q on q.suite = r.suite and q.question_id = r.question_id
+"""
+
+FETCH_CHUNK = 2000  # responses read and prepared at a time: memory stays bounded
+
+
 @dataclass
 class JudgeOptions:
     """What `rescore judge` was asked to do (mirrors its flags)."""
@@ -129,8 +170,41 @@ def make_judge(options: JudgeOptions) -> Judge:
     raise JudgeUsageError(f"unknown judge {options.judge!r}: choose one of {', '.join(JUDGES)}")
 
 
+def _prepare_row(
+    r: dict, judge_name: str, settings: dict, input_key: str | None = None
+) -> Prepared:
+    """Blind item, cache key and detector flags of one judgeable response row."""
+    names = identity_names([r["model"], r["model_family"], r["model_path"], r["role"], r["config"]])
+    text = blind_response(r["response"], [r["record_prompt"], r["question_prompt"]], names)
+    declared = r["max_tokens"] or r["suite_max_tokens"]
+    flags = detect_all(
+        raw_response=r["response"],
+        blind_text=text,
+        completion_tokens=r["completion_tokens"],
+        declared_cap=declared,
+        has_image=bool(r["image_path"]),
+        expects_tool=expects_tool_call(r["expected"], None),
+    )
+    item = build_item(
+        suite=r["suite"],
+        question_id=r["question_id"],
+        prompt=r["question_prompt"],
+        expected=r["expected"],
+        reference_answer=r["reference_answer"],
+        scoring=r["scoring"],
+        auto_score=r["auto_score"],
+        response=text,
+        truncated=any(f.flag == "truncated" for f in flags),
+    )
+    task = Task(r["response_id"], cache_key(item, judge_name, settings), item, input_key)
+    return Prepared(task, [(r["response_id"], f.flag, f.evidence) for f in flags])
+
+
 def prepare(con, judge: Judge) -> tuple[list[Prepared], Counter[str]]:
-    """Blind items, cache keys and flags for every judgeable response; counts of skipped ones."""
+    """Blind items, cache keys and flags for every judgeable response; counts of skipped ones.
+
+    Everything in memory at once: for tests and small tools. `run_judge` streams instead.
+    """
     cur = con.execute(_LOAD_SQL)
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -144,33 +218,72 @@ def prepare(con, judge: Judge) -> tuple[list[Prepared], Counter[str]]:
         if not r["in_suite"] or r["question_prompt"] is None and r["expected"] is None:
             skipped["question in no suite"] += 1
             continue
-        names = identity_names(
-            [r["model"], r["model_family"], r["model_path"], r["role"], r["config"]]
-        )
-        text = blind_response(r["response"], [r["record_prompt"], r["question_prompt"]], names)
-        declared = r["max_tokens"] or r["suite_max_tokens"]
-        flags = detect_all(
-            raw_response=r["response"],
-            blind_text=text,
-            completion_tokens=r["completion_tokens"],
-            declared_cap=declared,
-            has_image=bool(r["image_path"]),
-            expects_tool=expects_tool_call(r["expected"], None),
-        )
-        item = build_item(
-            suite=r["suite"],
-            question_id=r["question_id"],
-            prompt=r["question_prompt"],
-            expected=r["expected"],
-            reference_answer=r["reference_answer"],
-            scoring=r["scoring"],
-            auto_score=r["auto_score"],
-            response=text,
-            truncated=any(f.flag == "truncated" for f in flags),
-        )
-        task = Task(r["response_id"], cache_key(item, judge.name, settings), item)
-        out.append(Prepared(task, [(r["response_id"], f.flag, f.evidence) for f in flags]))
+        out.append(_prepare_row(r, judge.name, settings))
     return out, skipped
+
+
+def _settings_token(judge: Judge) -> str:
+    """The judge's identity and settings, and the detectors, as one string for `input_key`."""
+    from judge.detectors import DETECTOR_VERSION
+
+    payload = {"judge": judge.name, "settings": judge.settings(), "rubric": RUBRIC_VERSION,
+               "detectors": DETECTOR_VERSION}  # fmt: skip
+    return json.dumps(payload, sort_keys=True, default=str)
+
+
+def _stream_rows(con, ids: list[str]):
+    """The load query's rows for `ids`, FETCH_CHUNK at a time (bounded memory)."""
+    cur = con.cursor()
+    cur.register("_judge_ids", pa.table({"response_id": pa.array(ids, pa.string())}))
+    try:
+        sql = _LOAD_SQL.replace(
+            "order by r.suite",
+            "where r.response_id in (select response_id from _judge_ids)\norder by r.suite",
+        )
+        res = cur.execute(sql)
+        names = [d[0] for d in res.description]
+        while True:
+            batch = res.fetchmany(FETCH_CHUNK)
+            if not batch:
+                return
+            yield [dict(zip(names, row, strict=True)) for row in batch]
+    finally:
+        cur.unregister("_judge_ids")
+        cur.close()
+
+
+def _backfill_input_keys(con, scoring_run: str, tasks: list[Task], todo: list[Task]) -> None:
+    """Judgments written before `input_key` existed gain it, so the next run skips them."""
+    redo = {t.response_id for t in todo}
+    rows = [(t.response_id, t.input_key) for t in tasks if t.response_id not in redo]
+    cur = con.cursor()
+    cur.register("_backfill", pa.table({
+        "response_id": pa.array([r[0] for r in rows], pa.string()),
+        "input_key": pa.array([r[1] for r in rows], pa.string()),
+    }))  # fmt: skip
+    try:
+        cur.execute(
+            "update raw.judgments as j set input_key = b.input_key from _backfill as b "
+            "where j.scoring_run = ? and j.response_id = b.response_id",
+            [scoring_run],
+        )
+    finally:
+        cur.unregister("_backfill")
+        cur.close()
+
+
+def _flag_counts(con, ids: list[str]) -> Counter[str]:
+    cur = con.cursor()
+    cur.register("_flag_count_ids", pa.table({"response_id": pa.array(ids, pa.string())}))
+    try:
+        rows = cur.execute(
+            "select flag, count(*) from raw.response_flags "
+            "where response_id in (select response_id from _flag_count_ids) group by flag"
+        ).fetchall()
+    finally:
+        cur.unregister("_flag_count_ids")
+        cur.close()
+    return Counter(dict(rows))
 
 
 class Persister:
@@ -213,6 +326,43 @@ class Persister:
         with self.lock:
             self._flush()
 
+    def add_reused(self, rows: list[tuple[str, str, str]]) -> None:
+        """(response_id, cache_key, input_key) answered from raw.judge_cache, in one statement:
+        no verdict passes through Python (a fully cached run stays well under a second)."""
+        if not rows:
+            return
+        con = self.con
+        con.register("_reused", pa.table({
+            "response_id": pa.array([r[0] for r in rows], pa.string()),
+            "cache_key": pa.array([r[1] for r in rows], pa.string()),
+            "input_key": pa.array([r[2] for r in rows], pa.string()),
+        }))  # fmt: skip
+        con.execute("begin")
+        try:
+            con.execute(
+                "insert or replace into raw.judgments (scoring_run, response_id, judge, "
+                "rubric_version, score, reason, judged_at, cache_key, input_tokens, "
+                "output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, decided_by, "
+                "input_key) "
+                "select ?, r.response_id, ?, ?, c.score, c.reason, ?, c.cache_key, "
+                "c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_creation_tokens, "
+                "0.0, c.decided_by, r.input_key "
+                "from _reused as r inner join raw.judge_cache as c using (cache_key)",
+                [self.scoring_run, self.judge_name, RUBRIC_VERSION, _now()],
+            )
+            con.execute(
+                "delete from raw.judge_failures where scoring_run = ? and response_id in "
+                "(select response_id from _reused)",
+                [self.scoring_run],
+            )
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        finally:
+            con.unregister("_reused")
+        self.counts["cached"] += len(rows)
+
     def _flush(self) -> None:
         if not self.buffer:
             return
@@ -228,7 +378,7 @@ class Persister:
                     "insert or replace into raw.judgments (scoring_run, response_id, judge, "
                     "rubric_version, score, reason, judged_at, cache_key, input_tokens, "
                     "output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, "
-                    "decided_by) "
+                    "decided_by, input_key) "
                     "select * from _judgments"
                 )
                 con.execute(
@@ -279,6 +429,7 @@ class Persister:
                 # a cache hit cost nothing in this run; the cache keeps what it once cost
                 "cost_usd": col(lambda t, v, c: 0.0 if c else v.cost_usd, pa.float64()),
                 "decided_by": col(lambda t, v, c: v.decided_by, pa.string()),
+                "input_key": col(lambda t, v, c: t.input_key, pa.string()),
             }
         )
 
@@ -360,8 +511,10 @@ def _print_estimate(tasks: list[Task], options: JudgeOptions, n_cached: int, jud
         )
         print(f"  cascade:        {_model_cost(kind, routing.model, options)}")
         print(f"  all with {kind}: {_model_cost(kind, tasks, options)}")
-        saved = 1 - len(routing.model) / len(tasks) if tasks else 0.0
-        print(f"  the rules save {saved:.0%} of the model requests")
+        n_all = len({t.cache_key for t in tasks})
+        n_model = len({t.cache_key for t in routing.model})
+        saved = 1 - n_model / n_all if n_all else 0.0
+        print(f"  the rules save {saved:.0%} of the model requests ({n_all - n_model} of {n_all})")
     elif options.judge in MODEL_JUDGES:
         print(
             f"dry run: {_model_cost(options.judge, tasks, options)} "
@@ -410,8 +563,12 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
 
-    prepared, skipped = prepare(con, judge)
-    if not prepared and not skipped:
+    settings = judge.settings()
+    keyed = con.execute(_KEYS_SQL, [_settings_token(judge)]).fetchall()
+    speed, no_suite = con.execute(_SKIPPED_SQL).fetchone()
+    skipped = Counter({"speed test record": speed, "question in no suite": no_suite})
+    skipped = +skipped  # drop zero counts
+    if not keyed and not skipped:
         print(
             "nothing to judge: the warehouse holds no responses yet; "
             "run `rescore ingest SUITES_DIR RUN_DIR...` first",
@@ -419,47 +576,80 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
         )
         return 1
     if options.limit is not None:
-        prepared = prepared[: max(0, options.limit)]
-    tasks = [p.task for p in prepared]
+        keyed = keyed[: max(0, options.limit)]
+    input_of = dict(keyed)
 
-    done = _already_judged(con, options.scoring_run)
-    todo = [t for t in tasks if done.get(t.response_id) != t.cache_key]
-    resumed = len(tasks) - len(todo)
-    hits = cache.lookup(con, [t.cache_key for t in todo])
-    pending = [t for t in todo if t.cache_key not in hits]
+    # Done in this scoring run with the same inputs: nothing to rebuild. Judged with the same
+    # inputs in another scoring run (same judge and settings, as the key says): its verdict.
+    done_rows = con.execute(
+        "select response_id, input_key, cache_key from raw.judgments where scoring_run = ?",
+        [options.scoring_run],
+    ).fetchall()
+    done = {rid for rid, ik, _ in done_rows if ik is not None and input_of.get(rid) == ik}
+    done_by_key = {rid: ck for rid, _, ck in done_rows}  # rows written before input_key
+    reuse = {
+        rid: ck
+        for rid, ik, ck in con.execute(
+            "select response_id, input_key, cache_key from raw.judgments "
+            "where input_key is not null and scoring_run <> ?",
+            [options.scoring_run],
+        ).fetchall()
+        if rid not in done and input_of.get(rid) == ik
+    }
+    cached_keys = cache.present(con, list(set(reuse.values())))
+    reused = {rid: ck for rid, ck in reuse.items() if ck in cached_keys}
+    fresh_ids = [rid for rid, _ in keyed if rid not in done and rid not in reused]
+    resumed = len(done)
 
-    if options.dry_run:
-        _print_estimate(pending, options, len(todo) - len(pending), judge)
-        return 0
-
-    flagged_at = _now()
-    replace_flags(
-        con, [p.task.response_id for p in prepared], [f for p in prepared for f in p.flags],
-        flagged_at,
-    )  # fmt: skip
-    _record_scoring_run(con, options, judge)
-
-    # An offline judge is fast: commit in chunks. An API judge: commit every verdict.
     offline = bool(getattr(judge, "offline", False))
     cascade = hasattr(judge, "route")  # rules verdicts in chunks, model verdicts one by one
     flush_every = RULES_CHUNK if offline or cascade else 1
     persister = Persister(con, options.scoring_run, judge.name, flush_every)
-    for t in todo:
-        if t.cache_key in hits:
-            persister.add(t, hits[t.cache_key], from_cache=True)
-    persister.flush()
+    pending_all: list[Task] = []  # API judges and dry runs: the work after streaming
+    n_cached = len(reused)
+    if not options.dry_run:
+        _record_scoring_run(con, options, judge)
+        persister.add_reused([(rid, ck, input_of[rid]) for rid, ck in reused.items()])
 
-    bar = _progress(options.progress, len(pending))
+    bar = _progress(options.progress and not options.dry_run, len(fresh_ids))
     try:
         if bar is not None:
             bar.start()
-            bar_task = bar.add_task("judging", total=len(pending))
+            bar_task = bar.add_task("judging", total=len(fresh_ids))
             persister.on_progress = lambda: bar.advance(bar_task)
-        if offline:
-            for i in range(0, len(pending), RULES_CHUNK):
-                judge.judge_all(pending[i : i + RULES_CHUNK], on_result=persister.add)
-        elif pending:
-            judge.judge_all(pending, on_result=persister.add)
+        for rows in _stream_rows(con, fresh_ids):
+            prepared = [
+                _prepare_row(r, judge.name, settings, input_of[r["response_id"]]) for r in rows
+            ]
+            todo = [
+                p.task for p in prepared if done_by_key.get(p.task.response_id) != p.task.cache_key
+            ]
+            resumed += len(prepared) - len(todo)
+            if not options.dry_run and len(todo) < len(prepared):
+                _backfill_input_keys(con, options.scoring_run, [p.task for p in prepared], todo)
+            hits = cache.lookup(con, [t.cache_key for t in todo])
+            pending = [t for t in todo if t.cache_key not in hits]
+            n_cached += len(todo) - len(pending)
+            if options.dry_run:
+                pending_all += pending
+                continue
+            replace_flags(
+                con, [p.task.response_id for p in prepared], [f for p in prepared for f in p.flags],
+                _now(),
+            )  # fmt: skip
+            for t in todo:
+                if t.cache_key in hits:
+                    persister.add(t, hits[t.cache_key], from_cache=True)
+            persister.flush()
+            if offline:
+                judge.judge_all(pending, on_result=persister.add)
+            else:
+                pending_all += pending
+        if options.dry_run:
+            _print_estimate(pending_all, options, n_cached, judge)
+            return 0
+        if pending_all:
+            judge.judge_all(pending_all, on_result=persister.add)
     except JudgeError as exc:  # the API refused the whole run (bad key, unknown model)
         persister.flush()
         print(f"error: {exc}", file=sys.stderr)
@@ -470,7 +660,7 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
             bar.stop()
 
     counts = persister.counts
-    n_flags = Counter(f[1] for p in prepared for f in p.flags)
+    n_flags = _flag_counts(con, [rid for rid, _ in keyed])
     skipped_text = ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())) or "none"
     flags_text = ", ".join(f"{k} {v}" for k, v in sorted(n_flags.items())) or "none"
     print(

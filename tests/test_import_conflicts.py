@@ -51,7 +51,8 @@ def test_on_conflict_rule_keeps_one_score_and_accounts_for_the_rest(con, files, 
         "from raw.score_conflicts where scoring_run = 's'"
     ).fetchall()
     assert row == [(str(a.resolve()), str(b.resolve()), rule, 3, 1, 2, 1)]
-    assert any("a.csv vs b.csv: 1 agreed, 2 disagreed (1 by 2+)" in c for c in out.conflicts)
+    assert "a.csv vs b.csv: 1 agreed, 2 disagreed (1 by 2+)" in out.conflicts
+    assert out.conflicts[0] == "all pairs: 3 duplicates, 1 agreed, 2 disagreed (1 by 2+)"
     assert "duplicate scores by file pair" in out.summary()
 
 
@@ -91,3 +92,41 @@ def test_scores_of_speed_tests_and_unknown_ids_are_loaded_and_counted(con, tmp_p
     assert out.loaded["judgments"] == 3
     assert out.loaded["judgments of speed-test records (loaded; not counted as quality)"] == 1
     assert out.loaded["judgments of ids in no suite (loaded; not counted as quality)"] == 1
+
+
+DATES = [
+    ("minimax_glm_scoring_2026-01-22", "2026-01-22"),
+    ("orchestrator_20260129_101033", "2026-01-29"),
+    ("general_worker_scores_jan2026", "2026-01-01"),
+    ("architect_general_baseline", None),
+    ("model_2026-13-40", None),  # no such month or day: not a date
+]
+
+
+@pytest.mark.parametrize(("stem", "expected"), DATES)
+def test_a_date_stated_in_the_file_name(stem, expected):
+    from ingest.scores import stated_date
+
+    got = stated_date(stem)
+    assert (got.date().isoformat() if got else None) == expected
+
+
+def test_scored_at_is_the_latest_stated_date_of_the_import(con, tmp_path):
+    add_responses(con, "c")
+    a = write(tmp_path / "a_2026-01-05.csv", f"{HEADER}\nc,math,t1_q1,3,a\n")
+    b = write(
+        tmp_path / "b.csv",
+        "model,suite,question_id,claude_score,score_reason,scored_at\n"
+        "c,math,t1_q2,2,b,2026-02-03T10:00\nc,math,t1_q3,1,b,2026-01-30\n",
+    )
+    import_scores(con, [a], "s")
+    first = con.execute("select scored_at from raw.scoring_runs").fetchone()[0]
+    assert first.date().isoformat() == "2026-01-05"
+    import_scores(con, [a, b], "s")
+    later = con.execute("select scored_at from raw.scoring_runs").fetchone()[0]
+    assert later.date().isoformat() == "2026-02-03"
+    none = write(tmp_path / "plain.csv", f"{HEADER}\nc,math,t1_q4,3,a\n")
+    import_scores(con, [none], "t")
+    assert con.execute(
+        "select scored_at from raw.scoring_runs where scoring_run = 't'"
+    ).fetchone() == (None,)

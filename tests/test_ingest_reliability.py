@@ -204,3 +204,103 @@ def test_kill_9_during_ingest_then_rerun_gives_the_clean_result(tmp_path):
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         assert _state(wh) == expected, f"re-run after kill at {delay}s differs"
     assert any(not finished for _, finished in tried), "no kill landed during the ingest"
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def _kinds(con, like: str) -> set[str]:
+    return {
+        r[0]
+        for r in con.execute(
+            "select kind from raw.ingest_errors where source_file like ?", [like]
+        ).fetchall()
+    }
+
+
+def test_a_file_above_the_size_limit_is_refused_before_it_is_read(tmp_path, con, monkeypatch):
+    import ingest.sources as sources
+
+    suites, run = _tree(tmp_path)
+    (run / "c9_baseline.json").write_text(_run_file("big", n=2) + " " * 5000)
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 4096)
+    out = ingest_all(con, suites, [run])
+    assert out.exit_code == 1
+    assert _kinds(con, "%c9_baseline.json") == {"file_too_large"}
+    assert _count(con, "select count(*) from raw.responses") == 6
+
+
+def test_a_read_past_its_deadline_is_quarantined_not_waited_for(tmp_path, con, monkeypatch):
+    import ingest.sources as sources
+
+    suites, run = _tree(tmp_path, configs=1)
+    monkeypatch.setattr(sources, "READ_TIMEOUT_S", -1.0)  # every read is already too late
+    out = ingest_all(con, suites, [run])
+    assert out.exit_code == 1
+    assert _kinds(con, "%c0_baseline.json") == {"read_timeout"}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_an_unreadable_file_is_quarantined(tmp_path, con):
+    suites, run = _tree(tmp_path)
+    (run / "c1_baseline.json").chmod(0)
+    out = ingest_all(con, suites, [run])
+    assert out.exit_code == 1
+    assert _kinds(con, "%c1_baseline.json") == {"unreadable_file"}
+    assert _count(con, "select count(*) from raw.responses") == 4
+
+
+def test_a_suites_path_that_is_a_file_is_reported_and_runs_still_load(tmp_path, con):
+    _, run = _tree(tmp_path)
+    not_a_folder = tmp_path / "suites.txt"
+    not_a_folder.write_text("x")
+    out = ingest_all(con, not_a_folder, [run])
+    assert out.exit_code == 1
+    assert _kinds(con, "%suites.txt") == {"unreadable_folder"}
+    assert _count(con, "select count(*) from raw.responses") == 6
+
+
+@pytest.mark.slow
+def test_kill_9_during_import_scores_then_rerun_gives_the_clean_result(tmp_path):
+    from tests.conftest import REAL_REVIEWS, REAL_RUN, REAL_SUITES, require_real_data
+
+    require_real_data()
+    base = tmp_path / "base.duckdb"
+    cli = [sys.executable, "-m", "rescore.cli"]
+    subprocess.run(
+        [*cli, "ingest", str(REAL_SUITES), str(REAL_RUN), "--warehouse", str(base)],
+        check=True,
+        capture_output=True,
+    )
+    imp = ["import-scores", str(REAL_REVIEWS), "--scoring-run", "s", "--warehouse"]
+
+    def judged(path: Path) -> tuple:
+        con = connect(path)
+        try:
+            return con.execute(
+                "select count(*), (select count(*) from raw.ingest_errors), "
+                "(select count(*) from raw.score_conflicts) from raw.judgments"
+            ).fetchone()
+        finally:
+            con.close()
+
+    clean = tmp_path / "clean.duckdb"
+    clean.write_bytes(base.read_bytes())
+    subprocess.run([*cli, *imp, str(clean)], capture_output=True)
+    expected = judged(clean)
+    assert expected[0] > 4000
+    landed = 0
+    for delay in (0.5, 1.5, 3.0):
+        wh = tmp_path / f"killed_{delay}.duckdb"
+        wh.write_bytes(base.read_bytes())
+        p = subprocess.Popen([*cli, *imp, str(wh)], stdout=subprocess.DEVNULL)
+        time.sleep(delay)
+        if p.poll() is None:
+            os.kill(p.pid, signal.SIGKILL)
+            landed += 1
+        p.wait(timeout=60)
+        # One transaction: a killed import left nothing of itself, or all of it.
+        assert judged(wh)[0] in (0, expected[0])
+        subprocess.run([*cli, *imp, str(wh)], capture_output=True, timeout=600)
+        assert judged(wh) == expected, f"re-run after kill at {delay}s differs"
+    assert landed, "no kill landed during the import"

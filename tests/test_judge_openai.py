@@ -294,3 +294,23 @@ def test_kill_9_during_an_openai_run_resumes_without_asking_twice(fake, tmp_path
     assert n == distinct == total
     # at most the in-flight request at the kill is asked twice
     assert len(fake.completions()) - asked_before <= total - done + 1
+
+
+def test_the_key_comes_from_the_environment_and_is_never_stored(wh, monkeypatch, capsys):
+    secret = "sk-local-0123456789abcdef"
+    with FakeOpenAI(api_key=secret) as fake:
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        assert run(wh, judge_for(fake)) == 2  # 401 on /v1/models: one clear error
+        assert "authentication failed" in capsys.readouterr().err
+        monkeypatch.setenv("OPENAI_API_KEY", secret)
+        assert run(wh, judge_for(fake)) == 0
+        assert all(r.headers["authorization"] == f"Bearer {secret}" for r in fake.completions())
+    out = capsys.readouterr()
+    assert secret not in out.out + out.err
+    con = duckdb.connect(str(wh), read_only=True)
+    for (table,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw'"
+    ).fetchall():
+        dump = str(con.execute(f"select * from raw.{table}").fetchall())
+        assert secret not in dump, table
+    con.close()

@@ -29,9 +29,9 @@ def runner_artefact(text: str | None) -> str | None:
     t = (text or "").strip()
     if not t:
         return None
-    if _TIMEOUT_EMPTY.match(t):
+    if t.startswith("[") and _TIMEOUT_EMPTY.match(t):
         return "runner timed out before the model produced any text (0-character marker)"
-    if len(_HELP_LINES.findall(t)) >= 2:
+    if ("/clear" in t or "/image" in t or "/quit" in t) and len(_HELP_LINES.findall(t)) >= 2:
         rest = _HELP_LINES.sub("", t)
         # what is left besides help lines: the prompt marker '>' and option text
         if len(re.findall(r"[A-Za-z]{3,}", rest)) <= 40:

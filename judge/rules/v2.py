@@ -182,11 +182,17 @@ def coverage(
     any response can repeat them, so they cannot show that this one is right. Points and
     reference words that hold nothing else are left out (uncheckable), not counted as missed;
     with nothing checkable at all, a substantive answer gets 2 ("cannot verify"), not 3 or 1."""
-    n_words = len(words(text))
+    ws = words(text)  # one pass: the word count and the stems (as `overlap.stems` makes them)
+    n_words = len(ws)
     if n_words < 3:
         return RuleResult(0, f"no substantive answer ({n_words} words)", "overlap")
     prompt_stems = overlap.stems(prompt)
-    rs = overlap.stems(text) - _RUBRIC_STEMS
+    rs = frozenset(
+        w[: overlap.STEM]
+        for w in (x.lower() for x in ws)
+        if len(w) >= 3 and w not in overlap.STOPWORDS and not w.isdigit()
+    )
+    rs -= _RUBRIC_STEMS
     cov, n_points = _phrase_coverage(expected, rs, prompt_stems)
     ref = (
         overlap._reference_stems(reference_answer) - _RUBRIC_STEMS - prompt_stems

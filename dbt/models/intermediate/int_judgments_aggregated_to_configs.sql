@@ -4,28 +4,16 @@
     the config's degenerate responses: a config whose degenerate responses still score
     >= loop_answered_min_score "answers, then loops"; one whose degenerate responses score below
     it "degenerates instead of answering" (config_assessment).
-    category_questions: the distinct questions the scoring run judged for any config of the
-    config's category: the coverage rule compares a config with what its scoring run judged (a
-    scoring run that judged ten questions per config ranks them all; a config judged on 3 of
-    the 61 the others got does not rank).
+    category_max_judged: the most judgments any config of the same category got in the scoring
+    run. The coverage rule compares a config with what its peers got: a scoring run that judged
+    about ten questions per config ranks them all; a config judged on 3 where its peers got 61
+    does not rank.
 -#}
 with
 
 judgments as (
 
     select * from {{ ref('int_judgments_enriched') }}
-
-),
-
-category_questions as (
-
-    select
-        scoring_run,
-        category,
-        count(distinct suite || '/' || question_id) as category_questions
-
-    from judgments
-    group by scoring_run, category
 
 ),
 
@@ -52,17 +40,13 @@ aggregated as (
 
 ),
 
-aggregated_with_questions as (
+aggregated_with_peers as (
 
     select
-        aggregated.*,
-        category_questions.category_questions
+        *,
+        max(judged) over (partition by scoring_run, category) as category_max_judged
 
     from aggregated
-    left join category_questions
-        on
-            aggregated.scoring_run = category_questions.scoring_run
-            and aggregated.category = category_questions.category
 
 ),
 
@@ -72,7 +56,7 @@ final as (
         scoring_run,
         run_id,
         config,
-        category_questions,
+        category_max_judged,
         judged,
         score,
         max_score,
@@ -88,7 +72,7 @@ final as (
                 then 100.0 * relevant_score / {{ rubric_max('relevant_judged') }}
         end as relevant_pct
 
-    from aggregated_with_questions
+    from aggregated_with_peers
 
 )
 

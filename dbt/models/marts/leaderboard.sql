@@ -4,8 +4,8 @@
     median_tps, responses, truncated and the detector rates from all the config's responses in
     its run. Coverage rule: a config is ranked (is_ranked) only when at least rank_min_judged of
     its suite responses were judged and they are at least rank_min_judged_share of its coverage
-    questions (its suite responses, or fewer when the scoring run judged fewer questions for its
-    category: int_judgments_aggregated_to_configs.category_questions); unranked
+    questions (its suite responses, or fewer when no config of its category got more judgments
+    in the scoring run: int_judgments_aggregated_to_configs.category_max_judged); unranked
     rows rank after every ranked row of their category. pct_ci_low/high: 95% Wilson interval
     (macro wilson_low/high) on the config's judged responses. rank_low/rank_high: the best and
     worst rank the intervals allow among the ranked rows of the category. rank: ranked first,
@@ -90,15 +90,15 @@ configs_joined as (
         response_facts.degenerate_rate,
         response_facts.empty_rate,
         notes_per_config.notes,
-        judged_configs.category_questions,
+        judged_configs.category_max_judged,
         coalesce(
             configs_linked.baseline_config, configs_linked.base_config, judged_configs.config
         ) as base_config,
         coalesce(configs_linked.config_name, 'baseline') != 'baseline' as is_experiment,
-        least(response_facts.suite_responses, judged_configs.category_questions)
+        least(response_facts.suite_responses, judged_configs.category_max_judged)
             as coverage_questions,
         judged_configs.judged / nullif(
-            least(response_facts.suite_responses, judged_configs.category_questions), 0
+            least(response_facts.suite_responses, judged_configs.category_max_judged), 0
         ) as judged_share
 
     from judged_configs

@@ -207,10 +207,11 @@ groups_judged as (
         assessment.scoring_run,
         assessment.pick_group,
         min(assessment.category) as category,
-        count(*) as configs,
-        count(*) filter (where assessment.is_ranked) as ranked_configs,
-        count(*) filter (where assessment.is_ranked and not assessment.is_avoid)
-            as ranked_not_avoided,
+        count(distinct assessment.config) as configs,
+        count(distinct assessment.config) filter (where assessment.is_ranked) as ranked_configs,
+        count(distinct assessment.config) filter (
+            where assessment.is_ranked and not assessment.is_avoid
+        ) as ranked_not_avoided,
         string_agg(distinct speciality_suites.suite, ', ' order by speciality_suites.suite)
             as speciality_suites
 
