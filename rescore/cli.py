@@ -137,6 +137,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="name of the scoring run these scores form (a site version can show it)",
     )
+    p.add_argument(
+        "--on-conflict",
+        choices=["first", "last", "error"],
+        default="first",
+        help="when several files of this import score one response: keep the 'first' score "
+        "(default; files in the order given, a folder's files in name order, then its "
+        "sub-folders), the 'last' one, or on 'error' load none of a response's scores when "
+        "they differ. Every other score is quarantined naming the kept one; per file pair, "
+        "agreed and disagreed duplicates are printed and stored in raw.score_conflicts. "
+        "Scores already imported into this scoring run from other files are always kept.",
+    )
     _add_common(p)
 
     p = sub.add_parser(
@@ -160,9 +171,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--judge",
-        choices=["rules", "claude"],
+        choices=["rules", "rules-v1", "rules-v2", "claude", "openai", "cascade"],
         default="rules",
-        help="rules: offline, free (default); claude: the Anthropic API, ANTHROPIC_API_KEY",
+        help="rules: offline, free (default; version from --rules-version); rules-v1, "
+        "rules-v2: that rules version by name, so an old scoring run stays reproducible; "
+        "claude: the Anthropic API, ANTHROPIC_API_KEY; openai: any OpenAI-compatible server "
+        "(llama-server, vLLM, Ollama), --base-url; cascade: rules-v2 decides where a "
+        "deterministic rule applies, --model-judge scores the rest",
+    )
+    p.add_argument(
+        "--rules-version",
+        choices=["v1", "v2"],
+        default="v1",
+        help="rules version for --judge rules (default v1)",
+    )
+    p.add_argument(
+        "--model-judge",
+        choices=["claude", "openai"],
+        default="claude",
+        help="the model judge of --judge cascade (default claude)",
+    )
+    p.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (default: OPENAI_BASE_URL; "
+        "a key, when needed, comes from OPENAI_API_KEY)",
+    )
+    p.add_argument(
+        "--price-per-mtok",
+        nargs=2,
+        type=float,
+        default=(0.0, 0.0),
+        metavar=("INPUT", "OUTPUT"),
+        help="openai judge: US dollars per million prompt and completion tokens (default 0 0)",
     )
     p.add_argument(
         "--scoring-run", required=True, metavar="NAME", help="name this scoring (site version)"
@@ -170,11 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--model",
         default=None,
-        help="Claude model id (claude judge only; default: a current Sonnet)",
+        help="model id: Claude (default: a current Sonnet) or the OpenAI-compatible server's "
+        "(default: the first of its /v1/models)",
     )
     p.add_argument("--batch", action="store_true", help="use the Message Batches API (claude)")
-    p.add_argument("--concurrency", type=int, default=8, help="parallel requests (claude)")
-    p.add_argument("--dry-run", action="store_true", help="print the cost estimate and stop")
+    p.add_argument("--concurrency", type=int, default=8, help="parallel requests (claude, openai)")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the cost estimate (cascade: how many go to the model, and the saving) and stop",
+    )
     p.add_argument("--limit", type=int, default=None, help="judge at most N responses")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_common(p)

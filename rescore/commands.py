@@ -95,11 +95,15 @@ def ingest(args: argparse.Namespace) -> int:
 
 
 def import_scores(args: argparse.Namespace) -> int:
+    from ingest.errors import IngestUsageError
     from ingest.scores import import_scores as run
 
     paths = [_existing(p, "score file or folder") for p in args.paths]
     with _holding(args, must_exist=True) as wh, connect(wh) as con:
-        outcome = run(con, paths, args.scoring_run)
+        try:
+            outcome = run(con, paths, args.scoring_run, getattr(args, "on_conflict", "first"))
+        except IngestUsageError as exc:
+            raise UsageError(str(exc)) from None
     print(outcome.summary())
     return outcome.exit_code
 
@@ -128,6 +132,11 @@ def judge(args: argparse.Namespace) -> int:
             limit=args.limit,
             progress=not args.no_progress,
             batch_state=str(wh.with_suffix(".claude_batches.json")),
+            rules_version=args.rules_version,
+            model_judge=args.model_judge,
+            base_url=args.base_url,
+            price_input=args.price_per_mtok[0],
+            price_output=args.price_per_mtok[1],
         )
         with connect(wh) as con:
             return run_judge(con, options)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import re
 import time
@@ -22,6 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+
+from ingest.ids import response_id
+
+__all__ = ["DEFAULT_WAREHOUSE", "ENV_VAR", "connect", "response_id", "warehouse_path"]
 
 DEFAULT_WAREHOUSE = Path("warehouse/rescore.duckdb")
 ENV_VAR = "RESCORE_WAREHOUSE"
@@ -139,12 +142,6 @@ def _open(target: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise WarehouseError(f"cannot open warehouse {target}: {first}") from None
 
 
-def response_id(run_id: str, config: str, suite: str, question_id: str) -> str:
-    """Stable key of one response: the same record always gets the same id across re-ingests."""
-    raw = "\x1f".join((run_id, config, suite, question_id)).encode()
-    return hashlib.sha1(raw).hexdigest()[:16]
-
-
 RAW_DDL = """
 create schema if not exists raw;
 
@@ -241,7 +238,8 @@ create table if not exists raw.scoring_runs (
     source_files json,                  -- imported files, for 'import'
     settings json,
     created_at timestamp not null,
-    updated_at timestamp not null
+    updated_at timestamp not null,
+    rubric varchar                      -- the rubric text the judge scored against (judge runs)
 );
 
 create table if not exists raw.judgments (
@@ -260,7 +258,22 @@ create table if not exists raw.judgments (
     cost_usd double,
     source_file varchar,                -- imported judgments: the CSV
     source_line integer,
+    decided_by varchar,                 -- 'rules', 'overlap' or 'model'; null for imports
+    input_key varchar,                  -- hash of the judge's raw inputs + settings (re-runs)
     primary key (scoring_run, response_id)
+);
+
+create table if not exists raw.score_conflicts (
+    scoring_run varchar not null,       -- an imported scoring run
+    file_a varchar not null,            -- the file that scored the responses first
+    file_b varchar not null,            -- a later file scoring the same responses
+    on_conflict varchar not null,       -- the rule in force: first, last or error
+    duplicates integer not null,        -- responses both files scored
+    agreed integer not null,            -- ... with the same score
+    disagreed integer not null,         -- ... with different scores
+    disagreed_by_2plus integer not null,-- ... 2 or more points apart
+    recorded_at timestamp not null,
+    primary key (scoring_run, file_a, file_b)
 );
 
 create table if not exists raw.judge_cache (
@@ -274,7 +287,8 @@ create table if not exists raw.judge_cache (
     cache_read_tokens integer,
     cache_creation_tokens integer,
     cost_usd double,
-    created_at timestamp not null
+    created_at timestamp not null,
+    decided_by varchar                  -- as raw.judgments.decided_by
 );
 
 create table if not exists raw.judge_failures (
@@ -322,6 +336,13 @@ create table if not exists raw.ingest_errors (
     batch varchar,                      -- scoring run or baseline the row belonged to
     logged_at timestamp not null
 );
+
+-- columns added after the first release: warehouses created before them gain them here
+alter table raw.scoring_runs add column if not exists rubric varchar;
+alter table raw.scoring_runs add column if not exists scored_at timestamp;  -- a stated date
+alter table raw.judgments add column if not exists decided_by varchar;
+alter table raw.judgments add column if not exists input_key varchar;
+alter table raw.judge_cache add column if not exists decided_by varchar;
 """
 
 
