@@ -1,0 +1,198 @@
+"""What every page module shares: the :class:`Page` being built and the build's
+:class:`Context` (data, URL style, labels, links, charts).
+
+Pages are Markdown with HTML blocks: big HTML goes into `blocks`, which the mkdocs hook puts in
+place of `<!--rescore-block-N-->` markers after Markdown has run, so untrusted text never meets
+the Markdown parser and Markdown never spends time on big tables. Headings stay in Markdown so
+the table of contents works.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rescore.site import charts as ch
+from rescore.site.data import ReportData
+from rescore.site.toolkit import Raw, esc, link, md_esc, relative
+
+# Used only while the leaderboard lacks the categories seed's `category_title` column.
+FALLBACK_TITLES = {
+    "thinking": "Thinking",
+    "draft": "Draft",
+    "architect_ingest": "Architect / Ingest",
+    "coder_tool_vision": "Coder / Tool / Vision",
+    "general_worker": "General / Worker",
+}
+
+
+@dataclass
+class Page:
+    """One generated page. `blocks` replace `<!--rescore-block-N-->` markers after Markdown."""
+
+    src_uri: str
+    title: str
+    markdown: str = ""
+    blocks: list[str] = field(default_factory=list)
+    in_nav: bool = True
+    search_exclude: bool = False
+    hide_toc: bool = False  # wide tables get the table-of-contents column's width
+
+    def block(self, html_text: str) -> str:
+        """Register an HTML block; return the marker line to put in the Markdown."""
+        self.blocks.append(html_text)
+        return f"\n<!--rescore-block-{len(self.blocks) - 1}-->\n"
+
+    def rendered(self) -> str:
+        """Markdown and blocks together (for tests and size checks)."""
+        return self.markdown + "".join(self.blocks)
+
+
+@dataclass
+class Context:
+    """What every page renderer needs: the data, URL style and the derived lookups."""
+
+    data: ReportData
+    version: str | None
+    use_directory_urls: bool = True
+    dbt_docs: bool = False
+    downloads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    charts: list[ch.Chart] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        roles: dict[str, set[str]] = defaultdict(set)
+        for row in self.data.leaderboard:
+            roles[row.get("model") or row["config"]].add(row.get("role") or "")
+        self.model_roles = {m: sorted(r) for m, r in roles.items() if len(r) > 1}
+        self.duplicated = set(self.model_roles)
+        self.labels = {
+            row["config"]: row.get("display_label") or ch.label_for(row, self.duplicated)
+            for row in self.data.leaderboard
+        }
+        self.slugs = slugs(
+            set(self.data.configs)
+            | set(self.data.details)
+            | {r["config"] for r in self.data.leaderboard}
+        )
+        self.titles = dict(FALLBACK_TITLES)
+        for row in self.data.leaderboard:
+            if row.get("category_title"):
+                self.titles[row["category"]] = row["category_title"]
+
+    def cat_title(self, cat: Any) -> str:
+        cat = str(cat)
+        return self.titles.get(cat, cat.replace("_", " ").title())
+
+    def href(self, page: Page, to: str, *, is_page: bool = True) -> str:
+        return relative(page.src_uri, to, self.use_directory_urls, is_page=is_page)
+
+    def config_uri(self, config: str) -> str:
+        return f"configs/{self.slugs[config]}.md"
+
+    def config_link(self, page: Page, config: str, text: Any | None = None) -> Raw:
+        if config not in self.slugs:
+            return Raw(esc(text if text is not None else config))
+        return link(self.href(page, self.config_uri(config)), config if text is None else text)
+
+    def category_link(self, page: Page, cat: Any) -> Raw:
+        return link(self.href(page, f"categories/{cat}.md"), self.cat_title(cat))
+
+    def model_cell(self, page: Page) -> Callable[[dict[str, Any]], str]:
+        """`model (config)` cell of a mart row: the model label linked, the config below."""
+
+        def render(row: dict[str, Any]) -> str:
+            config = row.get("config")
+            model = row.get("model") or config
+            if config is None:
+                return esc(model)
+            label = self.labels.get(str(config), model if model is not None else config)
+            return f"{self.config_link(page, str(config), label).html}<small>{esc(config)}</small>"
+
+        return render
+
+    def missing(self, mart: str) -> str | None:
+        """The sentence to show instead of a table when a mart is absent or empty."""
+        t = self.data.marts.get(mart)
+        if t is None or not t.columns:
+            return f"The warehouse has no `marts.{mart}` yet.\n"
+        if not len(t):
+            return f"`marts.{mart}` has no rows for scoring run {md_esc(self.data.scoring_run)}.\n"
+        return None
+
+
+def slugs(configs: Iterable[str]) -> dict[str, str]:
+    """File-safe, unique page names for configs (names are untrusted text)."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for config in sorted(configs):
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", config).strip(".-") or "config"
+        base, n = slug, 2
+        while slug.lower() in used:
+            slug, n = f"{base}-{n}", n + 1
+        used.add(slug.lower())
+        out[config] = slug
+    return out
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", str(text)).strip("-").lower() or "x"
+
+
+def _with_links(ctx: Context, page: Page, chart: ch.Chart) -> ch.Chart:
+    """Make marks clickable: each datum with a `config` links to that config's page."""
+    spec = copy.deepcopy(chart.spec)
+    tables = list((spec.get("datasets") or {}).values())
+    if isinstance(spec.get("data"), dict) and "values" in spec["data"]:
+        tables.append(spec["data"]["values"])
+    linked = False
+    for rows in tables:
+        for row in rows:
+            config = row.get("config") if isinstance(row, dict) else None
+            if config in ctx.slugs:
+                row["url"] = ctx.href(page, ctx.config_uri(config))
+                linked = True
+    if not linked:
+        return chart
+    for part in [spec, *spec.get("layer", [])]:
+        enc = part.get("encoding")
+        if isinstance(enc, dict) and "tooltip" in enc and "href" not in enc:
+            enc["href"] = {"field": "url", "type": "nominal"}
+    return ch.Chart(name=chart.name, title=chart.title, spec=spec)
+
+
+def chart_html(ctx: Context, page: Page, chart: ch.Chart | None) -> str:
+    """A chart placeholder that assets/rescore.js renders, with a static SVG fallback.
+
+    The spec is JSON inside a `<script type="application/json">`; `<`, `>` and `&` are
+    written as JSON escapes so a hostile name in the data cannot close the script element.
+    """
+    if chart is None:
+        return '<p class="rescore-empty">No data for this chart.</p>'
+    chart = _with_links(ctx, page, chart)
+    if all(c.name != chart.name for c in ctx.charts):
+        ctx.charts.append(chart)
+    svg = ctx.href(page, f"assets/charts/{chart.name}.svg", is_page=False)
+    spec = chart.spec_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        f'<figure class="rescore-figure"><div class="rescore-chart" data-chart="{esc(chart.name)}">'
+        f'<script type="application/json">{spec}</script></div>'
+        f'<noscript><img src="{esc(svg)}" alt="{esc(chart.title)}"></noscript>'
+        f'<figcaption>{esc(chart.title)} &middot; <a href="{esc(svg)}">static SVG</a>'
+        "</figcaption></figure>"
+    )
+
+
+# Used only while a mart lacks `severity_rank` (the decisions helper adds it).
+FALLBACK_SEVERITIES = ("critical", "moderate", "expected", "info")
+
+
+def severity_key(row: dict[str, Any]) -> int:
+    """Most severe first: the mart's `severity_rank`, else the fallback order."""
+    if row.get("severity_rank") is not None:
+        return int(row["severity_rank"])
+    sev = str(row.get("severity") or "").lower()
+    return FALLBACK_SEVERITIES.index(sev) if sev in FALLBACK_SEVERITIES else 99

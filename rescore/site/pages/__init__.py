@@ -1,0 +1,58 @@
+"""The site's pages: one module per page, named after the page and the mart it shows.
+
+`build_pages` lists them in navigation order; `nav` turns them into mkdocs' `nav`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rescore.site.page import Context, Page
+from rescore.site.pages.acceleration import acceleration
+from rescore.site.pages.configs import config_index, config_page
+from rescore.site.pages.critical_issues import critical_issues
+from rescore.site.pages.downloads import downloads
+from rescore.site.pages.drift import drift
+from rescore.site.pages.findings import findings
+from rescore.site.pages.leaderboard import category_page
+from rescore.site.pages.methodology import methodology
+from rescore.site.pages.models_to_avoid import models_to_avoid
+from rescore.site.pages.overview import overview
+from rescore.site.pages.suite_observations import suite_observations
+from rescore.site.pages.top_performers import top_performers
+
+
+def build_pages(ctx: Context) -> list[Page]:
+    """All pages of one site version, navigation pages first."""
+    pages = [overview(ctx)]
+    pages += [category_page(ctx, c) for c in ctx.data.categories]
+    pages += [
+        top_performers(ctx),
+        findings(ctx),
+        models_to_avoid(ctx),
+        drift(ctx),
+        critical_issues(ctx),
+        suite_observations(ctx),
+        acceleration(ctx),
+        methodology(ctx),
+        downloads(ctx),
+        config_index(ctx),
+    ]
+    pages += [config_page(ctx, config) for config in sorted(ctx.slugs)]
+    return pages
+
+
+def nav(pages: list[Page]) -> list[Any]:
+    """mkdocs `nav` for the pages that belong in it (config pages stay out: see STYLE.md)."""
+    items: list[Any] = []
+    leaderboards: list[Any] = []
+    for page in pages:
+        if not page.in_nav:
+            continue
+        if page.src_uri.startswith("categories/"):
+            leaderboards.append({page.title: page.src_uri})
+            if len(leaderboards) == 1:
+                items.append({"Leaderboards": leaderboards})
+        else:
+            items.append({page.title: page.src_uri})
+    return items
