@@ -1,8 +1,8 @@
-"""The report site: generated pages agree with the warehouse, escape untrusted text, and build.
+"""The report site: generated pages agree with the marts, escape untrusted text, and build.
 
-Uses a synthetic warehouse in the mart contract's shape (`rescore.report.synthetic`), so the
-site is tested on its own; expected values come from SQL over that warehouse, never from the
-page code.
+The marts come from the real dbt project run over synthetic raw rows (the session fixture
+`site_marts`, tests/site_marts.py); expected values come from SQL over those marts, never from
+the page code.
 """
 
 from __future__ import annotations
@@ -17,27 +17,30 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from rescore.report.charts import pareto_front
-from rescore.report.generate import generate_site, render_svgs
-from rescore.report.html import esc, md_esc, page_url, relative
-from rescore.report.synthetic import HOSTILE, SyntheticSpec, build_synthetic_warehouse
+from rescore.site.build import generate_site, render_svgs
+from rescore.site.settings import SiteSettings
+from rescore.site.toolkit import esc, md_esc
 from rescore.site_builder import build_site
+from tests.site_marts import HOSTILE
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def settings(warehouse: Path, work: Path, **kw) -> SiteSettings:
+    return SiteSettings(
+        warehouse=warehouse, work_dir=work, cache_dir=ROOT / "build" / "cache", **kw
+    )
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_synthetic_warehouse(
-        tmp_path_factory.mktemp("wh") / "w.duckdb", SyntheticSpec(speed_only_configs=3)
-    )
+def warehouse(site_marts: Path) -> Path:
+    return site_marts
 
 
 @pytest.fixture(scope="module")
 def content(warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
-    return generate_site(
-        warehouse, work_dir=tmp_path_factory.mktemp("work"), cache_dir=ROOT / "build" / "cache"
-    )
+    return generate_site(settings(warehouse, tmp_path_factory.mktemp("work")))
 
 
 def _page(content, uri: str):
@@ -54,54 +57,6 @@ def _sql(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
-
-
-@pytest.mark.parametrize(
-    ("text", "forbidden"),
-    [
-        ("<script>alert(1)</script>", "<script>"),
-        ("</details><b>x</b>", "</details>"),
-        ('" onmouseover="x', '"'),
-    ],
-)
-def test_esc_makes_markup_inert(text: str, forbidden: str) -> None:
-    assert forbidden not in esc(text)
-
-
-def test_md_esc_neutralises_markdown_and_html() -> None:
-    out = md_esc("[x](javascript:alert(1)) **b** <i>")
-    assert "<i>" not in out and "](" not in out and "**" not in out
-
-
-@pytest.mark.parametrize(
-    ("src", "to", "expected"),
-    [
-        ("index.md", "categories/draft.md", "categories/draft/"),
-        ("categories/draft.md", "configs/a.md", "../../configs/a/"),
-        ("configs/a.md", "index.md", "../../"),
-        ("configs/index.md", "configs/a.md", "a/"),
-    ],
-)
-def test_relative_links_between_pages(src: str, to: str, expected: str) -> None:
-    assert relative(src, to) == expected
-
-
-def test_page_url_without_directory_urls() -> None:
-    assert page_url("configs/a.md", use_directory_urls=False) == "configs/a.html"
-    assert relative("categories/x.md", "configs/a.md", False) == "../configs/a.html"
-
-
-@pytest.mark.parametrize(
-    ("points", "front"),
-    [
-        ([(1, 90), (2, 80), (3, 70)], [0, 1, 2]),  # a trade-off at every step
-        ([(1, 90), (2, 95), (3, 70)], [1, 2]),  # 0 is beaten on both axes by 1
-        ([(5, 50), (5, 50)], [0, 1]),  # ties dominate nothing
-        ([(1, 10), (2, 20), (3, 30)], [2]),
-    ],
-)
-def test_pareto_front(points: list[tuple[float, float]], front: list[int]) -> None:
-    assert pareto_front(points) == front
 
 
 def test_category_pages_list_every_scored_config_with_its_numbers(warehouse: Path, content) -> None:
@@ -208,9 +163,7 @@ def test_downloads_match_the_marts(warehouse: Path, content) -> None:
 
 
 def test_missing_warehouse_gives_a_message_page(tmp_path: Path) -> None:
-    content = generate_site(
-        tmp_path / "nope.duckdb", work_dir=tmp_path / "w", cache_dir=ROOT / "build" / "cache"
-    )
+    content = generate_site(settings(tmp_path / "nope.duckdb", tmp_path / "w"))
     assert content.problem and "rescore report" in content.problem
     assert [p.src_uri for p in content.pages] == ["index.md"]
     assert build_site(tmp_path / "nope.duckdb", site_dir=tmp_path / "s") == 1
@@ -225,7 +178,6 @@ def test_mkdocs_build_from_the_project_root(warehouse: Path, tmp_path: Path) -> 
         os.environ,
         RESCORE_WAREHOUSE=str(warehouse),
         NO_MKDOCS_2_WARNING="1",
-        RESCORE_SITE_WORK=str(tmp_path / "work"),
     )
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
     proc = subprocess.run(
@@ -259,7 +211,7 @@ def test_mkdocs_build_from_the_project_root(warehouse: Path, tmp_path: Path) -> 
 
 
 def test_dbt_vars_carry_their_comments(tmp_path: Path) -> None:
-    from rescore.report.data import dbt_vars
+    from rescore.site.thresholds import dbt_vars
 
     project = tmp_path / "dbt_project.yml"
     project.write_text(
@@ -389,12 +341,23 @@ def test_overview_states_the_totals_finding(warehouse: Path, content) -> None:
 
 def test_drift_table_is_focused_and_sorted_by_change(warehouse: Path, content) -> None:
     html = _rendered(_page(content, "drift.md"))
-    assert _headers(html) == ["Model (config)", "Previous", "Now", "Delta", "Likely cause"]
-    deltas = [float(d) for d in re.findall(r'<td data-sort="[^"]+">([+-]\d+\.\d)</td>', html)]
-    expected = _sql(warehouse, "select delta_pct from marts.drift where scoring_run = ?", [RUN])
-    assert len(deltas) == len(expected)
-    assert [abs(d) for d in deltas] == sorted((abs(d) for d in deltas), reverse=True)
-    assert sorted(deltas) == sorted(round(d, 1) for (d,) in expected)
+    tables = [t for t in html.split("</table>") if "<table" in t]
+    baselines = _sql(
+        warehouse, "select count(distinct baseline) from marts.drift where scoring_run = ?", [RUN]
+    )[0][0]
+    assert len(tables) == baselines > 0  # one table per baseline
+    shown = []
+    for part in tables:
+        assert _headers(part) == ["Model (config)", "Previous", "Now", "Delta", "Likely cause"]
+        deltas = [float(d) for d in re.findall(r'<td data-sort="[^"]+">([+-]\d+\.\d)</td>', part)]
+        assert [abs(d) for d in deltas] == sorted((abs(d) for d in deltas), reverse=True)
+        shown += deltas
+    expected = _sql(
+        warehouse,
+        "select delta_pct from marts.drift where scoring_run = ? and delta_pct is not null",
+        [RUN],
+    )
+    assert sorted(shown) == sorted(round(d, 1) for (d,) in expected)
 
 
 @pytest.mark.parametrize(
@@ -458,3 +421,44 @@ def test_leaderboard_chart_has_one_bar_per_config(warehouse: Path, content) -> N
 def test_downloads_list_the_findings_mart(content) -> None:
     html = _rendered(_page(content, "downloads.md"))
     assert "marts.findings" in html and "downloads/findings.parquet" in content.path_files
+
+
+def test_downloads_hold_every_mart_of_the_project(content, site_marts_target: Path) -> None:
+    from tests.site_marts import project_marts
+
+    marts = project_marts(site_marts_target)
+    assert "leaderboard" in marts
+    for mart in marts:
+        assert f"downloads/{mart}.parquet" in content.path_files, mart
+
+
+def test_health_chart_reads_the_leaderboards_rates(warehouse: Path, content) -> None:
+    chart = next(c for c in content.charts if c.name == "health-rates")
+    values = next(iter(chart.spec["datasets"].values()))
+    shown = {(v["config"], v["flag"]): v["rate"] for v in values}
+    rows = _sql(
+        warehouse,
+        "select config, truncated_rate, degenerate_rate from marts.leaderboard"
+        " where scoring_run = ?",
+        [RUN],
+    )
+    expected = {}
+    for config, truncated, degenerate in rows:
+        for flag, rate in (("truncated", truncated), ("degenerate", degenerate)):
+            if rate:
+                expected[(config, flag)] = 100.0 * rate
+    assert expected and shown == pytest.approx(expected)
+
+
+def test_methodology_thresholds_follow_a_vars_override(warehouse: Path, content) -> None:
+    """`dbt build --vars` must show on the page: only `marts.thresholds` can say so."""
+    has_mart = _sql(
+        warehouse,
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'marts' and table_name = 'thresholds'",
+    )[0][0]
+    if not has_mart:
+        pytest.xfail("marts.thresholds (house helper) is not in this build yet")
+    rows = _sql(warehouse, "select * from marts.thresholds")
+    html = _rendered(_page(content, "methodology.md"))
+    assert "marts.thresholds" in html and rows

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from rescore.paths import project_root
-from rescore.report.synthetic import SyntheticSpec, build_synthetic_warehouse
 from rescore.site_builder import build_site
+from tests.site_marts import SyntheticSpec, build_synthetic_warehouse
 
 PROJECT_ROOT = project_root()
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from rescore.report.generate import generate_site
+from rescore.site.build import generate_site
+from rescore.site.settings import SiteSettings
 from tests.test_dbt_realdata import ARCHITECT, ARCHITECT_ROWS, query
 from tests.test_dbt_realdata import warehouse as warehouse  # noqa: F401  (module fixture)
 
-pytestmark = pytest.mark.realdata
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 
@@ -26,10 +27,12 @@ ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 @pytest.fixture(scope="module")
 def architect_page(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> str:  # noqa: F811
     content = generate_site(
-        warehouse,
-        work_dir=tmp_path_factory.mktemp("site"),
-        cache_dir=ROOT / "build" / "cache",
-        scoring_run=ARCHITECT,
+        SiteSettings(
+            warehouse=warehouse,
+            work_dir=tmp_path_factory.mktemp("site"),
+            cache_dir=ROOT / "build" / "cache",
+            scoring_run=ARCHITECT,
+        )
     )
     page = next(p for p in content.pages if p.src_uri == "categories/architect_ingest.md")
     return page.markdown + "".join(page.blocks)

@@ -20,6 +20,8 @@ from rescore.site import charts as ch
 from rescore.site.data import ReportData
 from rescore.site.toolkit import Raw, esc, link, md_esc, relative
 
+BLOCK_MARKER = re.compile(r"(?:<p>)?<!--rescore-block-(\d+)-->(?:</p>)?")
+
 # Used only while the leaderboard lacks the categories seed's `category_title` column.
 FALLBACK_TITLES = {
     "thinking": "Thinking",
@@ -50,6 +52,11 @@ class Page:
     def rendered(self) -> str:
         """Markdown and blocks together (for tests and size checks)."""
         return self.markdown + "".join(self.blocks)
+
+    def inline(self) -> str:
+        """The Markdown with each block in place of its marker (what the reader sees, in
+        order; the hook does the same after Markdown ran)."""
+        return BLOCK_MARKER.sub(lambda m: self.blocks[int(m.group(1))], self.markdown)
 
 
 @dataclass

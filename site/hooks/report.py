@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 log = logging.getLogger("mkdocs.hooks.rescore")
-MARKER = re.compile(r"(?:<p>)?<!--rescore-block-(\d+)-->(?:</p>)?")
 
 _state: dict[str, Any] = {}
 
@@ -108,7 +106,9 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     blocks = _state.get("blocks", {}).get(page.file.src_uri)
     if not blocks:
         return html
-    return MARKER.sub(lambda m: blocks[int(m.group(1))], html)
+    from rescore.site.page import BLOCK_MARKER
+
+    return BLOCK_MARKER.sub(lambda m: blocks[int(m.group(1))], html)
 
 
 def on_post_build(config: MkDocsConfig) -> None:
