@@ -166,6 +166,7 @@ def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) ->
         charts=list(ctx.charts),
         dbt_docs_pending=pending,
     )
+    content.text_files.update(pg.compare_data(ctx))
     for chart in ctx.charts:
         content.text_files[f"assets/charts/{chart.name}.vl.json"] = chart.spec_json()
     content.text_files[VEGA_BUNDLE_URI] = vega_bundle(settings.cache_dir)

@@ -21,6 +21,14 @@ from rescore.site import responses as rs
 
 # Marts the site cannot do without; the others are optional and pages say when one is missing.
 REQUIRED_MARTS = ("leaderboard", "suite_scores")
+# Used only while a warehouse lacks marts.categories.
+FALLBACK_CATEGORY_ORDER = (
+    "thinking",
+    "draft",
+    "architect_ingest",
+    "coder_tool_vision",
+    "general_worker",
+)
 
 
 class WarehouseMissing(Exception):
@@ -54,19 +62,20 @@ class ReportData:
     mart_columns: dict[str, list[tuple[str, str]]]
     suites: Table
     configs: dict[str, dict[str, Any]]
-    details: dict[str, list[rs.ResponseDetail]]
+    details: dict[str, list[dict[str, Any]]]  # marts.responses rows per config
     facts: dict[str, Any]
     seeds: dict[str, Table] = field(default_factory=dict)
     config_names: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def categories(self) -> list[str]:
-        """Categories in the order the categories seed/mart gives (`category_order`), else
-        in the leaderboard's own order of first appearance."""
-        order: dict[str, Any] = {}
-        for row in self.leaderboard:
-            order.setdefault(row["category"], row.get("category_order"))
-        return sorted(order, key=lambda c: (order[c] is None, order[c] or 0, c))
+        """The leaderboard's categories in `marts.categories.sort_order` (the house's seed);
+        the fallback order only while a warehouse lacks that mart."""
+        present = {row["category"] for row in self.leaderboard}
+        order = {r["category"]: r.get("sort_order") for r in self.rows("categories")}
+        if not order:
+            order = {c: i for i, c in enumerate(FALLBACK_CATEGORY_ORDER)}
+        return sorted(present, key=lambda c: (order.get(c) is None, order.get(c) or 0, c))
 
     def rows(self, mart: str) -> list[dict[str, Any]]:
         """The mart's rows for this scoring run as dicts; empty when the mart is absent."""
@@ -177,7 +186,9 @@ def load_report(
             mart_columns=mart_columns,
             suites=rs.suites(con),
             configs=rs.configs(con),
-            details=rs.details(con, run),
+            details=rs.details(
+                con, run, marts["responses"].dicts() if "responses" in marts else None
+            ),
             facts=rs.facts(con, run),
             seeds=_seeds(con),
             config_names=rs.config_names(con),

@@ -69,6 +69,8 @@ class Context:
     dbt_docs: bool = False
     downloads: dict[str, dict[str, Any]] = field(default_factory=dict)
     charts: list[ch.Chart] = field(default_factory=list)
+    # response_id -> the config page (part) showing it; filled as config pages are built
+    response_pages: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         roles: dict[str, set[str]] = defaultdict(set)
@@ -80,15 +82,18 @@ class Context:
             row["config"]: row.get("display_label") or ch.label_for(row, self.duplicated)
             for row in self.data.leaderboard
         }
+        for row in self.data.rows("configs"):  # the house's display labels win
+            if row.get("display_label"):
+                self.labels[row["config"]] = row["display_label"]
         self.slugs = slugs(
             set(self.data.configs)
             | set(self.data.details)
             | {r["config"] for r in self.data.leaderboard}
         )
         self.titles = dict(FALLBACK_TITLES)
-        for row in self.data.leaderboard:
-            if row.get("category_title"):
-                self.titles[row["category"]] = row["category_title"]
+        for row in self.data.rows("categories"):
+            if row.get("title"):
+                self.titles[row["category"]] = row["title"]
 
     def cat_title(self, cat: Any) -> str:
         cat = str(cat)
@@ -104,6 +109,14 @@ class Context:
         if config not in self.slugs:
             return Raw(esc(text if text is not None else config))
         return link(self.href(page, self.config_uri(config)), config if text is None else text)
+
+    def response_link(self, page: Page, row: dict[str, Any], text: Any) -> Raw:
+        """A link to the response's permalink on the config page (part) that shows it."""
+        uri = self.response_pages.get(str(row.get("response_id")))
+        if uri is None:
+            return self.config_link(page, str(row.get("config")), text)
+        anchor = str(row.get("anchor") or f"r-{row['response_id']}")
+        return link(self.href(page, uri) + "#" + anchor, text)
 
     def category_link(self, page: Page, cat: Any) -> Raw:
         return link(self.href(page, f"categories/{cat}.md"), self.cat_title(cat))

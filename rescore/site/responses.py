@@ -8,30 +8,38 @@ few set-based queries over the build's one connection, and nowhere else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
-
-@dataclass
-class ResponseDetail:
-    """One response of a config with its judgment (for the chosen scoring run) and flags."""
-
-    run_id: str
-    suite: str
-    question_id: str
-    question_name: str | None
-    score: int | None
-    reason: str | None
-    flags: list[tuple[str, str | None]]
-    tokens_per_second: float | None
-    completion_tokens: int | None
-    max_tokens: int | None
-    response: str | None
-    is_speed_test: bool
-    in_suite: bool
-    response_id: str = ""
+# The columns of `marts.responses` (CONTRACT.md, house helper) the pages use. The fallback
+# query below returns the same names so pages do not care which one they got.
+RESPONSE_COLUMNS = (
+    "response_id",
+    "anchor",
+    "run_id",
+    "config",
+    "suite",
+    "question_id",
+    "question_name",
+    "prompt",
+    "expected",
+    "reference_answer",
+    "scoring_criteria",
+    "response",
+    "is_judged",
+    "score",
+    "max_score",
+    "reason",
+    "flags",
+    "flag_evidence",
+    "declared_max_tokens",
+    "token_cap",
+    "completion_tokens",
+    "tps",
+    "is_speed_test",
+    "in_suite",
+)
 
 
 def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -71,50 +79,47 @@ def config_names(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         return []
 
 
-def details(con: duckdb.DuckDBPyConnection, run: str) -> dict[str, list[ResponseDetail]]:
-    rows = con.execute(
-        """
-        with flags as (
-            select response_id, list((flag, evidence) order by flag) as flags
-            from raw.response_flags group by response_id
-        )
-        select r.config, r.run_id, r.suite, r.question_id, q.name, j.score, j.reason,
-               coalesce(f.flags, []), r.tokens_per_second, r.completion_tokens,
-               coalesce(r.max_tokens, s.max_tokens), r.response, r.is_speed_test, r.in_suite,
-               r.response_id
-        from raw.responses r
-        left join raw.judgments j on j.response_id = r.response_id and j.scoring_run = ?
-        left join raw.questions q on q.suite = r.suite and q.question_id = r.question_id
-        left join raw.suites s on s.suite = r.suite
-        left join flags f on f.response_id = r.response_id
-        order by r.config, r.run_id, r.suite, r.question_id
-        """,
-        [run],
-    ).fetchall()
-    out: dict[str, list[ResponseDetail]] = {}
-    for row in rows:
-        flags = [
-            (f[0], f[1]) if isinstance(f, tuple) else (f["flag"], f["evidence"]) for f in row[7]
-        ]
-        out.setdefault(row[0], []).append(
-            ResponseDetail(
-                run_id=row[1],
-                suite=row[2],
-                question_id=row[3],
-                question_name=row[4],
-                score=row[5],
-                reason=row[6],
-                flags=flags,
-                tokens_per_second=row[8],
-                completion_tokens=row[9],
-                max_tokens=row[10],
-                response=row[11],
-                is_speed_test=bool(row[12]),
-                in_suite=bool(row[13]),
-                response_id=row[14],
-            )
-        )
+def details(
+    con: duckdb.DuckDBPyConnection, run: str, mart: list[dict[str, Any]] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Every response per config, with the scoring run's judgment, as `marts.responses` rows.
+
+    `mart`: the rows of `marts.responses` for the run when the warehouse has it (they win);
+    otherwise the fallback query over raw tables, until the house's mart is merged.
+    """
+    rows = mart if mart else _fallback(con, run)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in sorted(rows, key=lambda r: (r["config"], r["run_id"], r["suite"], r["question_id"])):
+        out.setdefault(row["config"], []).append(row)
     return out
+
+
+def _fallback(con: duckdb.DuckDBPyConnection, run: str) -> list[dict[str, Any]]:
+    return _dicts(
+        con.execute(
+            """
+            with flags as (
+                select response_id, list(flag order by flag) as flags,
+                       list(flag || coalesce(': ' || evidence, '') order by flag) as flag_evidence
+                from raw.response_flags group by response_id
+            )
+            select r.response_id, 'r-' || r.response_id as anchor, r.run_id, r.config, r.suite,
+                   r.question_id, q.name as question_name, q.prompt, q.expected,
+                   q.reference_answer, q.scoring::varchar as scoring_criteria, r.response,
+                   j.score is not null as is_judged, j.score, 3 as max_score, j.reason,
+                   coalesce(f.flags, []) as flags, coalesce(f.flag_evidence, []) as flag_evidence,
+                   coalesce(r.max_tokens, s.max_tokens) as declared_max_tokens,
+                   coalesce(r.max_tokens, s.max_tokens) as token_cap, r.completion_tokens,
+                   r.tokens_per_second as tps, r.is_speed_test, r.in_suite
+            from raw.responses r
+            left join raw.judgments j on j.response_id = r.response_id and j.scoring_run = ?
+            left join raw.questions q on q.suite = r.suite and q.question_id = r.question_id
+            left join raw.suites s on s.suite = r.suite
+            left join flags f on f.response_id = r.response_id
+            """,
+            [run],
+        )
+    )
 
 
 FACT_KEYS = (

@@ -94,8 +94,12 @@ def table(
     numeric: Iterable[int] = (),
     caption: str | None = None,
     css: str = "",
+    row_attrs: Sequence[dict[str, Any]] | None = None,
 ) -> str:
-    """A sortable HTML table (the site's tablesort script hooks `data-sortable`)."""
+    """A sortable HTML table (the site's tablesort script hooks `data-sortable`).
+
+    `row_attrs[i]` gives row i's `data-*` attributes (escaped) for the filter bar.
+    """
     numeric = set(numeric)
     out = [
         '<div class="md-typeset__scrollwrap"><div class="md-typeset__table">',
@@ -108,8 +112,15 @@ def table(
         kind = ' data-sort-type="number"' if i in numeric else ""
         out.append(f'<th scope="col"{kind}>{esc(head)}</th>')
     out.append("</tr></thead><tbody>")
-    for row in rows:
-        out.append("<tr>")
+    for n, row in enumerate(rows):
+        attrs = row_attrs[n] if row_attrs is not None else {}
+        out.append(
+            "<tr"
+            + "".join(
+                f' data-{html.escape(k)}="{esc(v)}"' for k, v in attrs.items() if v is not None
+            )
+            + ">"
+        )
         for value in row:
             c = value if isinstance(value, Cell) else cell(value)
             sort = "" if c.sort is None else f' data-sort="{html.escape(str(c.sort))}"'

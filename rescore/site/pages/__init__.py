@@ -9,7 +9,8 @@ from typing import Any
 
 from rescore.site.page import Context, Page
 from rescore.site.pages.acceleration import acceleration
-from rescore.site.pages.configs import config_index, config_page
+from rescore.site.pages.compare import compare_data, compare_page
+from rescore.site.pages.configs import config_index, config_pages
 from rescore.site.pages.critical_issues import critical_issues
 from rescore.site.pages.downloads import downloads
 from rescore.site.pages.drift import drift
@@ -18,6 +19,7 @@ from rescore.site.pages.leaderboard import category_page
 from rescore.site.pages.methodology import methodology
 from rescore.site.pages.models_to_avoid import models_to_avoid
 from rescore.site.pages.overview import overview
+from rescore.site.pages.questions import question_pages, questions_index
 from rescore.site.pages.suite_observations import suite_observations
 from rescore.site.pages.top_performers import top_performers
 
@@ -37,9 +39,16 @@ def build_pages(ctx: Context) -> list[Page]:
         methodology(ctx),
         downloads(ctx),
         config_index(ctx),
+        questions_index(ctx),
+        compare_page(ctx),
     ]
-    pages += [config_page(ctx, config) for config in sorted(ctx.slugs)]
+    for config in sorted(ctx.slugs):  # before the question pages: they link to the parts
+        pages += config_pages(ctx, config)
+    pages += question_pages(ctx)
     return pages
+
+
+__all__ = ["build_pages", "compare_data", "nav"]
 
 
 def nav(pages: list[Page]) -> list[Any]:
