@@ -35,6 +35,10 @@ HOSTILE = (
 )
 
 
+HOSTILE_CONFIG = 'worker_general_"><svg onload=window.__rescore_pwned=3>'
+HOSTILE_MODEL = "<script>window.__rescore_pwned=4</script>Evil-7B-Q4_K_M"
+
+
 @dataclass(frozen=True)
 class SyntheticSpec:
     """How big a synthetic warehouse to write."""
@@ -43,6 +47,7 @@ class SyntheticSpec:
     questions_per_suite: int = 3
     scoring_runs: tuple[str, ...] = ("2026-01-01-rules", "2026-01-16-blind")
     speed_only_configs: int = 0  # extra configs holding one unjudged speed-test record
+    hostile_names: bool = True  # one config whose config and model names are markup
     seed: int = 7
 
 
@@ -91,6 +96,8 @@ def write_raw(path: Path, spec: SyntheticSpec | None = None) -> Path:
         # One model under two roles of the same category, as in the real run.
         configs.append(("frontdoor_shared", "frontdoor", "Shared-Coder-30B-Q4_K_M"))
         configs.append(("coder_primary_shared", "coder_primary", "Shared-Coder-30B-Q4_K_M"))
+        if spec.hostile_names:  # names are untrusted text too (issue 11.5)
+            configs.append((HOSTILE_CONFIG, "worker_general", HOSTILE_MODEL))
         response_rows = []
         for n, (config, role, model) in enumerate(configs):
             # One baseline per role; the role's other configs are MoE experiments.

@@ -84,10 +84,14 @@ class ReportData:
 
     @property
     def scoring_row(self) -> dict[str, Any]:
+        """The shown scoring run: `marts.scoring_runs` (house) over the raw row."""
+        out: dict[str, Any] = {"scoring_run": self.scoring_run}
         for row in self.scoring_runs.dicts():
             if row.get("scoring_run") == self.scoring_run:
-                return row
-        return {"scoring_run": self.scoring_run}
+                out.update(row)
+        for row in self.rows("scoring_runs"):
+            out.update({k: v for k, v in row.items() if v is not None})
+        return out
 
 
 def table(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Table:

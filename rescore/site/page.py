@@ -18,7 +18,7 @@ from typing import Any
 
 from rescore.site import charts as ch
 from rescore.site.data import ReportData
-from rescore.site.toolkit import Raw, esc, link, md_esc, relative
+from rescore.site.toolkit import Raw, esc, link, md_esc, relative, title_text
 
 BLOCK_MARKER = re.compile(r"(?:<p>)?<!--rescore-block-(\d+)-->(?:</p>)?")
 
@@ -43,6 +43,9 @@ class Page:
     in_nav: bool = True
     search_exclude: bool = False
     hide_toc: bool = False  # wide tables get the table-of-contents column's width
+
+    def __post_init__(self) -> None:
+        self.title = title_text(self.title)
 
     def block(self, html_text: str) -> str:
         """Register an HTML block; return the marker line to put in the Markdown."""
@@ -94,6 +97,48 @@ class Context:
         for row in self.data.rows("categories"):
             if row.get("title"):
                 self.titles[row["category"]] = row["title"]
+
+    def facts(self, config: str) -> dict[str, Any]:
+        """A config's facts: `marts.configs` (house) over the raw config row."""
+        if not hasattr(self, "_facts"):
+            self._facts = {c: dict(r) for c, r in self.data.configs.items()}
+            for r in self.data.rows("configs"):
+                self._facts.setdefault(r["config"], {}).update(
+                    {k: v for k, v in r.items() if v is not None}
+                )
+        return self._facts.get(config, {})
+
+    def filter_attrs(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The filter bar's data attributes of a leaderboard-like row (widgets.filter_bar)."""
+        f = self.facts(str(row.get("config")))
+        size = f.get("size_b", f.get("params_b"))
+        variant = f.get("is_variant")
+        ranked = row.get("is_ranked")
+        return {
+            "family": f.get("model_family"),
+            "quant": f.get("quant"),
+            "size": size,
+            "variant": None if variant is None else int(bool(variant)),
+            "ranked": None if ranked is None else int(bool(ranked)),
+            "search": " ".join(
+                str(v)
+                for v in (f.get("model"), f.get("role"), row.get("config"), f.get("model_family"))
+                if v
+            ),
+        }
+
+    def filter_bar_for(self, rows: list[dict[str, Any]]) -> str:
+        """The filter bar with the controls the rows have data for."""
+        from rescore.site.widgets import filter_bar
+
+        attrs = [self.filter_attrs(r) for r in rows]
+        return filter_bar(
+            families=[a["family"] for a in attrs if a["family"]],
+            quants=[a["quant"] for a in attrs if a["quant"]],
+            variants=any(a["variant"] is not None for a in attrs),
+            coverage=any(a["ranked"] is not None for a in attrs),
+            size=any(a["size"] is not None for a in attrs),
+        )
 
     def cat_title(self, cat: Any) -> str:
         cat = str(cat)

@@ -41,6 +41,16 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+_TITLE_UNSAFE = str.maketrans({"<": "\u2039", ">": "\u203a", "&": "+", '"': "'", "`": "'"})
+
+
+def title_text(value: Any) -> str:
+    """Text for a page title (nav, `<title>`, the header, the search index): markup
+    characters replaced by look-alikes, since theme templates print titles unescaped
+    (and `striptags` unescapes entities), so escaping alone cannot make a title safe."""
+    return " ".join(str(value if value is not None else DASH).translate(_TITLE_UNSAFE).split())
+
+
 def fmt_num(value: Any, digits: int = 1) -> str:
     """A number for display; integral floats lose their decimals."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -125,7 +135,8 @@ def table(
             c = value if isinstance(value, Cell) else cell(value)
             sort = "" if c.sort is None else f' data-sort="{html.escape(str(c.sort))}"'
             css_attr = f' class="{html.escape(c.css)}"' if c.css else ""
-            out.append(f"<td{sort}{css_attr}>{c.html}</td>")
+            # a newline between cells: the search index reads cell texts as separate words
+            out.append(f"<td{sort}{css_attr}>{c.html}</td>\n")
         out.append("</tr>")
     out.append("</tbody></table></div></div>")
     return "".join(out)

@@ -15,6 +15,7 @@ reads the build's settings and hands mkdocs what it produced:
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -83,8 +84,10 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     content = _state["content"]
     for page in content.pages:
-        meta = ("search:\n  exclude: true\n" if page.search_exclude else "") + (
-            "hide:\n  - toc\n" if page.hide_toc else ""
+        meta = (
+            f"title: {json.dumps(page.title)}\n"  # JSON is YAML; titles are title_text()
+            + ("search:\n  exclude: true\n" if page.search_exclude else "")
+            + ("hide:\n  - toc\n" if page.hide_toc else "")
         )
         front = f"---\n{meta}---\n" if meta else ""
         files.append(

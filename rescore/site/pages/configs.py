@@ -112,7 +112,7 @@ def response_html(ctx: Context, page: Page, r: dict[str, Any]) -> str:
         " &middot; not in any suite" if not r.get("in_suite") else "",
     ]
     parts = [
-        f'<div class="rescore-question" id="{esc(anchor)}">',
+        f'<div class="rescore-question" id="{esc(anchor)}" data-search-exclude>',
         f'<p><a class="rescore-permalink" href="#{esc(anchor)}" title="Permalink">#</a> ',
         f"<strong>{link(q_href, title).html}</strong>",
         f" &mdash; {esc(r['question_name'])}" if r.get("question_name") else "",

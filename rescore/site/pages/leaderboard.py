@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rescore.site import charts as ch
 from rescore.site.page import Context, Page, chart_html
 from rescore.site.toolkit import (
@@ -40,10 +42,10 @@ def category_page(ctx: Context, cat: str) -> Page:
         model = ctx.config_link(page, r["config"], ctx.labels[r["config"]]).html
         body.append(
             [
-                Cell(fmt_num(r.get("rank"), 0), r.get("rank")),
+                Cell(rank_text(r), r.get("rank")),
                 Cell(f"{model}<small>{esc(r['config'])}</small>", None, "rescore-model"),
+                Cell(pct_with_interval(r), r["pct"]),
                 Cell(esc(fmt_score(r["score"], r["max_score"])), r["pct"]),
-                Cell(fmt_pct(r["pct"]), r["pct"]),
                 Cell(fmt_num(r.get("avg_tps")), r.get("avg_tps")),
                 Cell(badges(r.get("notes")), None, "rescore-notes"),
                 Cell(
@@ -55,10 +57,13 @@ def category_page(ctx: Context, cat: str) -> Page:
         )
     md.append(
         page.block(
-            table(
-                ["#", "Model (config)", "Score", "Pct", "Avg TPS", "Notes", "Judged", "Truncated"],
+            ctx.filter_bar_for(rows)
+            + table(
+                ["#", "Model (config)", "Pct", "Score", "Avg TPS", "Notes", "Judged", "Truncated"],
                 body,
                 numeric={0, 2, 3, 4, 6, 7},
+                css="rescore-filterable rescore-leaderboard",
+                row_attrs=[ctx.filter_attrs(r) for r in rows],
             )
         )
     )
@@ -73,3 +78,23 @@ def category_page(ctx: Context, cat: str) -> Page:
         md.append(page.block(chart_html(ctx, page, ch.quality_vs_speed(rows, ctx.duplicated))))
     page.markdown = "\n".join(md)
     return page
+
+
+def rank_text(r: dict[str, Any]) -> str:
+    """The rank, with the mart's rank range when it has one (`3 (2-5)`)."""
+    text = fmt_num(r.get("rank"), 0)
+    low, high = r.get("rank_low"), r.get("rank_high")
+    if low is not None and high is not None and low != high:
+        text += (
+            f' <small class="rescore-interval">({fmt_num(low, 0)}\u2013{fmt_num(high, 0)})</small>'
+        )
+    return text
+
+
+def pct_with_interval(r: dict[str, Any]) -> str:
+    """The pct, with the mart's interval when it has one (`87.1% 82.0-91.3`)."""
+    text = fmt_pct(r.get("pct"))
+    low, high = r.get("pct_ci_low"), r.get("pct_ci_high")
+    if low is not None and high is not None:
+        text += f' <small class="rescore-interval">{fmt_pct(low)}\u2013{fmt_pct(high)}</small>'
+    return text

@@ -38,14 +38,17 @@ AGREEMENT_COLS = (
 def methodology(ctx: Context) -> Page:
     d = ctx.data
     page = Page("methodology.md", "Methodology")
-    md = [
-        "# Methodology\n",
-        f"Responses were judged blind by **{md_esc(d.facts['judge'])}** (rubric "
-        f"**{md_esc(d.facts['rubric_version'])}**): the judge saw the question, its reference "
-        "answer, the scoring criteria and the response, never the model, role, config, file "
-        "name or speed.\n",
-        "## Suites\n",
-    ]
+    sr = d.scoring_row
+    md = ["# Methodology\n", _judging(d.facts, sr)]
+    audit = d.rows("scoring_run_audit")
+    if audit:
+        md.append("## Audit of this scoring run\n")
+        md.append(page.block(focused_table(audit, AUDIT_COLS)))
+    coverage = [r for r in d.rows("coverage") if r.get("message")]
+    if coverage:
+        md.append("## Coverage\n")
+        md.append(page.block(focused_table(coverage, COVERAGE_COLS)))
+    md.append("## Suites\n")
     md.append(page.block(focused_table(d.suites.dicts(), SUITES_COLS)))
     md.append("\n## Thresholds\n")
     mart_rows = d.rows("thresholds")
@@ -101,3 +104,39 @@ def methodology(ctx: Context) -> Page:
     )
     page.markdown = "\n".join(md)
     return page
+
+
+AUDIT_COLS = (
+    Col("verdict", "Verdict", "badge"),
+    Col("reason", "Reason", "long"),
+    Col("judgments", "Judgments", "int"),
+    Col("distinct_reason_ratio", "Distinct reasons", "ratio"),
+    Col("broken_scored_high_share", "Broken answers scored 2+", "rate"),
+    Col("check_contradictions", "Contradicted checks", "int"),
+)
+COVERAGE_COLS = (
+    Col("suite", "Suite"),
+    Col("responses", "Responses", "int"),
+    Col("absent_question_responses", "Answers to absent ids", "int"),
+    Col("judged_counting", "Judged, counting", "int"),
+    Col("message", "Note", "long"),
+)
+
+
+def _judging(facts: dict, sr: dict) -> str:
+    """Who judged, and blindness stated only for judges rescore ran itself."""
+    judge = md_esc(facts.get("judge") or sr.get("judge"))
+    rubric = md_esc(facts.get("rubric_version") or sr.get("rubric_version"))
+    blind = sr.get("is_blind_by_rescore")
+    if blind is None:
+        blind = sr.get("origin") == "judge"
+    if blind:
+        return (
+            f"Responses were judged blind by **{judge}** (rubric **{rubric}**): the judge saw "
+            "the question, its reference answer, the scoring criteria and the response, never "
+            "the model, role, config, file name or speed.\n"
+        )
+    return (
+        f"The scores of this scoring run were imported (judge **{judge}**, rubric "
+        f"**{rubric}**); rescore did not run that judge and cannot say what it saw.\n"
+    )

@@ -10,6 +10,7 @@ from rescore.site.toolkit import (
     esc,
     fmt_pct,
     generic_table,
+    link,
     md_esc,
     table,
 )
@@ -35,7 +36,10 @@ def overview(ctx: Context) -> Page:
         ("distinct models scored", f["models_scored"]),
         ("suites / questions", f"{f['suites']} / {f['questions']}"),
         ("response-health flags", f["flags"]),
-        ("records quarantined at ingest", f["ingest_errors"]),
+        (
+            "records quarantined at ingest",
+            link(ctx.href(page, "data-quality.md"), f["ingest_errors"]),
+        ),
     ]
     totals = [f for f in ctx.data.rows("findings") if f.get("kind") == "totals"]
     for t in totals:
@@ -45,7 +49,11 @@ def overview(ctx: Context) -> Page:
         )
     md.append(page.block(table(["fact", "value"], [[k, v] for k, v in facts])))
     md.append("\n## Rubric\n")
-    md.append(page.block(table(["Score", "Meaning"], [[s, m] for s, m in _rubric_rows()])))
+    rubric = sr.get("rubric")
+    if rubric:  # the rubric stored with the scoring run (judge helper), not today's code
+        md.append(page.block(f'<pre class="rescore-text">{esc(rubric)}</pre>'))
+    else:
+        md.append(page.block(table(["Score", "Meaning"], [[s, m] for s, m in _rubric_rows()])))
     md.append("\n## Categories\n")
     rows = []
     # The best config per category is the mart's quality pick (ties broken there, in dbt).

@@ -83,7 +83,14 @@ def question_pages(ctx: Context) -> list[Page]:
             f"{md_esc(ctx.data.scoring_run)}. Filter by score or text; each model links to "
             "the answer on its config page.\n"
         )
-        md.append(page.block(filter_bar(scores=True) + _question_table(ctx, page, rows)))
+        md.append(
+            page.block(
+                "<div data-search-exclude>"
+                + filter_bar(scores=True)
+                + _question_table(ctx, page, rows)
+                + "</div>"
+            )
+        )
         page.markdown = "\n".join(md)
         pages.append(page)
     return pages

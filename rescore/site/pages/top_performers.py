@@ -78,12 +78,12 @@ def top_performers(ctx: Context) -> Page:
             body.append(
                 [
                     Cell(f"<strong>{label}</strong>"),
-                    Cell(model(r), None, "rescore-model"),
+                    Cell(model(r) + _tie_note(ctx, r), None, "rescore-model"),
                     Cell(esc(_pick_score(r)), r.get("pct")),
                 ]
             )
         html_parts = [
-            table(["Category", "Model (config)", "Score"], body, numeric={2}),
+            table(["Category", "Model (config)", "Score"], body, numeric={2}, css="rescore-picks"),
             _rules(groups, lambda r: str(r.get("pick_label") or r.get("pick_group"))),
         ]
         if thin:
@@ -137,3 +137,12 @@ def top_performers(ctx: Context) -> Page:
         )
     page.markdown = "\n".join(md)
     return page
+
+
+def _tie_note(ctx: Context, r: dict[str, Any]) -> str:
+    """ "tied within noise with X" when the mart says the pick is not a clear winner."""
+    runner = r.get("runner_up_config")
+    if r.get("is_clear_winner") is False and runner:
+        who = ctx.labels.get(str(runner), str(runner))
+        return " " + badge(f"tied within noise with {who}", "warning")
+    return ""

@@ -43,7 +43,11 @@
     if (count) count.textContent = shown === total ? total + " rows" : shown + " of " + total + " rows";
   }
   function init(bar) {
-    var table = bar.parentNode.querySelector("table.rescore-filterable");
+    var sel = "table.rescore-filterable", table = null, n = bar.nextElementSibling;
+    while (n && !table) {
+      table = n.matches(sel) ? n : n.querySelector(sel);
+      n = n.nextElementSibling;
+    }
     if (!table || bar.getAttribute("data-ready")) return;
     bar.setAttribute("data-ready", "1");
     var run = function () { apply(bar, table); };
