@@ -87,9 +87,11 @@ def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dic
     for mart in tables:
         csv = out_dir / f"{mart}.csv"
         parquet = out_dir / f"{mart}.parquet"
-        con.execute(f"copy (select * from marts.\"{mart}\") to '{csv}' (header, delimiter ',')")
+        # COPY answers with the number of rows it wrote
+        rows = con.execute(
+            f"copy (select * from marts.\"{mart}\") to '{csv}' (header, delimiter ',')"
+        ).fetchall()[0][0]
         con.execute(f"copy (select * from marts.\"{mart}\") to '{parquet}' (format parquet)")
-        rows = con.execute(f'select count(*) from marts."{mart}"').fetchall()[0][0]
         info[mart] = {"rows": rows, "csv": csv, "parquet": parquet}
     return info
 

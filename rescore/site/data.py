@@ -20,7 +20,7 @@ import duckdb
 from rescore.site import responses as rs
 
 # Marts the site cannot do without; the others are optional and pages say when one is missing.
-REQUIRED_MARTS = ("leaderboard", "suite_scores")
+REQUIRED_MARTS = ("leaderboard", "suite_scores", "responses")
 # Used only while a warehouse lacks marts.categories.
 FALLBACK_CATEGORY_ORDER = (
     "thinking",
@@ -190,10 +190,8 @@ def load_report(
             mart_columns=mart_columns,
             suites=rs.suites(con),
             configs=rs.configs(con),
-            details=rs.details(
-                con, run, marts["responses"].dicts() if "responses" in marts else None
-            ),
-            facts=rs.facts(con, run),
+            details=rs.details(marts["responses"].dicts()),
+            facts=rs.facts(con),
             seeds=_seeds(con),
             config_names=rs.config_names(con),
         )

@@ -21,7 +21,7 @@ def _first(row: dict[str, Any], keys: tuple[str, ...]) -> Any:
 
 
 def from_mart(rows: list[dict[str, Any]]) -> list[tuple[str, Any, str]]:
-    """(var, value, meaning) per row of `marts.thresholds`, in the mart's order."""
+    """(var, value as JSON text, meaning) per row of `marts.thresholds`, in the mart's order."""
     return [
         (str(_first(r, NAME_KEYS)), _first(r, VALUE_KEYS), str(_first(r, MEANING_KEYS) or ""))
         for r in rows

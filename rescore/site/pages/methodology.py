@@ -59,7 +59,9 @@ def methodology(ctx: Context) -> Page:
             "the dbt vars in force, `--vars` overrides included):\n"
         )
     else:
-        thresholds = th.dbt_vars(paths.dbt_dir() / "dbt_project.yml")
+        thresholds = [
+            (k, json.dumps(v), c) for k, v, c in th.dbt_vars(paths.dbt_dir() / "dbt_project.yml")
+        ]
         md.append(
             "The dbt project's thresholds (`vars` in `dbt_project.yml`). This warehouse has "
             "no `marts.thresholds`, so an override given to `dbt build --vars` is not shown.\n"
@@ -68,8 +70,8 @@ def methodology(ctx: Context) -> Page:
         md.append(
             page.block(
                 table(
-                    ["var", "value", "meaning"],
-                    [[k, Cell(esc(json.dumps(v))), c] for k, v, c in thresholds],
+                    ["Var", "Value", "Meaning"],
+                    [[k, Cell(f"<code>{esc(v)}</code>"), c] for k, v, c in thresholds],
                 )
             )
         )
@@ -125,8 +127,8 @@ COVERAGE_COLS = (
 
 def _judging(facts: dict, sr: dict) -> str:
     """Who judged, and blindness stated only for judges rescore ran itself."""
-    judge = md_esc(facts.get("judge") or sr.get("judge"))
-    rubric = md_esc(facts.get("rubric_version") or sr.get("rubric_version"))
+    judge = md_esc(sr.get("judge"))
+    rubric = md_esc(sr.get("rubric_version"))
     blind = sr.get("is_blind_by_rescore")
     if blind is None:
         blind = sr.get("origin") == "judge"

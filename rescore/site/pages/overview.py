@@ -21,21 +21,22 @@ def overview(ctx: Context) -> Page:
     page = Page("index.md", "Overview")
     sr = d.scoring_row
     version = f" (site version {md_esc(ctx.version)})" if ctx.version else ""
+    runs = sr.get("run_ids") or sorted({str(r["run_id"]) for r in d.leaderboard})
+    runs = list(runs) if not isinstance(runs, str) else [runs]
+    responses = sum(len(v) for v in d.details.values())
     md = [
         f"# Blind rescore: {md_esc(d.scoring_run)}\n",
         f"Scoring run **{md_esc(d.scoring_run)}**{version}, judged by "
-        f"**{md_esc(f['judge'] or sr.get('judge'))}** with rubric "
-        f"**{md_esc(f['rubric_version'] or sr.get('rubric_version'))}**.\n",
+        f"**{md_esc(sr.get('judge'))}** with rubric **{md_esc(sr.get('rubric_version'))}**.\n",
     ]
     facts = [
-        ("benchmark runs", f"{f['runs']} ({f['run_ids'] or ''})"),
+        ("benchmark runs", f"{len(runs)} ({', '.join(runs)})"),
         ("configs ingested", f["configs"]),
-        ("responses ingested", f["responses"]),
-        ("responses judged in this scoring run", f["judged"]),
-        ("configs scored", f["configs_scored"]),
-        ("distinct models scored", f["models_scored"]),
-        ("suites / questions", f"{f['suites']} / {f['questions']}"),
-        ("response-health flags", f["flags"]),
+        ("responses of these runs", responses),
+        ("responses judged in this scoring run", sr.get("judgments")),
+        ("configs scored", len({r["config"] for r in d.leaderboard})),
+        ("distinct models scored", len({r.get("model") for r in d.leaderboard})),
+        ("suites / questions", f"{len(d.suites)} / {f['questions']}"),
         (
             "records quarantined at ingest",
             link(ctx.href(page, "data-quality.md"), f["ingest_errors"]),

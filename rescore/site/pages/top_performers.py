@@ -78,7 +78,14 @@ def top_performers(ctx: Context) -> Page:
             body.append(
                 [
                     Cell(f"<strong>{label}</strong>"),
-                    Cell(model(r) + _tie_note(ctx, r), None, "rescore-model"),
+                    Cell(
+                        model(r) + _tie_note(ctx, r)
+                        if r.get("config") is not None
+                        else f'<span class="rescore-long">No pick: {esc(r.get("no_pick_reason"))}'
+                        "</span>",
+                        None,
+                        "rescore-model",
+                    ),
                     Cell(esc(_pick_score(r)), r.get("pct")),
                 ]
             )
