@@ -193,7 +193,9 @@ def load_report(
             details=rs.details(marts["responses"].dicts()),
             facts=rs.facts(con),
             seeds=_seeds(con),
-            config_names=rs.config_names(con),
+            config_names=rs.names_from_configs(marts["configs"].dicts())
+            if "configs" in marts
+            else rs.config_names(con),
         )
     except duckdb.CatalogException as exc:
         raise WarehouseMissing(

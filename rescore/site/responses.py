@@ -34,8 +34,25 @@ def configs(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     return out
 
 
+def names_from_configs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The acceleration page's name listing from `marts.configs` (variant_kind, link_status)."""
+    return [
+        {
+            "run_id": r["run_id"],
+            "config": r["config"],
+            "role": r.get("role"),
+            "config_name": r.get("config_name"),
+            "parse_status": "not parsed" if r.get("variant_kind") == "unparsed" else "parsed",
+            "parse_note": None,
+            "link_status": r.get("link_status"),
+            "base_config_name": r.get("base_config"),
+        }
+        for r in sorted(rows, key=lambda r: (str(r["run_id"]), str(r["config"])))
+    ]
+
+
 def config_names(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """How each config name parsed and linked (the acceleration page's listing)."""
+    """How each config name parsed and linked, for a warehouse without `marts.configs`."""
     try:
         return _dicts(
             con.execute(

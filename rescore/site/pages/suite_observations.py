@@ -40,8 +40,9 @@ def suite_observations(ctx: Context) -> Page:
         "# Suite observations\n",
         "How the configs of this scoring run did on each suite, hardest suite first.\n",
     ]
-    stats = []
-    for suite, items in by_suite.items():
+    observations = ctx.data.rows("suite_observations")
+    stats = _from_mart(observations) if observations and "best_config" in observations[0] else []
+    for suite, items in by_suite.items() if not stats else ():  # fallback: older marts
         pcts = [i["pct"] for i in items if i["pct"] is not None]
         if not pcts:
             continue
@@ -50,7 +51,7 @@ def suite_observations(ctx: Context) -> Page:
         stats.append(
             (statistics.fmean(pcts), suite, len(items), statistics.median(pcts), best, worst)
         )
-    stats.sort(key=lambda s: s[0])
+    stats.sort(key=lambda s: (s[0] is None, s[0] or 0))
     if stats:
         mean, suite, n, median, best, worst = stats[0]
         md.append(
@@ -64,7 +65,6 @@ def suite_observations(ctx: Context) -> Page:
                 f"On {names}, even the best config scored below the mean of the easiest "
                 f"suite ({md_esc(stats[-1][1])}, {fmt_pct(stats[-1][0])}).\n"
             )
-    observations = ctx.data.rows("suite_observations")
     if observations:
         for r in observations:
             if r.get("questions_never_full_marks") is not None:
@@ -115,3 +115,18 @@ def _short_link(ctx: Context, page: Page, config: str) -> str:
     """The model label linked to the config page, the config name as its tooltip."""
     html_link = ctx.config_link(page, config, ctx.labels.get(config, config)).html
     return f'<span title="{esc(config)}">{html_link}</span>'
+
+
+def _from_mart(rows: list[dict[str, Any]]) -> list[tuple]:
+    """(mean, suite, configs, median, best, worst) from the house's suite_observations
+    columns (median_pct, best/worst config and pct, difficulty_rank), hardest first."""
+    out = []
+    for r in sorted(
+        rows, key=lambda r: (r.get("difficulty_rank") is None, r.get("difficulty_rank") or 0)
+    ):
+        best = {"config": r.get("best_config"), "pct": r.get("best_pct")}
+        worst = {"config": r.get("worst_config"), "pct": r.get("worst_pct")}
+        out.append(
+            (r.get("avg_pct"), r["suite"], r.get("configs"), r.get("median_pct"), best, worst)
+        )
+    return out
