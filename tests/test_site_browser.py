@@ -4,8 +4,11 @@ Builds the bundled example through the whole pipeline (`rescore report ... --out
 publishes the rules scoring run with mike), publishes the imported scoring run as a second
 version, serves DIR on 127.0.0.1 and checks every main page: no console errors or failed
 requests, every chart rendered (an svg or canvas inside it), the version selector listing both
-versions, and the example's `<script>` response shown as text without running. Screenshots go
-to the test's tmp folder (printed at the end).
+versions, and the example's `<script>` response shown as text without running; then the
+reader's views (issue 14.9): a question page filtered by score, the compare view of two
+configs, a filtered leaderboard, Top performers at 390 px, a model search, and a site built
+from hostile config/model names running no script. Screenshots go to
+build/test-output/screenshots/.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pytest
 from rescore.site_builder import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "build" / "test-output" / "screenshots"  # kept: pytest prunes old tmp folders
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
@@ -169,8 +173,8 @@ def test_main_pages_load_cleanly_and_render_charts(
             "els => els.map(e => [e.dataset.chart, !!e.querySelector('svg, canvas'),"
             " e.dataset.error || ''])",
         )
-        shots = tmp_path_factory.getbasetemp() / "screenshots"
-        shots.mkdir(exist_ok=True)
+        shots = SHOTS
+        shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(
             path=str(shots / f"{path.strip('/').replace('/', '_') or 'index'}.png"), full_page=True
         )
@@ -294,8 +298,8 @@ def test_site_works_after_the_folder_moves(published: Path, tmp_path: Path) -> N
 
 
 def _shot(page, tmp_path_factory, name: str) -> Path:
-    shots = tmp_path_factory.getbasetemp() / "screenshots"
-    shots.mkdir(exist_ok=True)
+    shots = SHOTS
+    shots.mkdir(parents=True, exist_ok=True)
     path = shots / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
@@ -330,7 +334,8 @@ def test_question_page_filters_by_score(browser, server: str, tmp_path_factory) 
 
 def test_compare_view_of_two_configs(browser, server: str, published: Path, tmp_path_factory):
     index = json.loads((published / "latest" / "assets" / "compare" / "index.json").read_text())
-    a, b = index[0]["config"], index[1]["config"]
+    scored = [c for c in index if c["pct"] is not None]  # configs with judged answers
+    a, b = scored[0]["config"], scored[1]["config"]
     page, problems = _open(browser, f"{server}/latest/compare/?configs={a},{b}")
     try:
         page.wait_for_selector(".rescore-compare-table tbody tr", timeout=15_000)
@@ -390,8 +395,14 @@ def test_search_finds_a_model_by_name(browser, server: str, published: Path, tmp
     page, problems = _open(browser, f"{server}/latest/")
     try:
         page.click(".md-search__input")
-        page.fill(".md-search__input", word)
-        page.wait_for_selector(".md-search-result__item", timeout=15_000)
+        # the search worker builds its index first (seconds on a busy machine)
+        page.wait_for_function(
+            "() => !document.querySelector('.md-search-result__meta') ||"
+            " !/Initializing/i.test(document.querySelector('.md-search-result__meta').textContent)",
+            timeout=60_000,
+        )
+        page.keyboard.type(word, delay=50)
+        page.wait_for_selector(".md-search-result__item", timeout=60_000)
         first = page.eval_on_selector(".md-search-result__item a", "e => e.href")
         _shot(page, tmp_path_factory, "search-model-name")
     finally:
