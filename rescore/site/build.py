@@ -73,8 +73,15 @@ def problem_site(message: str) -> SiteContent:
     return SiteContent(pages=[page], nav=[{"Overview": "index.md"}], problem=message)
 
 
+CSV_MAX_PARQUET_BYTES = 2_000_000  # a mart whose Parquet is bigger is offered as Parquet only
+
+
 def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dict[str, Any]]:
-    """CSV and Parquet of every mart, written by DuckDB COPY; returns rows per mart."""
+    """Parquet of every mart (and CSV of those small enough), written by DuckDB COPY.
+
+    `marts.responses` holds every answer text of every scoring run: as CSV it is ~250 MB for
+    the real run (Parquet ~10 MB), so big marts are Parquet only; `csv` is None for them.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     info: dict[str, dict[str, Any]] = {}
     tables = [
@@ -85,13 +92,16 @@ def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dic
         ).fetchall()
     ]
     for mart in tables:
-        csv = out_dir / f"{mart}.csv"
         parquet = out_dir / f"{mart}.parquet"
         # COPY answers with the number of rows it wrote
         rows = con.execute(
-            f"copy (select * from marts.\"{mart}\") to '{csv}' (header, delimiter ',')"
+            f"copy (select * from marts.\"{mart}\") to '{parquet}' (format parquet)"
         ).fetchall()[0][0]
-        con.execute(f"copy (select * from marts.\"{mart}\") to '{parquet}' (format parquet)")
+        csv: Path | None = out_dir / f"{mart}.csv"
+        if parquet.stat().st_size > CSV_MAX_PARQUET_BYTES:
+            csv = None
+        else:
+            con.execute(f"copy (select * from marts.\"{mart}\") to '{csv}' (header, delimiter ',')")
         info[mart] = {"rows": rows, "csv": csv, "parquet": parquet}
     return info
 
@@ -173,7 +183,8 @@ def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) ->
         content.text_files[f"assets/charts/{chart.name}.vl.json"] = chart.spec_json()
     content.text_files[VEGA_BUNDLE_URI] = vega_bundle(settings.cache_dir)
     for mart, info in downloads.items():
-        content.path_files[f"downloads/{mart}.csv"] = info["csv"]
+        if info["csv"] is not None:
+            content.path_files[f"downloads/{mart}.csv"] = info["csv"]
         content.path_files[f"downloads/{mart}.parquet"] = info["parquet"]
     if docs_ok and docs_dir is not None:
         for name in DBT_DOCS_FILES:

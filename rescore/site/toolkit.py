@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import html
 import math
-import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from rescore.site.urls import page_url, relative
 
 DASH = "\u2014"
 
@@ -190,31 +191,6 @@ def generic_table(
     return table(headers, body, numeric=numeric)
 
 
-def page_url(src_uri: str, use_directory_urls: bool = True) -> str:
-    """The URL mkdocs gives a Markdown page (relative to the site root)."""
-    stem = src_uri[:-3] if src_uri.endswith(".md") else src_uri
-    if not use_directory_urls:
-        return stem + ".html"
-    if stem == "index":
-        return ""
-    if stem.endswith("/index"):
-        return stem[: -len("index")]
-    return stem + "/"
-
-
-def relative(
-    from_src: str, to: str, use_directory_urls: bool = True, *, is_page: bool = True
-) -> str:
-    """A link from page `from_src` to a page (src uri) or to an asset path."""
-    here = page_url(from_src, use_directory_urls)
-    base = here if here.endswith("/") or here == "" else posixpath.dirname(here) + "/"
-    target = page_url(to, use_directory_urls) if is_page else to
-    rel = posixpath.relpath(target or ".", base.rstrip("/") or ".")
-    if is_page and use_directory_urls and not rel.endswith("/") and not rel.endswith(".html"):
-        rel = rel + "/" if rel != "." else "./"
-    return rel
-
-
 def details(summary: str, body_text: str | None, *, open_: bool = False) -> str:
     """A collapsed block holding untrusted text, escaped, kept out of the search index."""
     body = esc(body_text if body_text is not None else "")
@@ -327,3 +303,6 @@ def focused_table(
                 cells.append(format_cell(c.kind, row.get(c.key)))
         body.append(cells)
     return table([c.header for c in keep], body, numeric=numeric)
+
+
+__all__ = ["page_url", "relative"]  # re-exported: links live in rescore.site.urls

@@ -26,16 +26,14 @@ def data_quality(ctx: Context) -> Page:
         "This page counts what was quarantined or skipped, per file and kind.\n",
     ]
     rows = ctx.data.rows("data_quality")
-    if "ingest_errors" in ctx.downloads:
-        csv = ctx.href(page, "downloads/ingest_errors.csv", is_page=False)
+    info = ctx.downloads.get("ingest_errors")
+    if info:
         pq = ctx.href(page, "downloads/ingest_errors.parquet", is_page=False)
-        md.append(
-            page.block(
-                f"<p>Every record: {link(csv, 'ingest_errors.csv').html} &middot; "
-                f"{link(pq, 'ingest_errors.parquet').html} "
-                f"({esc(ctx.downloads['ingest_errors']['rows'])} rows).</p>"
-            )
-        )
+        links = link(pq, "ingest_errors.parquet").html
+        if info["csv"]:
+            csv = ctx.href(page, "downloads/ingest_errors.csv", is_page=False)
+            links = f"{link(csv, 'ingest_errors.csv').html} &middot; {links}"
+        md.append(page.block(f"<p>Every record: {links} ({esc(info['rows'])} rows).</p>"))
     missing = ctx.missing("data_quality")
     if missing and not rows:
         md.append(missing)

@@ -49,7 +49,7 @@ def downloads(ctx: Context) -> Page:
             [
                 f"marts.{mart}",
                 Cell(str(info["rows"]), info["rows"]),
-                Cell(link(csv_href, "CSV").html),
+                Cell(link(csv_href, "CSV").html if info["csv"] else "Parquet only (large)"),
                 Cell(link(pq_href, "Parquet").html),
                 ", ".join(c for c, _ in ctx.data.mart_columns.get(mart, [])),
             ]
