@@ -23,8 +23,8 @@ import pytest
 
 from rescore.paths import project_root
 from rescore.publish import InvalidVersion, leftovers, stale_git_locks, validate_version
-from rescore.report.synthetic import SyntheticSpec, build_synthetic_warehouse
 from rescore.site_builder import build_site
+from tests.site_marts import SyntheticSpec, build_synthetic_warehouse
 
 pytestmark = pytest.mark.slow
 
