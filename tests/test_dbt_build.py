@@ -27,6 +27,7 @@ CONFIGS: dict[str, tuple[str, str, list[tuple[str, str, float, int]]]] = {
         [
             ("general", "q1", 100.0, 50),
             ("general", "q2", 110.0, 60),
+            ("general", "q3", 100.0, 50),
             ("thinking", "q1", 120.0, 70),
             ("thinking", "q2", 130.0, 80),
         ],
@@ -37,6 +38,7 @@ CONFIGS: dict[str, tuple[str, str, list[tuple[str, str, float, int]]]] = {
         [
             ("general", "q1", 30.0, 50),
             ("general", "q2", 31.0, 60),
+            ("general", "q3", 30.0, 50),
             ("thinking", "q1", 32.0, 70),
             ("thinking", "q2", 33.0, 80),
         ],
@@ -72,21 +74,34 @@ CONFIGS: dict[str, tuple[str, str, list[tuple[str, str, float, int]]]] = {
     ),
 }
 
-# scoring run -> {(config, suite, question_id): score}; speed tests are never judged.
+# scoring run -> {(config, suite, question_id): score}. s1 also scores the speed-test record
+# (as an imported CSV may): it must never count toward a quality figure.
 S1 = {
     **{
         ("draft_fast_baseline", s, q): v
         for (s, q), v in zip(
-            [("general", "q1"), ("general", "q2"), ("thinking", "q1"), ("thinking", "q2")],
-            [3, 3, 2, 3],
+            [
+                ("general", "q1"),
+                ("general", "q2"),
+                ("general", "q3"),
+                ("thinking", "q1"),
+                ("thinking", "q2"),
+            ],
+            [3, 3, 3, 2, 3],
             strict=True,
         )
     },
     **{
         ("draft_slow_baseline", s, q): v
         for (s, q), v in zip(
-            [("general", "q1"), ("general", "q2"), ("thinking", "q1"), ("thinking", "q2")],
-            [3, 2, 3, 3],
+            [
+                ("general", "q1"),
+                ("general", "q2"),
+                ("general", "q3"),
+                ("thinking", "q1"),
+                ("thinking", "q2"),
+            ],
+            [3, 2, 3, 3, 3],
             strict=True,
         )
     },
@@ -106,6 +121,7 @@ S1 = {
         )
     },
     ("mystery_baseline", "general", "q1"): 2,
+    ("general_broken_baseline", "speed_test", "speed"): 3,
     **{
         ("worker_vision_baseline", s, q): v
         for (s, q), v in zip(
@@ -287,7 +303,8 @@ def expected_leaderboard(
     scores = SCORING_RUNS[scoring_run][0]
     out = {}
     for config, (_, _, rows) in CONFIGS.items():
-        judged = [v for (c, _, _), v in scores.items() if c == config]
+        # quality only from suite answers: the speed-test record's score never counts
+        judged = [v for (c, s, _), v in scores.items() if c == config and s != "speed_test"]
         if not judged:
             continue
         tps = [t for _, _, t, _ in rows]
@@ -343,7 +360,7 @@ def test_rank_and_top_performers_break_ties_by_speed(built):
             " and category = 'draft'",
         )
     )
-    # both drafts score 11/12: the faster one ranks first
+    # both drafts score 14/15: the faster one ranks first
     assert ranks == {"draft_fast_baseline": 1, "draft_slow_baseline": 2}
     picks = dict(
         query(
@@ -359,6 +376,37 @@ def test_rank_and_top_performers_break_ties_by_speed(built):
         "group_quality": "draft_fast_baseline",
         "group_speed": "draft_fast_baseline",
     }
+
+
+def test_coverage_rule_and_intervals(built):
+    warehouse, _, _ = built
+    rows = {
+        r[0]: r[1:]
+        for r in query(
+            warehouse,
+            "select config, is_ranked, judged, pct, pct_ci_low, pct_ci_high, rank"
+            " from marts.leaderboard where scoring_run = 's1'",
+        )
+    }
+    # mystery is judged on 1 response (below rank_min_judged 5): listed, never ranked
+    assert rows["mystery_baseline"][0] is False and rows["mystery_baseline"][1] == 1
+    assert rows["draft_fast_baseline"][0] is True
+    for _, _, pct, low, high, _ in rows.values():
+        assert 0 <= low <= pct <= high <= 100
+        assert high - low > 0  # no zero-width interval, even at 0% or 100%
+    picks = query(warehouse, "select config from marts.top_performers where config is not null")
+    assert "mystery_baseline" not in {p[0] for p in picks}
+
+
+def test_speed_test_scores_never_count(built):
+    warehouse, _, _ = built
+    # s1 scored general_broken's speed-test record 3/3; its figures ignore it
+    judged, score = query(
+        warehouse,
+        "select judged, score from marts.leaderboard where scoring_run = 's1'"
+        " and config = 'general_broken_baseline'",
+    )[0]
+    assert (judged, score) == (6, 1)
 
 
 def test_models_to_avoid_spares_the_specialist(built):

@@ -1,5 +1,6 @@
 -- Per scoring run, the leaderboard's score and judged totals equal the sum and count of the
--- judgments of known responses: no judgment lost or counted twice on the way to the marts.
+-- judgments of responses that count for quality (a suite question, not a speed test): no
+-- judgment lost or counted twice on the way to the marts, and none of another record counted.
 with
 
 judgment_totals as (
@@ -10,8 +11,9 @@ judgment_totals as (
         count(*) as total_judged
 
     from {{ ref('stg_rescore__judgments') }} as judgments
-    inner join {{ ref('stg_rescore__responses') }} as responses
+    inner join {{ ref('int_responses_joined') }} as responses
         on judgments.response_id = responses.response_id
+    where responses.counts_for_quality
     group by judgments.scoring_run
 
 ),

@@ -1,4 +1,9 @@
-{#- One row per judgment with everything known about the response it scores. -#}
+{#-
+    One row per judgment that counts for quality, with everything known about the response it
+    scores. Judgments of responses that do not count (speed tests, ids no suite has: see
+    int_responses_joined.counts_for_quality) stay in raw.judgments but never reach a quality
+    figure: every quality mart reads judgments from here.
+-#}
 with
 
 judgments as (
@@ -27,7 +32,7 @@ judgments_joined_to_responses as (
         judgments.judge,
         scoring_runs.created_at as scoring_run_created_at,
         judgments.score,
-        3 as max_score,
+        {{ rubric_max() }} as max_score,
         judgments.reason,
         responses.run_id,
         responses.config,
@@ -46,13 +51,15 @@ judgments_joined_to_responses as (
         responses.is_echo,
         responses.is_degenerate,
         responses.is_verbose,
-        responses.is_relevant_suite
+        responses.is_relevant_suite,
+        responses.counts_for_quality
 
     from judgments
     inner join responses
         on judgments.response_id = responses.response_id
     left join scoring_runs
         on judgments.scoring_run = scoring_runs.scoring_run
+    where responses.counts_for_quality
 
 )
 

@@ -1,6 +1,10 @@
 {#-
     Per run and config, over ALL its responses (judged or not, speed tests included): speed and
-    detector rates. avg_tps is the report's "Avg TPS": the plain mean of tokens_per_second.
+    detector rates. avg_tps is the report's "Avg TPS": the plain mean of tokens_per_second,
+    kept for parity but dominated by 1-token records. weighted_tps is the speed decisions use:
+    sum of completion tokens / sum of generation time (completion_tokens / tokens_per_second)
+    over the config's records with both known. median_tps is the median per-record rate.
+    suite_responses counts the responses that count for quality (the coverage denominator).
 -#}
 with
 
@@ -17,6 +21,10 @@ aggregated as (
         config,
         count(*) as responses,
         avg(tokens_per_second) as avg_tps,
+        sum(completion_tokens) filter (where generation_seconds is not null)
+        / nullif(sum(generation_seconds), 0) as weighted_tps,
+        median(tokens_per_second) as median_tps,
+        count(*) filter (where counts_for_quality) as suite_responses,
         avg(completion_tokens) as avg_completion_tokens,
         count(*) filter (where is_truncated) as truncated,
         count(*) filter (where is_empty) as empty_responses,

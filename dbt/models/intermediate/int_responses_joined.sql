@@ -1,4 +1,10 @@
-{#- One row per response with its config's category and its detector flags as booleans. -#}
+{#-
+    One row per response with its config's category and its detector flags as booleans.
+    counts_for_quality is THE rule of issue 10.1: a response counts toward quality figures iff
+    its (suite, question_id) is a question of the suites (raw.questions) and it is not a speed-test
+    record. Every quality figure downstream reads judgments through int_judgments_enriched, which
+    keeps only such responses, whoever scored them (rules judge or imported CSV).
+-#}
 with
 
 responses as (
@@ -64,6 +70,14 @@ responses_joined as (
         responses.completion_tokens,
         responses.is_speed_test,
         responses.in_suite,
+        (
+            questions.question_id is not null
+            and not coalesce(responses.is_speed_test, false)
+        ) as counts_for_quality,
+        case
+            when responses.tokens_per_second > 0 and responses.completion_tokens > 0
+                then responses.completion_tokens / responses.tokens_per_second
+        end as generation_seconds,
         coalesce(flags_per_response.is_truncated, false) as is_truncated,
         coalesce(flags_per_response.is_empty, false) as is_empty,
         coalesce(flags_per_response.is_echo, false) as is_echo,

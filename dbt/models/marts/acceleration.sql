@@ -2,7 +2,8 @@
     One row per (scoring_run, run_id, role, config) for every role whose baseline was judged in
     the scoring run: speed against the role's baseline, quality (measured from the config's own
     judged answers, or inherited from its base config for speculative and lookup configs), and
-    the one recommended config per role: the fastest whose quality is at most
+    the one recommended config per role: the fastest (token-weighted tps: completion tokens /
+    generation time, the leaderboard's weighted_tps rule) whose quality is at most
     `acceleration_quality_tolerance` points (default 2) below the baseline's.
 -#}
 {%- set tolerance = var('acceleration_quality_tolerance', 2) -%}
@@ -17,7 +18,7 @@ configs as (
 
 responses as (
 
-    select * from {{ ref('stg_rescore__responses') }}
+    select * from {{ ref('int_responses_joined') }}
 
 ),
 
@@ -29,20 +30,20 @@ judgments as (
 
 speeds_per_config as (
 
+    {#- token-weighted: sum of completion tokens / sum of generation time, so 1-token records
+        cannot dominate (a plain mean of per-record rates can call a faster config slower). -#}
     select
         run_id,
         config,
-        avg(tokens_per_second) filter (
-            where is_speed_test and tokens_per_second > 0
-        ) as speed_test_tps,
+        sum(completion_tokens) filter (where is_speed_test and generation_seconds > 0)
+        / nullif(sum(generation_seconds) filter (where is_speed_test), 0) as speed_test_tps,
         count(*) filter (
-            where is_speed_test and tokens_per_second > 0
+            where is_speed_test and generation_seconds > 0
         ) as speed_test_records,
-        avg(tokens_per_second) filter (
-            where not is_speed_test and tokens_per_second > 0
-        ) as answer_tps,
+        sum(completion_tokens) filter (where not is_speed_test and generation_seconds > 0)
+        / nullif(sum(generation_seconds) filter (where not is_speed_test), 0) as answer_tps,
         count(*) filter (
-            where not is_speed_test and tokens_per_second > 0
+            where not is_speed_test and generation_seconds > 0
         ) as answer_records
 
     from responses
@@ -57,10 +58,9 @@ quality_per_config as (
         run_id,
         config,
         count(*) as judged,
-        100.0 * sum(score) / (3 * count(*)) as quality_pct
+        100.0 * sum(score) / {{ rubric_max("count(*)") }} as quality_pct
 
     from judgments
-    where not is_speed_test
     group by scoring_run, run_id, config
 
 ),

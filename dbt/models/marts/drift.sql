@@ -1,9 +1,19 @@
 {#-
     Per (scoring_run, baseline, config): how a config's pct moved against a baseline. Two kinds of
-    baseline: an imported summary (raw.baselines, matched on the config or on the model name as
-    subject_kind says) and every earlier scoring run that judged the same config. likely_cause
-    names what the data shows: a high truncation share among the judged responses, and the suite
-    that moved most when per-suite scores exist on both sides.
+    baseline: an imported summary (raw.baselines) and every earlier scoring run that judged the
+    same config. Like-for-like matching: a summary row applies at its own key only. A row keyed
+    by config (subject_kind config) to that config; a row keyed by model to that model's plain
+    baseline config (config_name 'baseline'); a row keyed by model and expert count
+    (`<model>_moe<N>`) to the config of that model with N experts. Speculative and lookup configs
+    carry their base's quality and get no quality drift of their own.
+    delta interval: 95%, Newcombe's hybrid of the two Wilson intervals (pct on the judged
+    responses now, previous_pct on previous_judged then: the summary's question count or the
+    earlier scoring run's judged responses). is_significant when it excludes 0; direction is
+    regression / gain only when significant, else unchanged. comparability says how alike the
+    two sides are (coverage now vs then); lead_rank orders a baseline's rows so that rows with
+    fewer than drift_min_judged judged responses never lead. likely_cause names what the data
+    shows: a high truncation share among the judged responses, and the suite that moved most
+    when per-suite scores exist on both sides.
 -#}
 with
 
@@ -37,6 +47,32 @@ scoring_runs as (
 
 ),
 
+configs_linked as (
+
+    select * from {{ ref('int_configs_linked') }}
+
+),
+
+leaderboard_keyed as (
+
+    select
+        leaderboard.*,
+        case
+            when configs_linked.is_accelerated then null
+            when configs_linked.config_name = 'baseline' then lower(leaderboard.model)
+            when configs_linked.experts is not null and configs_linked.parse_status = 'parsed'
+                then lower(leaderboard.model) || '_moe' || configs_linked.experts
+        end as model_key,
+        coalesce(configs_linked.is_accelerated, false) as is_accelerated
+
+    from leaderboard
+    left join configs_linked
+        on
+            leaderboard.run_id = configs_linked.run_id
+            and leaderboard.config = configs_linked.config
+
+),
+
 summary_matches as (
 
     select
@@ -48,17 +84,18 @@ summary_matches as (
         baselines.subject,
         baselines.subject_kind,
         baselines.pct as previous_pct,
-        baselines.pct_text as previous_pct_text
+        baselines.pct_text as previous_pct_text,
+        baselines.max_score as previous_judged
 
-    from leaderboard
+    from leaderboard_keyed as leaderboard
     inner join baselines
         on
             (baselines.subject_kind = 'config' and leaderboard.config = baselines.subject)
             or (
                 baselines.subject_kind = 'model'
-                and lower(leaderboard.model) = lower(baselines.subject)
+                and leaderboard.model_key = lower(baselines.subject)
             )
-    where baselines.pct is not null
+    where baselines.pct is not null and not leaderboard.is_accelerated
 
 ),
 
@@ -73,9 +110,10 @@ earlier_scoring_run_matches as (
         current_run.config as subject,
         'config' as subject_kind,
         previous_run.pct as previous_pct,
-        format('{:.1f}%', previous_run.pct) as previous_pct_text
+        format('{:.1f}%', previous_run.pct) as previous_pct_text,
+        previous_run.judged as previous_judged
 
-    from leaderboard as current_run
+    from leaderboard_keyed as current_run
     inner join leaderboard as previous_run
         on
             current_run.run_id = previous_run.run_id
@@ -85,10 +123,13 @@ earlier_scoring_run_matches as (
     inner join scoring_runs as previous_meta
         on previous_run.scoring_run = previous_meta.scoring_run
     where
-        previous_meta.created_at < current_meta.created_at
-        or (
-            previous_meta.created_at = current_meta.created_at
-            and previous_meta.scoring_run < current_meta.scoring_run
+        not current_run.is_accelerated
+        and (
+            previous_meta.created_at < current_meta.created_at
+            or (
+                previous_meta.created_at = current_meta.created_at
+                and previous_meta.scoring_run < current_meta.scoring_run
+            )
         )
 
 ),
@@ -169,7 +210,14 @@ drift_joined as (
         matches.subject_kind,
         matches.previous_pct,
         matches.previous_pct_text,
+        matches.previous_judged,
         leaderboard.pct,
+        leaderboard.pct_ci_low,
+        leaderboard.pct_ci_high,
+        {{ wilson_low('matches.previous_pct / 100.0', 'matches.previous_judged') }}
+            as previous_ci_low,
+        {{ wilson_high('matches.previous_pct / 100.0', 'matches.previous_judged') }}
+            as previous_ci_high,
         leaderboard.judged,
         leaderboard.judged_truncated,
         biggest_suite_move.moved_suite,
@@ -194,10 +242,56 @@ drift_joined as (
 
 ),
 
+drift_intervals as (
+
+    select
+        *,
+        delta_pct - sqrt(
+            power(pct - pct_ci_low, 2) + power(previous_ci_high - previous_pct, 2)
+        ) as delta_ci_low,
+        delta_pct + sqrt(
+            power(pct_ci_high - pct, 2) + power(previous_pct - previous_ci_low, 2)
+        ) as delta_ci_high,
+        judged / nullif(previous_judged, 0) as coverage_ratio,
+        judged >= {{ var('drift_min_judged') }} as has_enough_judged
+
+    from drift_joined
+
+),
+
+drift_classified as (
+
+    select
+        *,
+        coalesce(delta_ci_low > 0 or delta_ci_high < 0, false) as is_significant,
+        case
+            when coalesce(delta_ci_high < 0, false) then 'regression'
+            when coalesce(delta_ci_low > 0, false) then 'gain'
+            else 'unchanged'
+        end as direction,
+        case
+            when not has_enough_judged then 'too_few_judged'
+            when coverage_ratio between 0.8 and 1.25 then 'like_for_like'
+            else 'different_coverage'
+        end as comparability,
+        format(
+            '{} judged now, {} then',
+            judged,
+            coalesce(previous_judged::bigint::varchar, 'unknown')
+        ) as coverage_note
+
+    from drift_intervals
+
+),
+
 final as (
 
     select
         *,
+        row_number() over (
+            partition by scoring_run, baseline
+            order by has_enough_judged desc, is_significant desc, abs(delta_pct) desc, config asc
+        ) as lead_rank,
         nullif(concat_ws(
             '; ',
             case
@@ -221,7 +315,7 @@ final as (
             end
         ), '') as likely_cause
 
-    from drift_joined
+    from drift_classified
 
 )
 

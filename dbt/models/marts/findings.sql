@@ -267,7 +267,7 @@ group_config_suite as (
         suite,
         run_id,
         config,
-        100.0 * sum(score) / (3 * count(*)) as pct
+        100.0 * sum(score) / {{ rubric_max("count(*)") }} as pct
 
     from judgments_grouped
     group by scoring_run, pick_group, suite, run_id, config
@@ -285,7 +285,7 @@ group_suite_aggregated as (
         count(distinct judgments_grouped.model) as models,
         count(*) as judged,
         sum(judgments_grouped.score) as score,
-        100.0 * sum(judgments_grouped.score) / (3 * count(*)) as pct,
+        100.0 * sum(judgments_grouped.score) / {{ rubric_max("count(*)") }} as pct,
         bool_or(judgments_grouped.is_relevant_suite) as is_relevant_suite
 
     from judgments_grouped
@@ -333,7 +333,7 @@ others_on_suite as (
         aggregated.pick_group,
         aggregated.suite,
         100.0 * (suite_totals.score - aggregated.score)
-        / (3 * (suite_totals.judged - aggregated.judged)) as pct
+        / {{ rubric_max("(suite_totals.judged - aggregated.judged)") }} as pct
 
     from group_suite_aggregated as aggregated
     inner join suite_totals

@@ -1,7 +1,15 @@
 {#-
     One row per (scoring_run, category, config) for every config judged in the scoring run.
-    score/max_score/pct come from the judgments; avg_tps, responses, truncated and the detector
-    rates from all the config's responses in its run. rank: pct, then speed, then config name.
+    score/max_score/pct come from the judgments that count for quality; avg_tps, weighted_tps,
+    median_tps, responses, truncated and the detector rates from all the config's responses in
+    its run. Coverage rule: a config is ranked (is_ranked) only when at least rank_min_judged of
+    its suite responses were judged and they are at least rank_min_judged_share of its coverage
+    questions (its suite responses, or fewer when no config of its category got more judgments
+    in the scoring run: int_judgments_aggregated_to_configs.category_max_judged); unranked
+    rows rank after every ranked row of their category. pct_ci_low/high: 95% Wilson interval
+    (macro wilson_low/high) on the config's judged responses. rank_low/rank_high: the best and
+    worst rank the intervals allow among the ranked rows of the category. rank: ranked first,
+    then pct, then avg_tps (the report's order), then config name.
 -#}
 with
 
@@ -17,9 +25,33 @@ response_facts as (
 
 ),
 
+detector_rates as (
+
+    select * from {{ ref('int_detector_rates') }}
+
+),
+
 configs as (
 
     select * from {{ ref('int_configs_categorised') }}
+
+),
+
+configs_linked as (
+
+    select * from {{ ref('int_configs_linked') }}
+
+),
+
+notes_per_config as (
+
+    select
+        run_id,
+        config,
+        string_agg(note_label, ', ' order by detector_order) filter (where is_noted) as notes
+
+    from detector_rates
+    group by run_id, config
 
 ),
 
@@ -38,7 +70,10 @@ configs_joined as (
         judged_configs.max_score,
         judged_configs.pct,
         response_facts.avg_tps,
+        response_facts.weighted_tps,
+        response_facts.median_tps,
         response_facts.responses,
+        response_facts.suite_responses,
         judged_configs.judged,
         response_facts.truncated,
         judged_configs.judged_truncated,
@@ -46,12 +81,25 @@ configs_joined as (
         judged_configs.relevant_score,
         judged_configs.relevant_max_score,
         judged_configs.relevant_pct,
+        judged_configs.judged_degenerate,
+        judged_configs.judged_degenerate_answered,
         response_facts.avg_completion_tokens,
         response_facts.truncated_rate,
         response_facts.verbose_rate,
         response_facts.echo_rate,
         response_facts.degenerate_rate,
-        response_facts.empty_rate
+        response_facts.empty_rate,
+        notes_per_config.notes,
+        judged_configs.category_max_judged,
+        coalesce(
+            configs_linked.baseline_config, configs_linked.base_config, judged_configs.config
+        ) as base_config,
+        coalesce(configs_linked.config_name, 'baseline') != 'baseline' as is_experiment,
+        least(response_facts.suite_responses, judged_configs.category_max_judged)
+            as coverage_questions,
+        judged_configs.judged / nullif(
+            least(response_facts.suite_responses, judged_configs.category_max_judged), 0
+        ) as judged_share
 
     from judged_configs
     inner join configs
@@ -62,38 +110,93 @@ configs_joined as (
         on
             judged_configs.run_id = response_facts.run_id
             and judged_configs.config = response_facts.config
+    left join configs_linked
+        on
+            judged_configs.run_id = configs_linked.run_id
+            and judged_configs.config = configs_linked.config
+    left join notes_per_config
+        on
+            judged_configs.run_id = notes_per_config.run_id
+            and judged_configs.config = notes_per_config.config
+
+),
+
+coverage as (
+
+    select
+        *,
+        (
+            judged >= {{ var('rank_min_judged') }}
+            and coalesce(judged_share >= {{ var('rank_min_judged_share') }}, false)
+        ) as is_ranked,
+        case
+            when judged < {{ var('rank_min_judged') }}
+                then format(
+                    'not enough judged responses: {} judged, {} needed',
+                    judged,
+                    {{ var('rank_min_judged') }}
+                )
+            when not coalesce(judged_share >= {{ var('rank_min_judged_share') }}, false)
+                then format(
+                    'not enough judged responses: {} of {} questions judged ({:.0f}%), '
+                    || '{:.0f}% needed',
+                    judged,
+                    coverage_questions,
+                    100 * coalesce(judged_share, 0),
+                    100 * {{ var('rank_min_judged_share') }}
+                )
+        end as unranked_reason,
+        {{ wilson_low('pct / 100.0', 'judged') }} as pct_ci_low,
+        {{ wilson_high('pct / 100.0', 'judged') }} as pct_ci_high
+
+    from configs_joined
+
+),
+
+rank_ranges as (
+
+    select
+        this.scoring_run,
+        this.category,
+        this.config,
+        1 + count(other.config) filter (where other.pct_ci_low > this.pct_ci_high)
+            as rank_low,
+        count(other.config) filter (where other.pct_ci_high >= this.pct_ci_low)
+        + 1 as rank_high
+
+    from coverage as this
+    left join coverage as other
+        on
+            this.scoring_run = other.scoring_run
+            and this.category = other.category
+            and this.config != other.config
+            and other.is_ranked
+    where this.is_ranked
+    group by this.scoring_run, this.category, this.config
 
 ),
 
 final as (
 
     select
-        *,
+        coverage.*,
+        rank_ranges.rank_low,
+        rank_ranges.rank_high,
         row_number() over (
-            partition by scoring_run, category
-            order by pct desc, avg_tps desc nulls last, config asc
-        ) as rank,
-        nullif(concat_ws(
-            ', ',
-            case
-                when truncated_rate >= {{ var('note_truncation_rate') }}
-                    then 'many truncations'
-            end,
-            case
-                when verbose_rate >= {{ var('note_verbose_rate') }}
-                    then 'very verbose'
-            end,
-            case
-                when echo_rate >= {{ var('note_echo_rate') }}
-                    then 'echoes prompts'
-            end,
-            case
-                when degenerate_rate >= {{ var('note_degenerate_rate') }}
-                    then 'degenerates'
-            end
-        ), '') as notes
+            partition by coverage.scoring_run, coverage.category
+            order by
+                coverage.is_ranked desc,
+                coverage.pct desc,
+                coverage.avg_tps desc nulls last,
+                coverage.config asc
+        ) as rank
 
-    from configs_joined
+    from coverage
+    left join rank_ranges
+        on
+            coverage.scoring_run = rank_ranges.scoring_run
+            and coverage.category = rank_ranges.category
+            and coverage.config = rank_ranges.config
 
 )
 

@@ -1,37 +1,20 @@
 {#-
-    Per (scoring_run, config): configs to avoid, with every reason that applies. A config is
-    flagged when its pct on the suites relevant to its role (seed speciality_suites) is below
-    var avoid_below_pct (given at least avoid_min_judged relevant judgments), or when a detector
-    rate reaches its critical threshold. Low scores outside a specialist's suites never count.
+    Per (scoring_run, config): the configs not to deploy, each with its reason, straight from the
+    decision model (config_assessment.is_avoid; the rules are stated there). Experiments (MoE,
+    speculative, lookup variants) carry base_config, the plain config of their role and model,
+    so the list groups them under their base instead of listing separate failures;
+    is_group_head marks the row a grouped list shows first (the base itself when it is avoided,
+    else the group's lowest pct), configs_in_group how many rows share the base.
 -#}
 with
 
-leaderboard as (
+assessment as (
 
-    select * from {{ ref('leaderboard') }}
-
-),
-
-reasons as (
-
-    select
-        *,
-        coalesce(
-            relevant_judged >= {{ var('avoid_min_judged') }}
-            and relevant_pct < {{ var('avoid_below_pct') }},
-            false
-        ) as is_below_threshold,
-        (
-            degenerate_rate >= {{ var('critical_degenerate_rate') }}
-            or echo_rate >= {{ var('critical_echo_rate') }}
-            or empty_rate >= {{ var('critical_empty_rate') }}
-        ) as has_critical_detector_rate
-
-    from leaderboard
+    select * from {{ ref('config_assessment') }}
 
 ),
 
-flagged as (
+avoided as (
 
     select
         scoring_run,
@@ -41,6 +24,8 @@ flagged as (
         role,
         category,
         speciality,
+        base_config,
+        is_experiment,
         pct,
         relevant_pct,
         relevant_judged,
@@ -48,40 +33,29 @@ flagged as (
         echo_rate,
         empty_rate,
         is_below_threshold,
-        has_critical_detector_rate,
-        concat_ws(
-            '; ',
-            case
-                when is_below_threshold
-                    then format(
-                        '{:.1f}% on its relevant suites (below {}%)',
-                        relevant_pct,
-                        {{ var('avoid_below_pct') }}
-                    )
-            end,
-            case
-                when degenerate_rate >= {{ var('critical_degenerate_rate') }}
-                    then format(
-                        'degenerates in {:.0f}% of responses', 100 * degenerate_rate
-                    )
-            end,
-            case
-                when echo_rate >= {{ var('critical_echo_rate') }}
-                    then format(
-                        'echoes the prompt in {:.0f}% of responses', 100 * echo_rate
-                    )
-            end,
-            case
-                when empty_rate >= {{ var('critical_empty_rate') }}
-                    then format(
-                        'empty answers in {:.0f}% of responses', 100 * empty_rate
-                    )
-            end
-        ) as reason
+        degeneration_mode,
+        avoid_reason as reason,
+        (
+            degeneration_mode = 'degenerates_instead' or is_echo_critical or is_empty_critical
+        ) as has_critical_detector_rate
 
-    from reasons
-    where is_below_threshold or has_critical_detector_rate
+    from assessment
+    where is_avoid
+
+),
+
+final as (
+
+    select
+        *,
+        count(*) over (partition by scoring_run, base_config) as configs_in_group,
+        row_number() over (
+            partition by scoring_run, base_config
+            order by (config = base_config) desc, pct asc, config asc
+        ) = 1 as is_group_head
+
+    from avoided
 
 )
 
-select * from flagged
+select * from final

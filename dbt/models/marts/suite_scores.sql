@@ -20,7 +20,7 @@ aggregated as (
         any_value(category) as category,
         bool_and(is_relevant_suite) as is_relevant_suite,
         count(*) as judged,
-        3 * count(*) as max_score,
+        {{ rubric_max("count(*)") }} as max_score,
         count(*) filter (where is_truncated) as truncated
 
     from judgments
