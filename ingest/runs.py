@@ -24,6 +24,7 @@ out-of-range numbers (the record loads with that field empty, the error row hold
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,9 +36,17 @@ import pyarrow as pa
 from ingest.accounting import Outcome
 from ingest.errors import SourceError
 from ingest.ids import response_id
-from ingest.jsonparse import BadNumber, dumps, loads
+from ingest.jsonparse import BadNumber, dumps, fast_loads, loads
 from ingest.models import model_facts
-from ingest.sources import TextFile, clean_text, list_dir, read_text, source_name
+from ingest.sources import (
+    TextFile,
+    clean_text,
+    list_dir,
+    read_bytes,
+    read_text,
+    source_name,
+    text_file,
+)
 
 SPEED_SUITE = "speed_test"
 NULL_STRINGS = {"", "none", "null", "nan", "n/a"}
@@ -174,6 +183,11 @@ def coerce(value: Any, field_name: str, place: str, problems: _Problems) -> Any:
     kind, lowest = NUMERIC_FIELDS[field_name]
     if value is None:
         return None
+    t = type(value)  # the common case first: a finite, in-range number of the right kind
+    if t is float and kind is float and (lowest is None or value >= lowest) and value - value == 0:
+        return value
+    if t is int and (lowest is None or value >= lowest) and value <= INT32_MAX:
+        return value if kind is int else float(value)
 
     def bad(why: str) -> None:
         problems.add(
@@ -334,16 +348,18 @@ def _report_duplicates(dups: list[tuple[str, str, Any]], problems: _Problems) ->
         )
 
 
-def _parse_config_file(
-    path: Path, run_dir: Path, folder: str, name: str, now: datetime, outcome: Outcome
-):
-    """One per-config JSON file -> (FileRows or None when skipped, problems)."""
-    problems = _Problems(name)
-    src = _read(path, problems)
+def _slow_parse(path: Path, data: bytes, sha256: str, problems: _Problems):
+    """Decode and parse with every repair and report (the path for files orjson refuses or
+    cannot vouch for): -> (Parsed, TextFile)."""
     import json
 
+    src = text_file(path, data, sha256)
+    for kind, message in src.repairs:
+        problems.add(None, kind, message)
+    for kind, message in src.notes:
+        problems.add(None, kind, message)
     try:
-        parsed = loads(src.text)
+        return loads(src.text), src
     except json.JSONDecodeError as exc:
         raise SourceError(
             "invalid_json",
@@ -352,6 +368,23 @@ def _parse_config_file(
             f"line {exc.lineno}, column {exc.colno}",
             src.text[max(0, exc.pos - 150) : exc.pos + 150],
         ) from None
+
+
+def _parse_config_file(
+    path: Path, run_dir: Path, folder: str, name: str, now: datetime, outcome: Outcome
+):
+    """One per-config JSON file -> (FileRows or None when skipped, problems)."""
+    problems = _Problems(name)
+    data = read_bytes(path)  # raises SourceError
+    sha256 = hashlib.sha256(data).hexdigest()
+    parsed = fast_loads(data)
+    if parsed is not None:  # valid UTF-8, no lone surrogate, nothing to report while parsing
+        src = None
+        size, check_text = len(data), False
+    else:
+        parsed, src = _slow_parse(path, data, sha256, problems)
+        size, check_text = len(src.text), src.lone_surrogate_escape
+    del data
     doc = parsed.doc
     if not (isinstance(doc, dict) and isinstance(doc.get("results"), dict)):
         if isinstance(doc, dict) and "results" in doc:
@@ -369,7 +402,6 @@ def _parse_config_file(
             if missing:
                 results[key] = {**missing, **results[key]}
     _report_duplicates(parsed.duplicates, problems)
-    check_text = src.lone_surrogate_escape
     role = _clean(_text(doc.get("model_role")), "model_role", "model_role", problems)
     config_name = _clean(_text(doc.get("config_name")), "config_name", "config_name", problems)
     if not role:
@@ -392,7 +424,7 @@ def _parse_config_file(
                 f"timestamp {doc['timestamp']!r} is not ISO 8601; loaded without a start time",
                 doc["timestamp"],
             )
-    rows = FileRows(name, src.sha256, size=len(src.text))
+    rows = FileRows(name, sha256, size=size)
     for suite, questions in results.items():
         suite_s = _clean(str(suite), "results", "suite name", problems) if check_text else suite
         place = f"results.{suite_s}"
@@ -450,7 +482,7 @@ def _parse_config_file(
             summary_text,
             len(rows.responses),
             name,
-            src.sha256,
+            sha256,
             now,
         )
     )
