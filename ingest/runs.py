@@ -24,7 +24,6 @@ out-of-range numbers (the record loads with that field empty, the error row hold
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,17 +35,9 @@ import pyarrow as pa
 from ingest.accounting import Outcome
 from ingest.errors import SourceError
 from ingest.ids import response_id
-from ingest.jsonparse import BadNumber, dumps, fast_loads, loads
+from ingest.jsonparse import BadNumber, dumps, loads
 from ingest.models import model_facts
-from ingest.sources import (
-    TextFile,
-    clean_text,
-    list_dir,
-    read_bytes,
-    read_text,
-    source_name,
-    text_file,
-)
+from ingest.sources import TextFile, clean_text, list_dir, read_text, source_name
 
 SPEED_SUITE = "speed_test"
 NULL_STRINGS = {"", "none", "null", "nan", "n/a"}
@@ -348,18 +339,16 @@ def _report_duplicates(dups: list[tuple[str, str, Any]], problems: _Problems) ->
         )
 
 
-def _slow_parse(path: Path, data: bytes, sha256: str, problems: _Problems):
-    """Decode and parse with every repair and report (the path for files orjson refuses or
-    cannot vouch for): -> (Parsed, TextFile)."""
+def _parse_config_file(
+    path: Path, run_dir: Path, folder: str, name: str, now: datetime, outcome: Outcome
+):
+    """One per-config JSON file -> (FileRows or None when skipped, problems)."""
+    problems = _Problems(name)
+    src = _read(path, problems)
     import json
 
-    src = text_file(path, data, sha256)
-    for kind, message in src.repairs:
-        problems.add(None, kind, message)
-    for kind, message in src.notes:
-        problems.add(None, kind, message)
     try:
-        return loads(src.text), src
+        parsed = loads(src.text)
     except json.JSONDecodeError as exc:
         raise SourceError(
             "invalid_json",
@@ -368,23 +357,6 @@ def _slow_parse(path: Path, data: bytes, sha256: str, problems: _Problems):
             f"line {exc.lineno}, column {exc.colno}",
             src.text[max(0, exc.pos - 150) : exc.pos + 150],
         ) from None
-
-
-def _parse_config_file(
-    path: Path, run_dir: Path, folder: str, name: str, now: datetime, outcome: Outcome
-):
-    """One per-config JSON file -> (FileRows or None when skipped, problems)."""
-    problems = _Problems(name)
-    data = read_bytes(path)  # raises SourceError
-    sha256 = hashlib.sha256(data).hexdigest()
-    parsed = fast_loads(data)
-    if parsed is not None:  # valid UTF-8, no lone surrogate, nothing to report while parsing
-        src = None
-        size, check_text = len(data), False
-    else:
-        parsed, src = _slow_parse(path, data, sha256, problems)
-        size, check_text = len(src.text), src.lone_surrogate_escape
-    del data
     doc = parsed.doc
     if not (isinstance(doc, dict) and isinstance(doc.get("results"), dict)):
         if isinstance(doc, dict) and "results" in doc:
@@ -402,6 +374,7 @@ def _parse_config_file(
             if missing:
                 results[key] = {**missing, **results[key]}
     _report_duplicates(parsed.duplicates, problems)
+    check_text = src.lone_surrogate_escape
     role = _clean(_text(doc.get("model_role")), "model_role", "model_role", problems)
     config_name = _clean(_text(doc.get("config_name")), "config_name", "config_name", problems)
     if not role:
@@ -424,7 +397,7 @@ def _parse_config_file(
                 f"timestamp {doc['timestamp']!r} is not ISO 8601; loaded without a start time",
                 doc["timestamp"],
             )
-    rows = FileRows(name, sha256, size=size)
+    rows = FileRows(name, src.sha256, size=len(src.text))
     for suite, questions in results.items():
         suite_s = _clean(str(suite), "results", "suite name", problems) if check_text else suite
         place = f"results.{suite_s}"
@@ -482,7 +455,7 @@ def _parse_config_file(
             summary_text,
             len(rows.responses),
             name,
-            sha256,
+            src.sha256,
             now,
         )
     )

@@ -227,11 +227,7 @@ def decode(data: bytes) -> tuple[str, str, list[tuple[str, str]], list[tuple[str
 def read_text(path: Path) -> TextFile:
     """Read and decode one file; raises :class:`SourceError` when it cannot be read."""
     data = read_bytes(path)
-    return text_file(path, data, hashlib.sha256(data).hexdigest())
-
-
-def text_file(path: Path, data: bytes, digest: str) -> TextFile:
-    """Decode bytes already read (and hashed) as :func:`read_text` would."""
+    digest = hashlib.sha256(data).hexdigest()
     text, encoding, repairs, notes = decode(data)
     lone = lone_surrogate_escape(data) if encoding == "utf-8-sig" else True
     return TextFile(path, text, digest, repairs, notes, encoding, lone)
