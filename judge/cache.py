@@ -58,6 +58,22 @@ def lookup(con, keys: list[str]) -> dict[str, Verdict]:
     }
 
 
+def present(con, keys: list[str]) -> set[str]:
+    """Which of `keys` the cache holds (no verdicts built)."""
+    if not keys:
+        return set()
+    con = con.cursor()
+    con.register("_present_keys", pa.table({"cache_key": pa.array(sorted(set(keys)), pa.string())}))
+    try:
+        rows = con.execute(
+            "select k.cache_key from _present_keys k inner join raw.judge_cache c using (cache_key)"
+        ).fetchall()
+    finally:
+        con.unregister("_present_keys")
+        con.close()
+    return {r[0] for r in rows}
+
+
 def table(rows: list[tuple[str, str, str, Verdict]]) -> pa.Table:
     """(cache_key, judge, rubric_version, verdict) -> an Arrow table in raw.judge_cache order."""
     return pa.table(

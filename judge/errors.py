@@ -9,7 +9,12 @@ from __future__ import annotations
 
 
 class JudgeError(RuntimeError):
-    """A problem that stops the whole judging run; the message says what to do."""
+    """A problem that stops the whole judging run; the message says what to do.
+
+    `exit_code` 2: the run cannot start or go on as asked (the CLI maps it; `run_judge` itself
+    prints the message and returns 2)."""
+
+    exit_code = 2
 
 
 class JudgeUsageError(JudgeError):

@@ -326,6 +326,43 @@ class Persister:
         with self.lock:
             self._flush()
 
+    def add_reused(self, rows: list[tuple[str, str, str]]) -> None:
+        """(response_id, cache_key, input_key) answered from raw.judge_cache, in one statement:
+        no verdict passes through Python (a fully cached run stays well under a second)."""
+        if not rows:
+            return
+        con = self.con
+        con.register("_reused", pa.table({
+            "response_id": pa.array([r[0] for r in rows], pa.string()),
+            "cache_key": pa.array([r[1] for r in rows], pa.string()),
+            "input_key": pa.array([r[2] for r in rows], pa.string()),
+        }))  # fmt: skip
+        con.execute("begin")
+        try:
+            con.execute(
+                "insert or replace into raw.judgments (scoring_run, response_id, judge, "
+                "rubric_version, score, reason, judged_at, cache_key, input_tokens, "
+                "output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, decided_by, "
+                "input_key) "
+                "select ?, r.response_id, ?, ?, c.score, c.reason, ?, c.cache_key, "
+                "c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_creation_tokens, "
+                "0.0, c.decided_by, r.input_key "
+                "from _reused as r inner join raw.judge_cache as c using (cache_key)",
+                [self.scoring_run, self.judge_name, RUBRIC_VERSION, _now()],
+            )
+            con.execute(
+                "delete from raw.judge_failures where scoring_run = ? and response_id in "
+                "(select response_id from _reused)",
+                [self.scoring_run],
+            )
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        finally:
+            con.unregister("_reused")
+        self.counts["cached"] += len(rows)
+
     def _flush(self) -> None:
         if not self.buffer:
             return
@@ -559,8 +596,8 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
         ).fetchall()
         if rid not in done and input_of.get(rid) == ik
     }
-    reuse_hits = cache.lookup(con, list(set(reuse.values())))
-    reused = {rid: ck for rid, ck in reuse.items() if ck in reuse_hits}
+    cached_keys = cache.present(con, list(set(reuse.values())))
+    reused = {rid: ck for rid, ck in reuse.items() if ck in cached_keys}
     fresh_ids = [rid for rid, _ in keyed if rid not in done and rid not in reused]
     resumed = len(done)
 
@@ -572,9 +609,7 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
     n_cached = len(reused)
     if not options.dry_run:
         _record_scoring_run(con, options, judge)
-        for rid, ck in reused.items():
-            persister.add(Task(rid, ck, None, input_of[rid]), reuse_hits[ck], from_cache=True)  # type: ignore[arg-type]
-        persister.flush()
+        persister.add_reused([(rid, ck, input_of[rid]) for rid, ck in reused.items()])
 
     bar = _progress(options.progress and not options.dry_run, len(fresh_ids))
     try:
