@@ -83,7 +83,7 @@ def ingest(args: argparse.Namespace) -> int:
     suites_dir = _existing(args.suites_dir, "suites folder")
     run_dirs = [_existing(d, "run folder") for d in args.run_dirs]
     with _holding(args, must_exist=False) as wh, connect(wh) as con:
-        outcome = ingest_all(con, suites_dir, run_dirs)
+        outcome = ingest_all(con, suites_dir, run_dirs, full=getattr(args, "full", False))
     print(outcome.summary())
     return outcome.exit_code
 
