@@ -1,11 +1,21 @@
-"""Measure ingest of the real run: wall time for a first load and for an idempotent re-load.
+"""Measure ingest against its floors on the real run (1x) and on N synthetic copies (Nx).
 
-Usage: .venv/bin/python benchmarks/ingest_speed.py [DATA_DIR]   (default ../shared/data/epyc)
+Usage: .venv/bin/python benchmarks/ingest_speed.py [--data DATA_DIR] [--scale N ...]
+
+Floors, on the same files: `json.load` of every run file (the issue's floor: ingest should be
+at most 3x it), orjson when installed, and DuckDB's own `read_json_objects`. The tool's
+figures are a first load into an empty warehouse and an idempotent re-load. The Nx run is N
+copies of the real run's files, each copy with its own run_id (so nothing is a duplicate).
+Peak RSS is the process's maximum so far (ru_maxrss), printed after each stage. On a shared
+machine compare ratios from one invocation (floors and tool measured back to back).
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+import json
+import resource
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -14,19 +24,100 @@ from ingest.pipeline import ingest_all
 from rescore.warehouse import connect
 
 
-def main() -> None:
-    data = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/epyc")
-    suites, run = data / "prompts" / "v1", data / "runs" / "20251220_214317"
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _files(runs: list[Path]) -> list[Path]:
+    return sorted(p for r in runs for p in r.iterdir() if p.suffix == ".json")
+
+
+def floors(runs: list[Path]) -> dict[str, float]:
+    files = _files(runs)
+    out = {}
+    t0, c0 = time.perf_counter(), time.process_time()
+    for p in files:
+        with p.open("rb") as f:
+            json.load(f)
+    out["json.load"] = time.perf_counter() - t0
+    out["json.load (cpu)"] = time.process_time() - c0
+    try:
+        import orjson
+
+        t0 = time.perf_counter()
+        for p in files:
+            orjson.loads(p.read_bytes())
+        out["orjson"] = time.perf_counter() - t0
+    except ImportError:
+        pass
+    import duckdb
+
+    con = duckdb.connect()
+    t0 = time.perf_counter()
+    globs = [str(r / "*.json") for r in runs]
+    con.execute("select count(*) from read_json_objects(?, maximum_object_size=1e9)", [globs])
+    out["duckdb read_json_objects"] = time.perf_counter() - t0
+    con.close()
+    return out
+
+
+def synthetic(real_run: Path, n: int, into: Path) -> list[Path]:
+    """N copies of the real run, copy k with run_id `synthetic_<k>` (files rewritten)."""
+    runs = []
+    for k in range(n):
+        d = into / f"synthetic_{k:03d}"
+        d.mkdir(parents=True)
+        for p in real_run.iterdir():
+            if p.suffix != ".json":
+                shutil.copy(p, d / p.name)
+                continue
+            doc = json.loads(p.read_bytes())
+            if isinstance(doc, dict) and "results" in doc:
+                doc["run_id"] = d.name
+            (d / p.name).write_text(json.dumps(doc))
+        runs.append(d)
+    return runs
+
+
+def measure(label: str, suites: Path, runs: list[Path]) -> None:
+    fl = floors(runs)
     with tempfile.TemporaryDirectory() as tmp:
         con = connect(Path(tmp) / "bench.duckdb")
-        for label in ("first load", "re-load (idempotent)"):
-            t0 = time.perf_counter()
-            out = ingest_all(con, suites, [run])
-            dt = time.perf_counter() - t0
-            n = out.loaded["responses"]
-            print(f"{label:22s} {dt:6.2f} s  {n} responses  {n / dt:8.0f} responses/s")
-        size = sum(p.stat().st_size for p in run.iterdir())
-        print(f"input: {size / 1e6:.1f} MB in {len(list(run.iterdir()))} files")
+        times = []
+        for what in ("first load", "re-load (unchanged)"):
+            t0, c0 = time.perf_counter(), time.process_time()
+            out = ingest_all(con, suites, runs)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            times.append((what, wall, cpu, out.loaded["responses"]))
+        con.close()
+    size = sum(p.stat().st_size for p in _files(runs))
+    print(f"\n{label}: {size / 1e6:.0f} MB in {len(_files(runs))} run files")
+    floor, floor_cpu = fl["json.load"], fl["json.load (cpu)"]
+    for name, t in fl.items():
+        print(f"  floor  {name:26s} {t:7.2f} s")
+    for what, t, cpu, n in times:
+        print(
+            f"  tool   ingest {what:19s} {t:7.2f} s  (cpu {cpu:5.2f} s, all threads)  "
+            f"{n:>8} responses  {t / floor:5.1f}x json.load wall, "
+            f"{cpu / floor_cpu:5.1f}x cpu (goal <= 3x)"
+        )
+    print(f"  peak RSS so far {_rss_mb():.0f} MB")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="../shared/data/epyc")
+    ap.add_argument("--scale", type=int, nargs="*", default=[1])
+    args = ap.parse_args()
+    data = Path(args.data)
+    suites, run = data / "prompts" / "v1", data / "runs" / "20251220_214317"
+    for n in args.scale:
+        if n == 1:
+            measure("1x (real run)", suites, [run])
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            runs = synthetic(run, n, Path(tmp))
+            measure(f"{n}x (synthetic copies)", suites, runs)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,20 @@
-"""Agreement of the rules judge with the imported Claude scores of the architect/ingest configs.
+"""Agreement of every judge with every imported scoring run, on the real run (issue 12.4).
 
-Ingests the real suites and run into a throwaway warehouse, imports
-`reviews/architect_ingest_baseline_scores.csv` as scoring run `claude-import`, runs the rules
-judge as `rules`, and prints n, exact agreement, within-one agreement, quadratic weighted
-Cohen's kappa and the 4x4 confusion matrix (rows: Claude, columns: rules), overall and per
-suite. The Claude scores are only compared against, never read by the judge.
+The reference is Claude's per-config CSVs in `reviews/` whose reasons are individual, not
+templated: a file whose config is in the run, with at least `MIN_ROWS` rows and at least
+`MIN_DISTINCT_SHARE` of its reasons distinct (a file with 61 rows and 1 distinct reason was
+filled in by a template, not graded). Those files are imported as one scoring run
+`claude-individual`. `architect_ingest_baseline_scores.csv` (templated: 18 reasons for 944 rows)
+is not a reference. The judges never read any of these scores.
+
+For every judge scoring run (rules-v1, rules-v2 here; any other judge run already in a kept
+warehouse too) against every imported scoring run, it prints: n, quadratic weighted kappa,
+exact and within-one agreement, per suite, and Spearman's rho over config means (configs with at
+least `MIN_PER_CONFIG` responses scored by both). `--markdown` also prints the table for
+`benchmarks/README.md`.
 
 Usage:
-    .venv/bin/python benchmarks/judge_agreement.py [DATA_DIR] [--csv NAME] [--keep PATH]
-
-`--keep PATH` keeps (and on later runs reuses) the ingested warehouse, for quick iteration.
+    .venv/bin/python benchmarks/judge_agreement.py [DATA_DIR] [--keep PATH] [--markdown]
 """
 
 from __future__ import annotations
@@ -21,14 +26,17 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from rescore.warehouse import connect, response_id
+from rescore.warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "epyc"
 RUN_ID = "20251220_214317"
-REFERENCE = "claude-import"
-SECOND = "claude-per-config"  # the per-config CSVs of the same configs: Claude vs Claude
-CANDIDATE = "rules"
+REFERENCE = "claude-individual"
+JUDGES = {"rules-v1": "rules-v1", "rules-v2": "rules-v2"}  # scoring run -> --judge
+MIN_ROWS = 10
+MIN_DISTINCT_SHARE = 0.5
+MIN_PER_CONFIG = 5
+FREE_TEXT = ("general", "thinking", "long_context")
 
 
 def weighted_kappa(pairs: list[tuple[int, int]], k: int = 4) -> float:
@@ -50,114 +58,115 @@ def weighted_kappa(pairs: list[tuple[int, int]], k: int = 4) -> float:
     return 1.0 - num / den if den else float("nan")
 
 
-def agreement(pairs: list[tuple[int, int]]) -> dict:
-    n = len(pairs)
-    return {
-        "n": n,
-        "exact": sum(a == b for a, b in pairs) / n if n else float("nan"),
-        "within_one": sum(abs(a - b) <= 1 for a, b in pairs) / n if n else float("nan"),
-        "kappa": weighted_kappa(pairs),
-    }
+def _ranks(xs: list[float]) -> list[float]:
+    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    ranks = [0.0] * len(xs)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
 
 
-def _import_csv_fallback(con, path: Path) -> None:
-    """Used only while `ingest.scores` is unavailable: load config,suite,question_id,score."""
-    rows = []
-    with path.open(encoding="utf-8", errors="replace", newline="") as fh:
-        for rec in csv.DictReader(line for line in fh if not line.startswith("#")):
-            try:
-                score = int(float(rec["claude_score"]))
-            except (TypeError, ValueError):
-                continue
-            rid = response_id(RUN_ID, rec["model"], rec["suite"], rec["question_id"])
-            rows.append((REFERENCE, rid, "imported", "imported", score, rec.get("score_reason")))
-    con.execute(
-        "insert or replace into raw.scoring_runs (scoring_run, judge, rubric_version, origin, "
-        "created_at, updated_at) values (?, 'imported', 'imported', 'import', now(), now())",
-        [REFERENCE],
-    )
-    con.executemany(
-        "insert or replace into raw.judgments (scoring_run, response_id, judge, rubric_version, "
-        "score, reason, judged_at) values (?, ?, ?, ?, ?, ?, now())",
-        rows,
-    )
+def spearman(a: list[float], b: list[float]) -> float:
+    """Spearman's rho (Pearson over average ranks, ties shared)."""
+    if len(a) < 3:
+        return float("nan")
+    ra, rb = _ranks(a), _ranks(b)
+    ma, mb = sum(ra) / len(ra), sum(rb) / len(rb)
+    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb, strict=True))
+    va = sum((x - ma) ** 2 for x in ra) ** 0.5
+    vb = sum((y - mb) ** 2 for y in rb) ** 0.5
+    return cov / (va * vb) if va and vb else float("nan")
 
 
-def prepare_warehouse(path: Path, data: Path, csv_path: Path, reuse: bool) -> None:
+def individual_files(reviews: Path, configs: set[str]) -> list[tuple[Path, int, int]]:
+    """(file, rows, distinct reasons) of the per-config CSVs with individual reasons."""
+    out = []
+    for path in sorted(reviews.glob("*.csv")):
+        if path.stem not in configs:
+            continue
+        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+            rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+        if not rows or "claude_score" not in rows[0]:
+            continue
+        reasons = {(r.get("score_reason") or "").strip() for r in rows}
+        if len(rows) >= MIN_ROWS and len(reasons) >= MIN_DISTINCT_SHARE * len(rows):
+            out.append((path, len(rows), len(reasons)))
+    return out
+
+
+def prepare_warehouse(path: Path, data: Path, reuse: bool) -> None:
     from ingest.pipeline import ingest_all
+    from ingest.scores import import_scores
 
     if reuse and path.exists():
         return
     con = connect(path)
     ingest_all(con, data / "prompts" / "v1", [data / "runs" / RUN_ID])
-    try:
-        from ingest.scores import import_scores
-    except ImportError:
-        _import_csv_fallback(con, csv_path)
-        con.close()
-        return
-    import_scores(con, [csv_path], REFERENCE)
-    configs = [r[0] for r in con.execute(
-        "select distinct r.config from raw.judgments j inner join raw.responses r "
-        "using (response_id) where j.scoring_run = ?", [REFERENCE]).fetchall()]  # fmt: skip
-    per_config = [p for c in configs if (p := csv_path.parent / f"{c}.csv").exists()]
-    if per_config:
-        import_scores(con, per_config, SECOND)
+    configs = {r[0] for r in con.execute("select config from raw.configs").fetchall()}
+    files = individual_files(data / "reviews", configs)
+    import_scores(con, [f for f, _, _ in files], REFERENCE)
+    print(
+        f"reference {REFERENCE}: {len(files)} per-config files with individual reasons, "
+        f"{sum(n for _, n, _ in files)} rows"
+    )
     con.close()
 
 
-def pairs_by_suite(con, reference: str, candidate: str) -> dict[str, list[tuple[int, int]]]:
-    """(reference score, candidate score) per suite over the responses both scored."""
-    rows = con.execute(
+def pairs(con, reference: str, candidate: str) -> list[tuple[str, str, int, int]]:
+    """(suite, config, reference score, candidate score) over the responses both scored."""
+    return con.execute(
         """
-        select r.suite, ref.score, cand.score
+        select r.suite, r.config, ref.score, cand.score
         from raw.judgments as ref
         inner join raw.judgments as cand
             on cand.response_id = ref.response_id and cand.scoring_run = ?
         inner join raw.responses as r on r.response_id = ref.response_id
-        where ref.scoring_run = ?
+        where ref.scoring_run = ? and not r.is_speed_test and r.in_suite
         """,
         [candidate, reference],
     ).fetchall()
-    out: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for suite, a, b in rows:
-        out[suite].append((int(a), int(b)))
-    return out
 
 
-def print_report(by_suite: dict[str, list[tuple[int, int]]], title: str, per_suite: bool) -> None:
-    allp = [p for ps in by_suite.values() for p in ps]
-    if not allp:
-        print(f"{title}: no responses scored by both")
-        return
-    m = agreement(allp)
-    print(f"{title}: n={m['n']}")
-    print(f"  exact agreement   {m['exact']:.1%}")
-    print(f"  within one        {m['within_one']:.1%}")
-    print(f"  weighted kappa    {m['kappa']:.3f}  (quadratic)")
-    print("  confusion matrix (rows: first named 0-3, columns: second 0-3):")
-    print("          " + "".join(f"{j:>6}" for j in range(4)))
-    for i in range(4):
-        row = [sum(1 for a, b in allp if a == i and b == j) for j in range(4)]
-        print(f"  row {i}   " + "".join(f"{x:>6}" for x in row))
-    if not per_suite:
-        return
-    print("  per suite:")
-    for suite in sorted(by_suite):
-        s = agreement(by_suite[suite])
-        ca = sum(a for a, _ in by_suite[suite]) / s["n"]
-        cb = sum(b for _, b in by_suite[suite]) / s["n"]
-        print(
-            f"    {suite:22s} n={s['n']:4d} exact {s['exact']:.0%} within-one "
-            f"{s['within_one']:.0%} kappa {s['kappa']:+.2f}  means {ca:.2f} vs {cb:.2f}"
-        )
+def metrics(rows: list[tuple[str, str, int, int]]) -> dict:
+    ps = [(int(a), int(b)) for _, _, a, b in rows]
+    n = len(ps)
+    by_config: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for _, config, a, b in rows:
+        by_config[config].append((int(a), int(b)))
+    means = [
+        (sum(a for a, _ in v) / len(v), sum(b for _, b in v) / len(v))
+        for v in by_config.values()
+        if len(v) >= MIN_PER_CONFIG
+    ]
+    return {
+        "n": n,
+        "kappa": weighted_kappa(ps),
+        "exact": sum(a == b for a, b in ps) / n if n else float("nan"),
+        "within_one": sum(abs(a - b) <= 1 for a, b in ps) / n if n else float("nan"),
+        "configs": len(means),
+        "spearman": spearman([m[0] for m in means], [m[1] for m in means]),
+    }
+
+
+def line(label: str, m: dict) -> str:
+    return (
+        f"  {label:24s} n={m['n']:5d}  kappa {m['kappa']:+.3f}  exact {m['exact']:.1%}  "
+        f"within-one {m['within_one']:.1%}  spearman {m['spearman']:+.3f} "
+        f"({m['configs']} configs)"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
-    ap.add_argument("--csv", default="architect_ingest_baseline_scores.csv")
     ap.add_argument("--keep", help="keep/reuse the ingested warehouse at this path")
+    ap.add_argument("--markdown", action="store_true", help="also print the README table")
     args = ap.parse_args()
     data = Path(args.data)
     if not (data / "runs" / RUN_ID).is_dir():
@@ -167,28 +176,66 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     try:
         path = Path(args.keep) if args.keep else tmp / "agreement.duckdb"
-        prepare_warehouse(path, data, data / "reviews" / args.csv, reuse=bool(args.keep))
+        prepare_warehouse(path, data, reuse=bool(args.keep))
         con = connect(path)
-        con.execute("delete from raw.judgments where scoring_run = ?", [CANDIDATE])
-        con.execute("delete from raw.scoring_runs where scoring_run = ?", [CANDIDATE])
-        con.execute("delete from raw.judge_cache where judge = 'rules-v1'")
-        run_judge(con, JudgeOptions("rules", CANDIDATE, progress=False))
-        print_report(
-            pairs_by_suite(con, REFERENCE, CANDIDATE),
-            f"Claude ({REFERENCE}) vs rules-v1",
-            per_suite=True,
-        )
-        print_report(
-            pairs_by_suite(con, SECOND, CANDIDATE), f"Claude ({SECOND}) vs rules-v1", False
-        )
-        print_report(
-            pairs_by_suite(con, REFERENCE, SECOND),
-            f"Claude ({REFERENCE}) vs Claude ({SECOND}), for scale",
-            per_suite=False,
-        )
+        for scoring_run, judge in JUDGES.items():
+            run_judge(con, JudgeOptions(judge, scoring_run, progress=False))
+        imported = [
+            r[0]
+            for r in con.execute(
+                "select scoring_run from raw.scoring_runs where origin = 'import' order by 1"
+            ).fetchall()
+        ]
+        judged = [
+            r[0]
+            for r in con.execute(
+                "select scoring_run from raw.scoring_runs where origin = 'judge' order by 1"
+            ).fetchall()
+        ]
+        table: dict[tuple[str, str, str], dict] = {}
+        for ref in imported:
+            for cand in judged:
+                rows = pairs(con, ref, cand)
+                if not rows:
+                    continue
+                print(f"{cand} vs {ref}:")
+                m = metrics(rows)
+                table[(ref, cand, "overall")] = m
+                print(line("overall", m))
+                suites = sorted({r[0] for r in rows})
+                for suite in suites:
+                    ms = metrics([r for r in rows if r[0] == suite])
+                    table[(ref, cand, suite)] = ms
+                    print(line(suite, ms))
+                free = metrics([r for r in rows if r[0] in FREE_TEXT])
+                table[(ref, cand, "free text")] = free
+                print(line("free text (" + "+".join(FREE_TEXT) + ")", free))
+                by_path = con.execute(
+                    "select coalesce(decided_by, '?'), count(*) from raw.judgments "
+                    "where scoring_run = ? group by 1 order by 1",
+                    [cand],
+                ).fetchall()
+                print("  decided by: " + ", ".join(f"{p} {n}" for p, n in by_path))
         con.close()
+        if args.markdown:
+            print_markdown(table)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def print_markdown(table: dict[tuple[str, str, str], dict]) -> None:
+    print()
+    print("| slice | rules-v1 kappa | rules-v2 kappa | rules-v1 Spearman | rules-v2 Spearman | n |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for part in ("overall", *FREE_TEXT, "free text"):
+        v1 = table.get((REFERENCE, "rules-v1", part))
+        v2 = table.get((REFERENCE, "rules-v2", part))
+        if not v1 or not v2:
+            continue
+        print(
+            f"| {part} | {v1['kappa']:.3f} | {v2['kappa']:.3f} | {v1['spearman']:.3f} | "
+            f"{v2['spearman']:.3f} | {v1['n']} |"
+        )
 
 
 if __name__ == "__main__":

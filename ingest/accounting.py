@@ -7,18 +7,29 @@ re-run is idempotent) and prints a short summary. Exit code 1 when anything was 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 EXCERPT_CHARS = 300
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(s: str | None) -> str | None:
+    """Text DuckDB can store: lone surrogates (from JSON escapes or file names) -> U+FFFD."""
+    return None if s is None else _SURROGATE.sub("\ufffd", s)
 
 
 def excerpt(text: object, limit: int = EXCERPT_CHARS) -> str:
     """A short, printable slice of the offending input (NUL bytes shown, not stored raw)."""
-    s = text if isinstance(text, str) else repr(text)
-    s = s.replace("\x00", "\\x00")
-    return s if len(s) <= limit else s[:limit] + f"... [{len(s) - limit} more chars]"
+    try:
+        s = text if isinstance(text, str) else repr(text)
+    except (RecursionError, ValueError):
+        s = f"<{type(text).__name__} too deep or too large to show>"
+    n = len(s)
+    s = s[: 4 * limit].replace("\x00", "\\x00")
+    return s if len(s) <= limit else s[:limit] + f"... [{n - limit} more chars]"
 
 
 @dataclass
@@ -41,8 +52,22 @@ class Outcome:
     batch: str | None = None
     loaded: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    noted: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
+    failed_files: set[str] = field(default_factory=set)  # quarantined whole
+    conflicts: list[str] = field(default_factory=list)  # import-scores: per file pair
+
+    def note(self, source_file: str, kind: str, message: str, location: str | None = None) -> None:
+        """Something the user should know that is not an error (an encoding converted, a
+        folder given twice, a file removed since the last ingest): a row, not exit 1."""
+        self.problems.append(Problem(source_file, location, kind, message, quarantined=False))
+        self.noted[kind] += 1
+
+    def unload(self, kind: str, n: int) -> None:
+        self.loaded[kind] -= n
+        if self.loaded[kind] <= 0:
+            del self.loaded[kind]
 
     def load(self, kind: str, n: int = 1) -> None:
         self.loaded[kind] += n
@@ -111,7 +136,16 @@ class Outcome:
             )
         now = datetime.now(UTC).replace(tzinfo=None)
         rows = [
-            (self.command, p.source_file, p.location, p.kind, p.message, p.excerpt, self.batch, now)
+            (
+                self.command,
+                _storable(p.source_file),
+                _storable(p.location),
+                p.kind,
+                _storable(p.message),
+                _storable(p.excerpt),
+                _storable(self.batch),
+                now,
+            )
             for p in self.problems
         ]
         if rows:
@@ -147,6 +181,16 @@ class Outcome:
             lines.append(f"  loaded      {n:>7}  {kind}")
         for kind, n in sorted(self.skipped.items()):
             lines.append(f"  skipped     {n:>7}  {kind}")
+        for kind, n in sorted(self.noted.items()):
+            lines.append(f"  noted       {n:>7}  {kind}")
+        if self.conflicts:
+            lines.append(f"  duplicate scores by file pair ({len(self.conflicts) - 1} pairs):")
+            lines.extend(f"    {c}" for c in self.conflicts[:11])
+            if len(self.conflicts) > 11:
+                lines.append(
+                    "    ... all pairs: select * from raw.score_conflicts where scoring_run = "
+                    f"'{self.batch}'"
+                )
         q = Counter(p.kind for p in self.quarantined)
         for kind, n in sorted(q.items()):
             lines.append(f"  quarantined {n:>7}  {kind}")

@@ -23,6 +23,8 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.sources import decode, read_bytes, utf16_without_bom
+
 MAX_CONTINUATION_LINES = 200
 """How far a quoted field may run over line breaks before we call the quote unterminated."""
 
@@ -57,6 +59,13 @@ class CsvTable:
     comments: list[tuple[int, str]] = field(default_factory=list)
     blank_lines: int = 0
     line_ending: str = "LF"  # 'LF', 'CRLF', 'CR' or 'mixed'
+    encoding: str = "utf-8"
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (kind, message), not errors
+
+    def duplicate_columns(self) -> list[str]:
+        """Header names given more than once (blank names aside): which one is meant?"""
+        names = [h for h in self.header or [] if h]
+        return sorted({h for h in names if names.count(h) > 1})
 
     def column(self, *names: str) -> int | None:
         """Index of the first of `names` present in the header, or None."""
@@ -128,20 +137,41 @@ def _open_quote_at_end(line: str, in_quotes: bool = False) -> bool:
     return in_quotes
 
 
-def _parse(text: str) -> list[str]:
-    """Fields of one record's text (csv's non-strict rules, NULs allowed)."""
-    rows = list(csv.reader([text]))
-    return rows[0] if rows else []
+_CR = "\ue000"  # stands in for a bare CR while csv parses (csv treats CR as a row break)
+
+
+def _parse(text: str) -> tuple[list[str], tuple[str, str] | None]:
+    """Fields of one record's text (csv's non-strict rules, NULs allowed; a bare CR inside a
+    line is kept as text), and a problem when csv cannot split it."""
+    cr = "\r" in text
+    if cr:
+        text = text.replace("\r", _CR)
+    try:
+        rows = list(csv.reader([text]))
+    except csv.Error as exc:
+        return [], ("csv_error", f"the line cannot be split into fields ({exc})")
+    fields = rows[0] if rows else []
+    if cr:
+        fields = [f.replace(_CR, "\r") for f in fields]
+    return fields, None
 
 
 def read_csv(path: Path) -> CsvTable:
-    """Read `path` into a :class:`CsvTable`; never raises on content, only on I/O."""
+    """Read `path` into a :class:`CsvTable`; never raises on content, only
+    :class:`~ingest.errors.SourceError` when the file cannot be read (see ingest.sources)."""
     csv.field_size_limit(1 << 30)  # a 5 MB reason is data, not an attack
-    data = path.read_bytes()
+    data = read_bytes(path)
+    notes: list[tuple[str, str]] = []
+    encoding = "utf-8"
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(data):
+        # UTF-16/32 (spreadsheet exports): decode whole, then read as UTF-8 like any file.
+        text, encoding, repairs, notes = decode(data)
+        notes = notes + repairs
+        data = text.encode("utf-8", "surrogatepass")
     raw_lines, style = _split_lines(data)
-    table = CsvTable(path=path, line_ending=style)
+    table = CsvTable(path=path, line_ending=style, encoding=encoding, notes=notes)
     decoded = [_decode(b) for b in raw_lines]
 
     i = 0
@@ -189,7 +219,10 @@ def read_csv(path: Path) -> CsvTable:
                 )
         if "\x00" in text:
             problems.append(("nul_byte", "the line contains NUL bytes (binary data?)"))
-        record = Record(start + 1, end + 1, text, _parse(text), problems)
+        fields, split_problem = _parse(text)
+        if split_problem:
+            problems.append(split_problem)
+        record = Record(start + 1, end + 1, text, fields, problems)
         i = end + 1
 
         if table.header is None:

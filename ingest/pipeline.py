@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.accounting import Outcome
-from ingest.runs import Batch, load_jsonl, load_run_dir, mark_in_suite, write_batch
+from ingest.run_writer import mark_in_suite, write_batch
+from ingest.runs import Batch, load_jsonl, load_run_dir
 from ingest.suites import load_suites
 
 
@@ -14,21 +15,22 @@ def ingest_all(con, suites_dir: Path, run_dirs: list[Path]) -> Outcome:
     """Load suites and runs; every file ends up loaded, skipped or quarantined in `Outcome`."""
     outcome = Outcome("ingest")
     now = datetime.now(UTC).replace(tzinfo=None)
-    load_suites(con, Path(suites_dir), outcome)
+    changed_suites = load_suites(con, Path(suites_dir), outcome)
     batch = Batch()
+    batch.on_full = lambda: write_batch(con, batch, outcome, now, final=False)
     for run in map(Path, run_dirs):
-        if run.is_file():
-            outcome.files.add(run.as_posix())
-            load_jsonl(run, batch, outcome, now)
-        else:
+        if run.is_dir():
             load_run_dir(run, batch, outcome, now)
-    write_batch(con, batch, now)
-    mark_in_suite(con)
+        else:
+            load_jsonl(run, batch, outcome, now)
+    write_batch(con, batch, outcome, now)
+    mark_in_suite(con, changed_suites)
+    names = sorted(batch.accepted)
     not_in_suite = con.execute(
         "select count(*) filter (where is_speed_test), "
         "count(*) filter (where not is_speed_test and not in_suite) "
         "from raw.responses where source_file in (select unnest(?::varchar[]))",
-        [sorted(outcome.files)],
+        [names],
     ).fetchone()
     if not_in_suite[0]:
         outcome.load("responses marked speed-test (quality inherited)", not_in_suite[0])

@@ -6,29 +6,42 @@ Two ways in:
 - a generic JSONL file, one response per line (`config`, `suite`, `question_id`, `prompt`,
   `response`, optional `run_id`, `model`, `role`, `tokens_per_second`, `prompt_tokens`,
   `completion_tokens`, `total_time_ms`, `max_tokens`, `finish_reason`): the way in for any
-  other runner. See README "Generic JSONL run format".
+  other runner. See README "Generic JSONL run format". Lines are split on `\\n` only (a
+  U+2028 or form feed inside a string is text, not a line break).
 
-Rows are collected in columns and written with one Arrow insert per batch; a file's earlier
-rows are replaced, so re-ingesting is idempotent and a changed file replaces its rows.
+Isolation: each file is parsed into rows of its own (:class:`FileRows`); a file that fails in
+any way is quarantined whole and adds nothing; a bad record is quarantined alone. Rows are
+written with one Arrow insert per table in one transaction; should that fail, every file is
+written in a transaction of its own, so a file the database refuses is quarantined and the
+others load. A file's earlier rows are replaced, so re-ingesting is idempotent.
+
+Reported, never silent: duplicate keys at any level (a duplicate suite inside `results` is
+merged: questions only in the earlier copy load too); a response twice (one kept, the later
+quarantined); one (run, config) from two files; a file whose content is byte-identical to
+another file's (the copy is quarantined); NaN/Infinity/1e400, booleans, negative and
+out-of-range numbers (the record loads with that field empty, the error row holds the text).
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from ingest.accounting import Outcome
+from ingest.errors import SourceError
+from ingest.ids import response_id
+from ingest.jsonparse import BadNumber, dumps, loads
 from ingest.models import model_facts
-from ingest.sources import as_posix, read_text
-from rescore.warehouse import response_id
+from ingest.sources import TextFile, clean_text, list_dir, read_text, source_name
 
 SPEED_SUITE = "speed_test"
 NULL_STRINGS = {"", "none", "null", "nan", "n/a"}
+INT32_MAX = 2**31 - 1
 
 RESPONSE_COLUMNS = [
     ("response_id", pa.string()),
@@ -52,81 +65,160 @@ RESPONSE_COLUMNS = [
     ("source_file", pa.string()),
     ("source_path", pa.string()),
 ]
-NUMERIC_FIELDS = {
-    "tokens_per_second": float,
-    "prompt_tokens": int,
-    "completion_tokens": int,
-    "total_time_ms": float,
-    "algorithmic_score": float,
-    "acceptance_rate": float,
-    "max_tokens": int,
+RESPONSE_SCHEMA = pa.schema(RESPONSE_COLUMNS)
+CONFIG_COLUMNS = [
+    ("run_id", pa.string()),
+    ("config", pa.string()),
+    ("role", pa.string()),
+    ("config_name", pa.string()),
+    ("model_path", pa.string()),
+    ("model", pa.string()),
+    ("model_family", pa.string()),
+    ("params_b", pa.float64()),
+    ("active_params_b", pa.float64()),
+    ("quant", pa.string()),
+    ("started_at", pa.timestamp("us")),
+    ("summary", pa.string()),
+    ("response_count", pa.int32()),
+    ("source_file", pa.string()),
+    ("file_sha256", pa.string()),
+    ("loaded_at", pa.timestamp("us")),
+]
+# field -> (type, lowest allowed value or None). int fields are stored as int32.
+NUMERIC_FIELDS: dict[str, tuple[type, float | None]] = {
+    "tokens_per_second": (float, 0),
+    "prompt_tokens": (int, 0),
+    "completion_tokens": (int, 0),
+    "total_time_ms": (float, 0),
+    "algorithmic_score": (float, None),
+    "acceptance_rate": (float, 0),
+    "max_tokens": (int, 0),
 }
 
 
-class _Duplicates(dict):
-    """json object_pairs_hook result that remembers keys given twice (last one wins in JSON)."""
+class _Problems:
+    """Problems of one file, kept apart until the file is accepted (a file that fails whole
+    reports one file-level problem, not half of its record problems)."""
 
-    duplicates: list[tuple[str, Any]]
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.items: list[tuple[str | None, str, str, object]] = []
+
+    def add(self, place: str | None, kind: str, message: str, raw: object = None) -> None:
+        self.items.append((place, kind, message, raw))
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict:
-    d = _Duplicates()
-    d.duplicates = []
-    for k, v in pairs:
-        if k in d:
-            d.duplicates.append((k, d[k]))
-        d[k] = v
-    return d
+@dataclass
+class FileRows:
+    """Everything one input file contributes, accepted or refused as a unit."""
+
+    name: str
+    sha256: str
+    responses: list[dict] = field(default_factory=list)
+    configs: list[tuple] = field(default_factory=list)
+    keys: set[tuple[str, str]] = field(default_factory=set)  # (run_id, config)
+    run_dirs: dict[str, str] = field(default_factory=dict)  # run_id -> folder
+    loaded: dict[str, int] = field(default_factory=dict)
+    size: int = 0  # characters read, for bounding the memory a batch holds
+
+
+FLUSH_CHARS = 64 * 1024 * 1024
+"""Accepted rows are written once this much text is pending: memory stays bounded by this
+plus one file, whatever the size of the run."""
 
 
 @dataclass
 class Batch:
-    """Rows of one ingest call, in columns, ready for one Arrow insert."""
+    """Accepted files of one ingest call not yet written (`files`), plus what every file of
+    the call is checked against (responses, (run, config) keys and content hashes seen)."""
 
-    responses: dict[str, list] = field(default_factory=lambda: {c: [] for c, _ in RESPONSE_COLUMNS})
-    configs: list[tuple] = field(default_factory=list)
-    replaced: set[tuple[str, str]] = field(default_factory=set)  # (run_id, config)
+    files: list[FileRows] = field(default_factory=list)
+    accepted: set[str] = field(default_factory=set)  # every accepted file, written or pending
+    pending_chars: int = 0
+    on_full: Callable[[], None] | None = None
+    response_ids: dict[str, str] = field(default_factory=dict)  # response_id -> file
+    key_owner: dict[tuple[str, str], str] = field(default_factory=dict)  # (run, config) -> file
+    sha_owner: dict[str, str] = field(default_factory=dict)  # content hash -> file
     runs: dict[str, dict] = field(default_factory=dict)
+    runs_folders: set[str] = field(default_factory=set)  # resolved run folders read
+    folders: dict[str, set[str]] = field(default_factory=dict)  # folder -> run files present
 
-    def add_response(self, row: dict) -> None:
-        for c, _ in RESPONSE_COLUMNS:
-            self.responses[c].append(row.get(c))
+    def responses_table(
+        self, files: list[FileRows] | None = None, questions: set | None = None
+    ) -> pa.Table:
+        """One Arrow table of the files' responses; `in_suite` from the known questions."""
+        rows = [r for f in (self.files if files is None else files) for r in f.responses]
+        if questions is not None:
+            for r in rows:
+                r["in_suite"] = (r["suite"], r["question_id"]) in questions
+        # Column lists, then one pa.array per column: 10x faster than Table.from_pylist.
+        return pa.table(
+            {c: pa.array([r.get(c) for r in rows], type=t) for c, t in RESPONSE_COLUMNS}
+        )
 
-    def table(self) -> pa.Table:
-        return pa.table({c: pa.array(self.responses[c], type=t) for c, t in RESPONSE_COLUMNS})
+    def configs_table(self, files: list[FileRows] | None = None) -> pa.Table:
+        rows = [c for f in (self.files if files is None else files) for c in f.configs]
+        cols = list(zip(*rows, strict=True)) if rows else [[] for _ in CONFIG_COLUMNS]
+        return pa.table(
+            {c: pa.array(list(v), type=t) for (c, t), v in zip(CONFIG_COLUMNS, cols, strict=True)}
+        )
 
 
-def coerce(value: Any, kind: type, place: str, name: str, outcome: Outcome) -> Any:
-    """Numbers may arrive as strings and nulls as the string 'None'. Anything else is reported."""
-    if value is None or isinstance(value, bool):
+# --------------------------------------------------------------------------- values
+
+
+def coerce(value: Any, field_name: str, place: str, problems: _Problems) -> Any:
+    """One numeric field: numbers may arrive as strings and nulls as 'None'. Whatever cannot
+    be stored as given (text, NaN, Infinity, booleans, negative or out-of-range numbers)
+    leaves the field empty and an error row holding the original text."""
+    kind, lowest = NUMERIC_FIELDS[field_name]
+    if value is None:
         return None
-    if isinstance(value, str):
-        s = value.strip()
-        if s.lower() in NULL_STRINGS:
-            return None
-        value = s
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        outcome.quarantine(
-            name,
+
+    def bad(why: str) -> None:
+        problems.add(
             place,
             "bad_value",
-            f"expected a number, got {type(value).__name__} {value!r}; the record "
-            "is loaded with this field empty",
-            value,
+            f"{field_name}: {why}; the record is loaded with this field empty",
+            value.text if isinstance(value, BadNumber) else value,
         )
+
+    if isinstance(value, bool):
+        bad(f"expected a number, got the boolean {str(value).lower()}")
         return None
+    if isinstance(value, BadNumber):
+        bad(f"{value.text!r} has no finite value")
+        return None
+    original = value
+    if isinstance(value, str):
+        s = value.strip()
+        if s.lower() in NULL_STRINGS and s.lower() != "nan":
+            return None
+        value = s
+    if isinstance(value, int):
+        f: float = value
+    else:
+        try:
+            f = float(value)
+        except (TypeError, ValueError, OverflowError):
+            bad(f"expected a number, got {type(original).__name__} {original!r}")
+            return None
     if f != f or f in (float("inf"), float("-inf")):
+        bad(f"{original!r} has no finite value")
+        return None
+    if lowest is not None and f < lowest:
+        bad(f"{original!r} is negative; a {field_name.replace('_', ' ')} cannot be")
         return None
     if kind is int:
-        if not f.is_integer():
-            outcome.quarantine(
-                name,
+        if f > INT32_MAX:
+            bad(f"{original!r} is beyond the largest storable count ({INT32_MAX})")
+            return None
+        if isinstance(f, float) and not f.is_integer():
+            problems.add(
                 place,
                 "bad_value",
-                f"expected a whole number, got {value!r}; rounded down",
-                value,
+                f"{field_name}: expected a whole number, got {original!r}; rounded down",
+                original,
             )
         return int(f)
     return f
@@ -137,7 +229,25 @@ def _text(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
+    if isinstance(value, BadNumber):
+        return value.text
+    return dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
+def _clean(value: str | None, place: str, what: str, problems: _Problems) -> str | None:
+    """Text with lone surrogates replaced (reported): they cannot be stored as UTF-8."""
+    if value is None:
+        return None
+    s, changed = clean_text(value)
+    if changed:
+        problems.add(
+            place,
+            "lone_surrogate",
+            f"{what} holds an unpaired UTF-16 surrogate escape (e.g. \\ud800), which is not a "
+            "character; it was replaced with U+FFFD and the record loaded",
+            value.encode("utf-8", "backslashreplace").decode("ascii", "replace"),
+        )
+    return s
 
 
 def _record_row(
@@ -149,18 +259,24 @@ def _record_row(
     qid: str,
     name: str,
     place: str,
-    outcome: Outcome,
+    problems: _Problems,
+    check_text: bool,
 ) -> dict:
+    texts = {
+        "prompt": _text(rec.get("prompt")),
+        "response": _text(rec.get("response")),
+        "score_reason": _text(rec.get("score_reason")),
+        "finish_reason": _text(rec.get("finish_reason")),
+    }
+    if check_text:
+        texts = {k: _clean(v, place, k, problems) for k, v in texts.items()}
     row: dict[str, Any] = {
         "response_id": response_id(run_id, config, suite, qid),
         "run_id": run_id,
         "config": config,
         "suite": suite,
         "question_id": qid,
-        "prompt": _text(rec.get("prompt")),
-        "response": _text(rec.get("response")),
-        "score_reason": _text(rec.get("score_reason")),
-        "finish_reason": _text(rec.get("finish_reason")),
+        **texts,
         "is_speed_test": suite == SPEED_SUITE,
         "in_suite": False,
         "source_file": name,
@@ -168,11 +284,11 @@ def _record_row(
     }
     if isinstance(row["score_reason"], str) and row["score_reason"].strip().lower() in NULL_STRINGS:
         row["score_reason"] = None
-    for f, kind in NUMERIC_FIELDS.items():
-        row[f] = coerce(rec.get(f), kind, f"{place}.{f}", name, outcome)
+    for f in NUMERIC_FIELDS:
+        if f in rec:
+            row[f] = coerce(rec[f], f, f"{place}.{f}", problems)
     if "response" not in rec:
-        outcome.quarantine(
-            name,
+        problems.add(
             place,
             "missing_field",
             "record has no 'response' field; loaded as an empty response",
@@ -196,119 +312,92 @@ def _shape_of(doc: Any) -> str:
     return f"a mapping with keys {sample}"
 
 
-def load_run_dir(run_dir: Path, batch: Batch, outcome: Outcome, now: datetime) -> None:
-    """Every *.json file of a run folder; other files are skipped and named."""
-    loaded = skipped = 0
-    for path in sorted(run_dir.iterdir()):
-        name = as_posix(path)
-        if path.is_dir():
-            outcome.skip(name, "non-run folder", "sub-folder of a run folder skipped")
-            skipped += 1
-            continue
-        if path.suffix.lower() == ".jsonl":
-            outcome.files.add(name)
-            load_jsonl(path, batch, outcome, now)
-            continue
-        if path.suffix.lower() != ".json":
-            outcome.skip(
-                name, "non-run file", f"not a JSON run file ({path.suffix or 'no suffix'})"
-            )
-            skipped += 1
-            continue
-        outcome.files.add(name)
-        if _load_config_file(path, run_dir, batch, outcome, now):
-            loaded += 1
-        else:
-            skipped += 1
-    run_id_counts = batch.runs.setdefault(run_dir.name, {"dir": as_posix(run_dir)})
-    run_id_counts["config_files"] = loaded
-    run_id_counts["skipped_files"] = skipped
+# --------------------------------------------------------------------------- reading
 
 
-def _parse_json(path: Path, name: str, outcome: Outcome) -> tuple[Any, str] | None:
-    src = read_text(path)
+def _read(path: Path, problems: _Problems) -> TextFile:
+    src = read_text(path)  # raises SourceError
     for kind, message in src.repairs:
-        outcome.quarantine(name, None, kind, message)
-    try:
-        # strict=False: raw control characters (NUL included) inside strings are kept as text.
-        return json.loads(src.text, object_pairs_hook=_pairs, strict=False), src.sha256
-    except json.JSONDecodeError as exc:
-        outcome.quarantine(
-            name,
-            f"line {exc.lineno}, column {exc.colno}",
-            "invalid_json",
-            f"JSON does not parse ({exc.msg}); the file is truncated or corrupt. Nothing of it "
-            "was loaded: repair or re-export it and ingest again.",
-            src.text[max(0, exc.pos - 150) : exc.pos + 150],
-        )
-        return None
+        problems.add(None, kind, message)
+    for kind, message in src.notes:
+        problems.add(None, kind, message)
+    return src
 
 
-def _report_duplicates(obj: Any, name: str, place: str, outcome: Outcome) -> None:
-    for key, earlier in getattr(obj, "duplicates", []):
-        outcome.quarantine(
-            name,
+def _report_duplicates(dups: list[tuple[str, str, Any]], problems: _Problems) -> None:
+    for place, key, earlier in dups:
+        problems.add(
             f"{place}.{key}" if place else key,
             "duplicate_key",
             f"key {key!r} appears twice; the later value was loaded, the earlier one is kept here",
-            earlier,
+            earlier if not isinstance(earlier, (dict, list)) else dumps(earlier),
         )
 
 
-def _load_config_file(
-    path: Path, run_dir: Path, batch: Batch, outcome: Outcome, now: datetime
-) -> bool:
-    name = as_posix(path)
-    parsed = _parse_json(path, name, outcome)
-    if parsed is None:
-        return False
-    doc, sha = parsed
+def _parse_config_file(
+    path: Path, run_dir: Path, folder: str, name: str, now: datetime, outcome: Outcome
+):
+    """One per-config JSON file -> (FileRows or None when skipped, problems)."""
+    problems = _Problems(name)
+    src = _read(path, problems)
+    import json
+
+    try:
+        parsed = loads(src.text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(
+            "invalid_json",
+            f"JSON does not parse ({exc.msg}); the file is truncated or corrupt. Nothing of it "
+            "was loaded: repair or re-export it and ingest again.",
+            f"line {exc.lineno}, column {exc.colno}",
+            src.text[max(0, exc.pos - 150) : exc.pos + 150],
+        ) from None
+    doc = parsed.doc
     if not (isinstance(doc, dict) and isinstance(doc.get("results"), dict)):
         if isinstance(doc, dict) and "results" in doc:
-            outcome.quarantine(
-                name,
-                "results",
+            raise SourceError(
                 "bad_results",
                 f"'results' is a {type(doc['results']).__name__}, expected "
                 "{suite: {question_id: record}}",
-                doc.get("results"),
             )
-            return False
         outcome.skip(name, "other-shape file", f"not a per-config run file: {_shape_of(doc)}")
-        return False
-    _report_duplicates(doc, name, "", outcome)
-    role = _text(doc.get("model_role"))
-    config_name = _text(doc.get("config_name"))
+        return None, problems
+    results: dict = doc["results"]
+    for place, key, earlier in parsed.duplicates:
+        if place == "results" and isinstance(earlier, dict) and isinstance(results.get(key), dict):
+            missing = {q: r for q, r in earlier.items() if q not in results[key]}
+            if missing:
+                results[key] = {**missing, **results[key]}
+    _report_duplicates(parsed.duplicates, problems)
+    check_text = src.lone_surrogate_escape
+    role = _clean(_text(doc.get("model_role")), "model_role", "model_role", problems)
+    config_name = _clean(_text(doc.get("config_name")), "config_name", "config_name", problems)
     if not role:
-        outcome.quarantine(
-            name,
-            "model_role",
-            "missing_field",
-            "run file has no model_role; loaded with an empty role",
-            None,
+        problems.add(
+            "model_role", "missing_field", "run file has no model_role; loaded with an empty role"
         )
-    run_id = _text(doc.get("run_id")) or run_dir.name
+    run_id = _clean(_text(doc.get("run_id")), "run_id", "run_id", problems) or run_dir.name
     config = path.stem
-    facts = model_facts(_text(doc.get("model_path")))
+    model_path = _clean(_text(doc.get("model_path")), "model_path", "model_path", problems)
+    facts = model_facts(model_path)
     started = None
     if doc.get("timestamp"):
         try:
             started = datetime.fromisoformat(str(doc["timestamp"]).replace("Z", "+00:00"))
             started = started.replace(tzinfo=None)
-        except ValueError:
-            outcome.quarantine(
-                name,
+        except (ValueError, TypeError):
+            problems.add(
                 "timestamp",
                 "bad_value",
-                f"timestamp {doc['timestamp']!r} is not ISO 8601",
+                f"timestamp {doc['timestamp']!r} is not ISO 8601; loaded without a start time",
                 doc["timestamp"],
             )
-    n = 0
-    for suite, questions in doc["results"].items():
-        place = f"results.{suite}"
+    rows = FileRows(name, src.sha256, size=len(src.text))
+    for suite, questions in results.items():
+        suite_s = _clean(str(suite), "results", "suite name", problems) if check_text else suite
+        place = f"results.{suite_s}"
         if not isinstance(questions, dict):
-            outcome.quarantine(
-                name,
+            problems.add(
                 place,
                 "bad_results",
                 f"suite {suite!r} holds a {type(questions).__name__}, expected "
@@ -316,118 +405,148 @@ def _load_config_file(
                 questions,
             )
             continue
-        _report_duplicates(questions, name, place, outcome)
+        suite_s = str(suite_s)
         for qid, rec in questions.items():
-            rplace = f"{place}.{qid}"
+            qid_s = _clean(str(qid), place, "question id", problems) if check_text else str(qid)
+            rplace = f"{place}.{qid_s}"
             if not isinstance(rec, dict):
-                outcome.quarantine(
-                    name,
+                problems.add(
                     rplace,
                     "bad_record",
                     f"record is a {type(rec).__name__}, expected a mapping",
                     rec,
                 )
                 continue
-            batch.add_response(
+            rows.responses.append(
                 _record_row(
                     rec,
                     run_id=run_id,
                     config=config,
-                    suite=str(suite),
-                    qid=str(qid),
+                    suite=suite_s,
+                    qid=qid_s,
                     name=name,
                     place=rplace,
-                    outcome=outcome,
+                    problems=problems,
+                    check_text=check_text,
                 )
             )
-            n += 1
     summary = doc.get("summary")
-    batch.configs.append(
+    summary_text = None
+    if summary is not None:
+        summary_text = _clean(dumps(summary), "summary", "summary", problems)
+    rows.configs.append(
         (
             run_id,
             config,
             role,
             config_name,
-            _text(doc.get("model_path")),
+            model_path,
             facts.model,
             facts.family,
             facts.params_b,
             facts.active_params_b,
             facts.quant,
             started,
-            json.dumps(summary, default=str) if summary is not None else None,
-            n,
+            summary_text,
+            len(rows.responses),
             name,
-            sha,
+            src.sha256,
             now,
         )
     )
-    batch.replaced.add((run_id, config))
-    batch.runs.setdefault(run_id, {"dir": as_posix(run_dir)})
-    outcome.load("config files")
-    outcome.load("responses", n)
-    return True
+    rows.keys.add((run_id, config))
+    rows.run_dirs[run_id] = folder
+    rows.loaded = {"config files": 1, "responses": len(rows.responses)}
+    return rows, problems
 
 
-def load_jsonl(path: Path, batch: Batch, outcome: Outcome, now: datetime) -> None:
+def _parse_jsonl(path: Path, name: str, now: datetime):
     """Generic JSONL run format: one response per line; each bad line is quarantined alone."""
-    name = as_posix(path)
-    src = read_text(path)
-    for kind, message in src.repairs:
-        outcome.quarantine(name, None, kind, message)
+    import json
+
+    problems = _Problems(name)
+    src = _read(path, problems)
+    check_text = src.lone_surrogate_escape
+    rows = FileRows(name, src.sha256, size=len(src.text))
     configs: dict[tuple[str, str], dict] = {}
+    seen: dict[str, tuple[int, str]] = {}
     default_run = path.stem
-    for lineno, line in enumerate(src.text.splitlines(), start=1):
+    for lineno, line in enumerate(src.text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         place = f"line {lineno}"
         try:
-            rec = json.loads(line, object_pairs_hook=_pairs, strict=False)
+            parsed = loads(line)
         except json.JSONDecodeError as exc:
-            outcome.quarantine(name, place, "invalid_json", f"line is not JSON ({exc.msg})", line)
+            problems.add(place, "invalid_json", f"line is not JSON ({exc.msg})", line)
             continue
+        except SourceError as exc:
+            problems.add(place, exc.kind, exc.message, line[:300])
+            continue
+        rec = parsed.doc
         if not isinstance(rec, dict):
-            outcome.quarantine(name, place, "bad_record", "line is not a JSON object", line)
+            problems.add(place, "bad_record", "line is not a JSON object", line)
             continue
-        _report_duplicates(rec, name, place, outcome)
-        missing = [k for k in ("config", "suite", "question_id") if not rec.get(k)]
+        _report_duplicates([(place, k, v) for _, k, v in parsed.duplicates], problems)
+        missing = [k for k in ("config", "suite", "question_id") if not _text(rec.get(k))]
         if missing:
-            outcome.quarantine(
-                name,
+            problems.add(
                 place,
                 "missing_field",
                 f"missing {', '.join(missing)}: a response needs config, suite and question_id",
                 line,
             )
             continue
-        run_id = _text(rec.get("run_id")) or default_run
-        config = _text(rec["config"])
-        batch.add_response(
-            _record_row(
-                rec,
-                run_id=run_id,
-                config=config,
-                suite=_text(rec["suite"]),
-                qid=_text(rec["question_id"]),
-                name=name,
-                place=place,
-                outcome=outcome,
-            )
+        ids = {k: _text(rec.get(k)) for k in ("run_id", "config", "suite", "question_id")}
+        if check_text:
+            ids = {k: _clean(v, place, k, problems) for k, v in ids.items()}
+        run_id = ids["run_id"] or default_run
+        config = ids["config"]
+        row = _record_row(
+            rec,
+            run_id=run_id,
+            config=config,
+            suite=ids["suite"],
+            qid=ids["question_id"],
+            name=name,
+            place=place,
+            problems=problems,
+            check_text=check_text,
         )
+        first = seen.get(row["response_id"])
+        if first is not None:
+            same = first[1] == line
+            problems.add(
+                place,
+                "duplicate_record" if same else "duplicate_response",
+                (
+                    f"the same record as line {first[0]}; loaded once"
+                    if same
+                    else f"a second response to ({config}, {ids['suite']}, "
+                    f"{ids['question_id']}) of run {run_id!r} (first at line {first[0]}, which "
+                    'is kept); question ids 1 and "1" are the same id'
+                ),
+                line,
+            )
+            continue
+        seen[row["response_id"]] = (lineno, line)
+        rows.responses.append(row)
         c = configs.setdefault((run_id, config), {"n": 0, "model": None, "role": None})
         c["n"] += 1
         c["model"] = c["model"] or _text(rec.get("model"))
         c["role"] = c["role"] or _text(rec.get("role"))
-        outcome.load("responses")
     for (run_id, config), c in configs.items():
-        facts = model_facts(c["model"])
-        batch.configs.append(
+        model = _clean(c["model"], "model", "model", problems)
+        role = _clean(c["role"], "role", "role", problems)
+        facts = model_facts(model)
+        rows.configs.append(
             (
                 run_id,
                 config,
-                c["role"],
+                role,
                 config,
-                c["model"],
+                model,
                 facts.model,
                 facts.family,
                 facts.params_b,
@@ -441,66 +560,154 @@ def load_jsonl(path: Path, batch: Batch, outcome: Outcome, now: datetime) -> Non
                 now,
             )
         )
-        batch.replaced.add((run_id, config))
-        batch.runs.setdefault(run_id, {"dir": as_posix(path.parent)})
-        outcome.load("config files (jsonl)")
+        rows.keys.add((run_id, config))
+        rows.run_dirs.setdefault(run_id, source_name(path.parent))
+    rows.loaded = {"responses": len(rows.responses), "config files (jsonl)": len(configs)}
+    return rows, problems
 
 
-def write_batch(con, batch: Batch, now: datetime) -> None:
-    """Replace the configs this batch read, in one transaction, with one Arrow insert."""
-    con.execute("begin")
+# --------------------------------------------------------------------------- accepting
+
+
+def _accept(rows: FileRows | None, problems: _Problems, batch: Batch, outcome: Outcome) -> bool:
+    """Check a parsed file against the rest of the batch and add it; report its problems."""
+    name = problems.name
+    if rows is not None:
+        copy_of = batch.sha_owner.get(rows.sha256)
+        if copy_of is not None and copy_of != name and rows.configs:
+            outcome.quarantine(
+                name,
+                None,
+                "duplicate_content",
+                f"byte-identical to {copy_of}, already read in this ingest; the copy was not "
+                "loaded (it would be a second config with the same responses). Remove one.",
+            )
+            return False
+        clash = sorted(k for k in rows.keys if k in batch.key_owner)
+        if clash:
+            run_id, config = clash[0]
+            outcome.quarantine(
+                name,
+                None,
+                "duplicate_config",
+                f"run {run_id!r} config {config!r} was already read from "
+                f"{batch.key_owner[clash[0]]} in this ingest (the same run folder under two "
+                "names, or two folders with one name?); this file was not loaded. Give each "
+                "run its own run_id or folder name.",
+            )
+            return False
+        kept = []
+        for r in rows.responses:
+            other = batch.response_ids.get(r["response_id"])
+            if other is not None:
+                problems.add(
+                    r["source_path"],
+                    "duplicate_response",
+                    f"this response was already read from {other}; the first is kept",
+                )
+                continue
+            kept.append(r)
+        if len(kept) != len(rows.responses):
+            rows.loaded["responses"] = len(kept)
+            rows.responses = kept
+    for place, kind, message, raw in problems.items:
+        if kind == "encoding_converted":
+            outcome.note(name, kind, message, place)
+        else:
+            outcome.quarantine(name, place, kind, message, raw)
+    if rows is None:
+        return False
+    batch.sha_owner.setdefault(rows.sha256, name)
+    for k in rows.keys:
+        batch.key_owner[k] = name
+    for r in rows.responses:
+        batch.response_ids[r["response_id"]] = name
+    for run_id, folder in rows.run_dirs.items():
+        batch.runs.setdefault(run_id, {"dir": folder})
+    for kind, n in rows.loaded.items():
+        outcome.load(kind, n)
+    batch.files.append(rows)
+    batch.accepted.add(name)
+    batch.pending_chars += rows.size
+    if batch.on_full is not None and batch.pending_chars > FLUSH_CHARS:
+        batch.on_full()
+    return True
+
+
+def read_file(
+    kind: str,
+    path: Path,
+    run_dir: Path,
+    batch: Batch,
+    outcome: Outcome,
+    now: datetime,
+    name: str | None = None,
+    folder: str | None = None,
+) -> bool:
+    """Read one run file (`kind` 'json' or 'jsonl'), isolated: whatever goes wrong inside it
+    is quarantined against that file alone."""
+    name = name or source_name(path)
+    outcome.files.add(name)
     try:
-        if batch.replaced:
-            keys = pa.table(
-                {
-                    "run_id": [k[0] for k in batch.replaced],
-                    "config": [k[1] for k in batch.replaced],
-                }
+        if kind == "jsonl":
+            rows, problems = _parse_jsonl(path, name, now)
+        else:
+            rows, problems = _parse_config_file(
+                path, run_dir, folder or source_name(run_dir), name, now, outcome
             )
-            con.register("replaced_keys", keys)
-            con.execute(
-                "delete from raw.responses r using replaced_keys k "
-                "where r.run_id = k.run_id and r.config = k.config"
-            )
-            con.execute(
-                "delete from raw.configs c using replaced_keys k "
-                "where c.run_id = k.run_id and c.config = k.config"
-            )
-            con.unregister("replaced_keys")
-        if batch.configs:
-            con.executemany(
-                "insert into raw.configs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                batch.configs,
-            )
-        table = batch.table()
-        if table.num_rows:
-            con.register("new_responses", table)
-            con.execute("insert into raw.responses select * from new_responses")
-            con.unregister("new_responses")
-        for run_id, info in batch.runs.items():
-            con.execute("delete from raw.runs where run_id = ?", [run_id])
-            con.execute(
-                "insert into raw.runs values (?, ?, "
-                "(select count(*) from raw.configs where run_id = ?), ?, ?)",
-                [run_id, info["dir"], run_id, info.get("skipped_files"), now],
-            )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-
-
-def mark_in_suite(con) -> None:
-    """A response is `in_suite` when its (suite, question_id) is a known question."""
-    con.execute(
-        """
-        update raw.responses r set in_suite = exists (
-            select 1 from raw.questions q
-            where q.suite = r.suite and q.question_id = r.question_id
+    except SourceError as exc:
+        outcome.quarantine(name, exc.location, exc.kind, exc.message, exc.excerpt)
+        outcome.failed_files.add(name)
+        return False
+    except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+        outcome.quarantine(
+            name,
+            None,
+            "unreadable_content",
+            f"the file could not be read ({type(exc).__name__}: {str(exc)[:200]}); nothing of "
+            "it was loaded. Repair or re-export it.",
         )
-        """
-    )
+        outcome.failed_files.add(name)
+        return False
+    return _accept(rows, problems, batch, outcome)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+def load_jsonl(path: Path, batch: Batch, outcome: Outcome, now: datetime) -> None:
+    """A JSONL run file given on the command line."""
+    read_file("jsonl", path, path.parent, batch, outcome, now)
+
+
+def load_run_dir(run_dir: Path, batch: Batch, outcome: Outcome, now: datetime) -> None:
+    """Every *.json / *.jsonl file of a run folder, in name order; other entries are named."""
+    loaded = skipped = 0
+    folder = source_name(run_dir)
+    if folder in batch.runs_folders:
+        outcome.note(folder, "same_folder_twice", "this run folder was given twice; read once")
+        return
+    batch.runs_folders.add(folder)
+    try:
+        entries = list_dir(run_dir)
+    except OSError as exc:
+        outcome.quarantine(folder, None, "unreadable_folder", f"cannot list: {exc.strerror}")
+        return
+    present: set[str] = set()
+    for path, name in entries:
+        suffix = path.suffix.lower()
+        if suffix in (".json", ".jsonl"):
+            present.add(name)
+            if read_file(suffix[1:], path, run_dir, batch, outcome, now, name, folder):
+                loaded += 1
+            else:
+                skipped += 1
+            continue
+        if path.is_dir():
+            outcome.skip(name, "non-run folder", "sub-folder of a run folder skipped")
+        else:
+            outcome.skip(
+                name, "non-run file", f"not a JSON run file ({path.suffix or 'no suffix'})"
+            )
+        skipped += 1
+    info = batch.runs.setdefault(run_dir.name, {"dir": folder})
+    info["config_files"] = loaded
+    info["skipped_files"] = skipped
+    batch.folders[folder] = present

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,6 +61,8 @@ import pyarrow as pa
 
 from ingest.accounting import Outcome
 from ingest.csv_reader import CsvTable, Record, read_csv
+from ingest.errors import IngestUsageError, SourceError
+from ingest.sources import source_name
 
 COMMAND = "import-scores"
 SCORE_COLUMNS = ("claude_score", "score")
@@ -68,6 +71,9 @@ NAME_SUFFIXES = ("_rescored", "_scores", "_scored", "_claude", "_review")
 SUMMARY_COLUMNS = {"total", "pct", "pct_str", "percentage", "total_scored", "questions", "avg"}
 QUESTION_COLUMN = re.compile(r"^t\d+_q\d+")
 RUBRIC_VERSION = "imported"
+JUDGE = "imported"
+"""One judge label for every imported score: who scored is unknown, the file is a column."""
+ON_CONFLICT = ("first", "last", "error")
 
 
 @dataclass(frozen=True)
@@ -141,32 +147,47 @@ class ResponseIndex:
 
 
 def discover(paths: list[Path], outcome: Outcome) -> list[Path]:
-    """The CSV files to read, in the documented fixed order; other files are skipped."""
-    seen: set[Path] = set()
+    """The CSV files to read, in the documented fixed order; other files are skipped.
+
+    A `*.csv` entry that is no regular file (a symlink loop, a FIFO, a dangling link) is
+    still returned, so reading it quarantines it with its reason instead of passing over it.
+    """
+    seen: set[str] = set()
     found: list[Path] = []
 
     def add(p: Path) -> None:
-        r = p.resolve()
+        r = source_name(p)
         if r not in seen:
             seen.add(r)
             found.append(p)
 
     def walk(folder: Path) -> None:
-        entries = sorted(folder.iterdir(), key=lambda e: e.name)
-        for e in entries:
-            if e.is_file():
-                if e.suffix.lower() == ".csv":
-                    add(e)
-                else:
-                    outcome.skip(
-                        _name(e), "not_csv", "not a CSV file; import-scores reads *.csv only"
-                    )
+        try:
+            entries = sorted(folder.iterdir(), key=lambda e: e.name)
+        except OSError as exc:
+            outcome.quarantine(
+                _name(folder), None, "unreadable_folder", f"cannot list: {exc.strerror}"
+            )
+            return
+        dirs = []
         for e in entries:
             if e.is_dir():
-                walk(e)
+                if source_name(e) in seen_dirs:
+                    outcome.note(_name(e), "folder_loop", "a folder reached twice; read once")
+                    continue
+                dirs.append(e)
+            elif e.suffix.lower() == ".csv":
+                add(e)
+            else:
+                outcome.skip(_name(e), "not_csv", "not a CSV file; import-scores reads *.csv only")
+        for e in dirs:
+            seen_dirs.add(source_name(e))
+            walk(e)
 
+    seen_dirs: set[str] = set()
     for p in paths:
         if p.is_dir():
+            seen_dirs.add(source_name(p))
             walk(p)
         else:
             add(p)
@@ -174,8 +195,9 @@ def discover(paths: list[Path], outcome: Outcome) -> list[Path]:
 
 
 def _name(path: Path) -> str:
-    """How a file is named in the warehouse: its absolute path (stable across working dirs)."""
-    return str(path.resolve())
+    """How a file is named in the warehouse: its resolved absolute path (stable across
+    working directories and spellings)."""
+    return source_name(path)
 
 
 # --------------------------------------------------------------------------- shapes
@@ -325,7 +347,7 @@ def read_score_file(
     reason_idx = table.column(*REASON_COLUMNS)
     reason_col = header[reason_idx] if reason_idx is not None else None
     stem = table.path.stem
-    judge = "imported:claude" if header[score_idx] == "claude_score" else f"imported:{stem}"
+    judge = JUDGE
 
     result = _FileResult([], [])
     parsed: list[_Parsed] = []
@@ -499,7 +521,7 @@ def read_matrix_file(
                     rid,
                     int(score),
                     reason,
-                    "imported:matrix",
+                    JUDGE,
                     judged_at,
                     record.text,
                 )
@@ -518,21 +540,164 @@ def _file_time(path: Path) -> datetime:
         return datetime.now(UTC).replace(tzinfo=None)
 
 
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_ISO_DATE = re.compile(r"(?<!\d)(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")
+_MONTH_YEAR = re.compile(
+    r"(?<![a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-_]?(20\d{2})(?!\d)"
+)
+DATE_COLUMNS = ("scored_at", "judged_at", "date", "timestamp")
+
+
+def stated_date(stem: str, table: CsvTable | None = None) -> datetime | None:
+    """When a score file says it was scored: the latest date in a date column, else a date
+    in its name (`..._2026-01-22`, `..._20260129_1010`, `..._jan2026` -> the 1st); else None.
+
+    Why: a file's mtime is when it was copied, not when it was scored; marts.scoring_runs
+    prefers a stated date (scored_at_source 'source')."""
+    if table is not None and table.header:
+        col = table.column(*DATE_COLUMNS)
+        if col is not None:
+            found = []
+            for r in table.records:
+                if col < len(r.fields):
+                    m = _ISO_DATE.search(r.fields[col])
+                    if m:
+                        try:
+                            found.append(datetime(int(m[1]), int(m[2]), int(m[3])))
+                        except ValueError:  # 2026-02-30: not a date
+                            continue
+            if found:
+                return max(found)
+    low = stem.lower()
+    m = _ISO_DATE.search(low)
+    if m:
+        try:
+            return datetime(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    m = _MONTH_YEAR.search(low)
+    if m:
+        return datetime(int(m[2]), _MONTHS[m[1]], 1)
+    return None
+
+
 def _check_scoring_run(con, scoring_run: str) -> None:
     row = con.execute(
         "select origin from raw.scoring_runs where scoring_run = ?", [scoring_run]
     ).fetchone()
     if row and row[0] != "import":
-        from rescore.commands import UsageError
-
-        raise UsageError(
+        raise IngestUsageError(
             f"scoring run {scoring_run!r} was made by a judge (origin {row[0]!r}); "
             "import into a scoring run of its own"
         )
 
 
-def import_scores(con, paths: list[Path], scoring_run: str) -> Outcome:
-    """Import judge-score CSVs (files or folders) as scoring run `scoring_run`."""
+@dataclass
+class _Pair:
+    """Duplicates between two files (file_a scored the response first)."""
+
+    agreed: int = 0
+    disagreed: int = 0
+    disagreed_by_2plus: int = 0
+
+    def add(self, a: int, b: int) -> None:
+        if a == b:
+            self.agreed += 1
+        else:
+            self.disagreed += 1
+            if abs(a - b) >= 2:
+                self.disagreed_by_2plus += 1
+
+
+def _resolve_conflicts(
+    candidates: list[Candidate],
+    earlier: dict[str, tuple[str | None, int | None, int | None]],
+    on_conflict: str,
+    scoring_run: str,
+    outcome: Outcome,
+) -> tuple[list[Candidate], dict[tuple[str, str], _Pair]]:
+    """Pick one score per response by the `on_conflict` rule; every other score of it is
+    quarantined naming the one kept, and each file pair's agreement is counted.
+
+    Scores from files of an *earlier* import into the same scoring run always stay (the
+    rule orders the files of one import; to re-decide, import all files together)."""
+    kept: dict[str, Candidate] = {}
+    pairs: dict[tuple[str, str], _Pair] = {}
+    conflicted: set[str] = set()
+
+    def drop(c: Candidate, kind: str, message: str) -> None:
+        outcome.quarantine(c.source_file, f"line {c.line}", kind, message, c.text)
+
+    for c in candidates:
+        first = earlier.get(c.response_id)
+        if first is not None:
+            src, line, score = first
+            where = f"{src} line {line}" if src else "a judge (no source file)"
+            if src and score is not None:
+                pairs.setdefault((src, c.source_file), _Pair()).add(score, c.score)
+            drop(
+                c,
+                "already_scored",
+                f"this response was already scored in scoring run {scoring_run!r} by {where} "
+                "in an earlier import; that score is kept",
+            )
+            continue
+        k = kept.get(c.response_id)
+        if k is None:
+            kept[c.response_id] = c
+            continue
+        pairs.setdefault((k.source_file, c.source_file), _Pair()).add(k.score, c.score)
+        same = k.score == c.score
+        detail = "the same score" if same else f"score {k.score} there, {c.score} here"
+        if on_conflict == "last":
+            drop(
+                k,
+                "superseded",
+                f"scored again by {c.source_file} line {c.line} ({detail}); with "
+                "--on-conflict last the later score is kept",
+            )
+            kept[c.response_id] = c
+        elif on_conflict == "error" and (not same or c.response_id in conflicted):
+            conflicted.add(c.response_id)
+            drop(
+                c,
+                "score_conflict",
+                f"also scored by {k.source_file} line {k.line} ({detail}); with "
+                "--on-conflict error a response scored differently is not loaded at all",
+            )
+        else:
+            drop(
+                c,
+                "already_scored",
+                f"this response was already scored by {k.source_file} line {k.line} "
+                f"({detail}); the first score is kept (--on-conflict first)",
+            )
+    for rid in sorted(conflicted):
+        k = kept.pop(rid)
+        drop(
+            k,
+            "score_conflict",
+            "another file of this import scores this response differently; with "
+            "--on-conflict error neither score is loaded",
+        )
+    return list(kept.values()), pairs
+
+
+def import_scores(con, paths: list[Path], scoring_run: str, on_conflict: str = "first") -> Outcome:
+    """Import judge-score CSVs (files or folders) as scoring run `scoring_run`.
+
+    `on_conflict` decides which score of a response scored by several files of this import
+    is kept: `first` (default; files in the order given, a folder's files in name order),
+    `last`, or `error` (a response scored differently is loaded from none of them)."""
+    if on_conflict not in ON_CONFLICT:
+        raise IngestUsageError(
+            f"--on-conflict must be one of {', '.join(ON_CONFLICT)}, not {on_conflict!r}"
+        )
     outcome = Outcome(COMMAND, batch=scoring_run)
     _check_scoring_run(con, scoring_run)
     files = discover(paths, outcome)
@@ -540,54 +705,113 @@ def import_scores(con, paths: list[Path], scoring_run: str) -> Outcome:
     names = [_name(f) for f in files]
     outcome.files.update(names)
 
-    earlier: dict[str, tuple[str | None, int | None]] = {
-        rid: (src, line)
-        for rid, src, line in con.execute(
-            "select response_id, source_file, source_line from raw.judgments "
+    earlier = {
+        rid: (src, line, score)
+        for rid, src, line, score in con.execute(
+            "select response_id, source_file, source_line, score from raw.judgments "
             "where scoring_run = ? and (source_file is null or source_file not in "
             "(select unnest(?::varchar[])))",
             [scoring_run, names],
         ).fetchall()
     }
 
-    accepted: list[Candidate] = []
+    candidates: list[Candidate] = []
     score_files: list[str] = []
+    stated: list[datetime] = []
     for path, source in zip(files, names, strict=True):
         try:
             table = read_csv(path)
-        except OSError as exc:
-            outcome.quarantine(source, None, "unreadable_file", f"cannot read the file: {exc}")
+        except SourceError as exc:
+            outcome.quarantine(source, None, exc.kind, exc.message)
             continue
+        for kind, message in table.notes:
+            outcome.note(source, kind, message)
         outcome.skip_comments(source, table.comments)
         skip = classify(table)
         if skip:
             outcome.skip(source, *skip)
             continue
         score_files.append(source)
+        when = stated_date(path.stem, table)
+        if when is not None:
+            stated.append(when)
+        dup = table.duplicate_columns()
+        if dup:
+            message = (
+                f"the header names {', '.join(map(repr, dup))} more than once, so which column "
+                "holds the value is unknown; rename one and import again"
+            )
+            for record in table.records:
+                outcome.quarantine(
+                    source, record.location, "duplicate_column", message, record.text
+                )
+            continue
         reader = read_matrix_file if is_score_matrix(table.header or []) else read_score_file
-        result = reader(table, index, source, _file_time(path))
-        for record, kind, message in result.quarantined:
-            outcome.quarantine(source, record.location, kind, message, record.text)
-        for c in result.candidates:
-            first = earlier.get(c.response_id)
-            if first is not None:
-                src, line = first
-                where = f"{src} line {line}" if src else "a judge (no source file)"
+        try:
+            result = reader(table, index, source, _file_time(path))
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError, MemoryError) as exc:
+            # A fault of this file's shape that no rule foresaw: this file alone is refused.
+            for record in table.records:
                 outcome.quarantine(
                     source,
-                    f"line {c.line}",
-                    "already_scored",
-                    f"this response was already scored in scoring run {scoring_run!r} "
-                    f"by {where}; the first score is kept",
-                    c.text,
+                    record.location,
+                    "unreadable_content",
+                    f"the file could not be read ({type(exc).__name__}: {str(exc)[:200]}); "
+                    "none of its rows were loaded, other files were. Please report it.",
+                    record.text,
                 )
-                continue
-            earlier[c.response_id] = (source, c.line)
-            accepted.append(c)
+            continue
+        for record, kind, message in result.quarantined:
+            outcome.quarantine(source, record.location, kind, message, record.text)
+        candidates.extend(result.candidates)
 
-    _write(con, scoring_run, names, score_files, accepted, outcome)
+    accepted, pairs = _resolve_conflicts(candidates, earlier, on_conflict, scoring_run, outcome)
+    scored_at = max(stated) if stated else None
+    _write(con, scoring_run, names, score_files, accepted, pairs, on_conflict, outcome, scored_at)
     outcome.load("judgments", len(accepted))
+    _report_extras(con, scoring_run, names, pairs, outcome)
     return outcome
+
+
+def _report_extras(
+    con,
+    scoring_run: str,
+    names: list[str],
+    pairs: dict[tuple[str, str], _Pair],
+    outcome: Outcome,
+) -> None:
+    """Summary lines: scores of no suite question (loaded, dbt leaves them out of quality)
+    and the agreement of duplicates per file pair."""
+    speed, other = con.execute(
+        "select count(*) filter (where r.is_speed_test), "
+        "count(*) filter (where not r.is_speed_test and not r.in_suite) "
+        "from raw.judgments j join raw.responses r using (response_id) "
+        "where j.scoring_run = ? and j.source_file in (select unnest(?::varchar[]))",
+        [scoring_run, names],
+    ).fetchone()
+    if speed:
+        outcome.load("judgments of speed-test records (loaded; not counted as quality)", speed)
+    if other:
+        outcome.load("judgments of ids in no suite (loaded; not counted as quality)", other)
+    if pairs:
+        agreed = sum(p.agreed for p in pairs.values())
+        disagreed = sum(p.disagreed for p in pairs.values())
+        by2 = sum(p.disagreed_by_2plus for p in pairs.values())
+        outcome.conflicts.append(
+            f"all pairs: {agreed + disagreed} duplicates, {agreed} agreed, {disagreed} "
+            f"disagreed ({by2} by 2+)"
+        )
+    ranked = sorted(pairs.items(), key=lambda kv: (-kv[1].disagreed, -kv[1].agreed, kv[0]))
+    for (a, b), p in ranked:
+        try:
+            base = os.path.commonpath([a, b]) if a != b else os.path.dirname(a)
+        except ValueError:
+            base = ""
+        ra, rb = (os.path.relpath(x, base) if base else x for x in (a, b))
+        outcome.conflicts.append(
+            f"{ra} vs {rb}: {p.agreed} agreed, {p.disagreed} disagreed "
+            f"({p.disagreed_by_2plus} by 2+)"
+        )
 
 
 def _write(
@@ -596,7 +820,10 @@ def _write(
     names: list[str],
     score_files: list[str],
     accepted: list[Candidate],
+    pairs: dict[tuple[str, str], _Pair],
+    on_conflict: str,
     outcome: Outcome,
+    scored_at: datetime | None = None,
 ) -> None:
     """One transaction: replace this run's rows from these files, record the run, the errors."""
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -631,35 +858,70 @@ def _write(
             """
         )
         con.unregister("_rescore_import_scores")
+        con.execute(
+            "delete from raw.score_conflicts where scoring_run = ? and file_b in "
+            "(select unnest(?::varchar[]))",
+            [scoring_run, names],
+        )
+        if pairs:
+            con.executemany(
+                "insert into raw.score_conflicts values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        scoring_run,
+                        a,
+                        b,
+                        on_conflict,
+                        p.agreed + p.disagreed,
+                        p.agreed,
+                        p.disagreed,
+                        p.disagreed_by_2plus,
+                        now,
+                    )
+                    for (a, b), p in sorted(pairs.items())
+                ],
+            )
         existing = con.execute(
             "select source_files from raw.scoring_runs where scoring_run = ?", [scoring_run]
         ).fetchone()
         files = set(score_files)
         if existing and existing[0]:
             files |= set(json.loads(existing[0]))
-        judges = con.execute(
-            "select distinct judge from raw.judgments where scoring_run = ?", [scoring_run]
-        ).fetchall()
-        judge = judges[0][0] if len(judges) == 1 else "imported"
+        judge = JUDGE
         settings = json.dumps(
             {
                 "rubric": "0-3",
-                "duplicates": "first score of a response wins (file order, then line order)",
+                "on_conflict": on_conflict,
+                "duplicates": {
+                    "first": "first score of a response wins (file order, then line order)",
+                    "last": "last score of a response wins (file order, then line order)",
+                    "error": "a response scored differently by two files is loaded from none",
+                }[on_conflict],
                 "run_choice": "latest run_id holding the (config, suite, question_id)",
             }
         )
         if existing:
             con.execute(
-                "update raw.scoring_runs set judge = ?, source_files = ?, updated_at = ? "
+                "update raw.scoring_runs set judge = ?, source_files = ?, settings = ?, "
+                "updated_at = ?, scored_at = greatest(scored_at, ?::timestamp) "
                 "where scoring_run = ?",
-                [judge, json.dumps(sorted(files)), now, scoring_run],
+                [judge, json.dumps(sorted(files)), settings, now, scored_at, scoring_run],
             )
         else:
             con.execute(
                 "insert into raw.scoring_runs (scoring_run, judge, rubric_version, origin, "
-                "source_files, settings, created_at, updated_at) "
-                "values (?, ?, ?, 'import', ?, ?, ?, ?)",
-                [scoring_run, judge, RUBRIC_VERSION, json.dumps(sorted(files)), settings, now, now],
+                "source_files, settings, created_at, updated_at, scored_at) "
+                "values (?, ?, ?, 'import', ?, ?, ?, ?, ?)",
+                [
+                    scoring_run,
+                    judge,
+                    RUBRIC_VERSION,
+                    json.dumps(sorted(files)),
+                    settings,
+                    now,
+                    now,
+                    scored_at,
+                ],
             )
         outcome.write(con)
         con.execute("commit")

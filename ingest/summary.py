@@ -33,6 +33,8 @@ import pyarrow as pa
 
 from ingest.accounting import Outcome
 from ingest.csv_reader import CsvTable, Record, read_csv
+from ingest.errors import SourceError
+from ingest.sources import source_name
 
 COMMAND = "import-summary"
 PCT_COLUMNS = ("pct_str", "pct", "percentage")
@@ -202,17 +204,29 @@ def _row(table: CsvTable, record: Record, config_names: set[str]) -> dict[str, o
 def import_summary(con, path: Path, baseline: str) -> Outcome:
     """Import one summary CSV as baseline `baseline` (replacing that baseline's rows)."""
     outcome = Outcome(COMMAND, batch=baseline)
-    source = str(path.resolve())
+    source = source_name(path)
     outcome.files.add(source)
     rows: list[dict[str, object]] = []
     try:
         table = read_csv(path)
-    except OSError as exc:
-        outcome.quarantine(source, None, "unreadable_file", f"cannot read the file: {exc}")
+    except SourceError as exc:
+        outcome.quarantine(source, None, exc.kind, exc.message)
         table = None
     if table is not None:
+        for kind, message in table.notes:
+            outcome.note(source, kind, message)
         outcome.skip_comments(source, table.comments)
-        if not is_summary(table):
+        dup = table.duplicate_columns()
+        if dup:
+            message = (
+                f"the header names {', '.join(map(repr, dup))} more than once, so which column "
+                "holds the value is unknown; rename one and import again"
+            )
+            for record in table.records:
+                outcome.quarantine(
+                    source, record.location, "duplicate_column", message, record.text
+                )
+        elif not is_summary(table):
             outcome.quarantine(
                 source,
                 None,

@@ -50,6 +50,9 @@ class Task:
     response_id: str
     cache_key: str
     item: BlindItem
+    # hash of the raw inputs the item is built from (+ judge settings), computed in SQL: lets a
+    # re-run recognise done work without rebuilding the blind item (raw.judgments.input_key)
+    input_key: str | None = None
 
 
 @dataclass
@@ -66,6 +69,8 @@ class Verdict:
     error: str | None = None
     attempts: int = 1
     extra: dict = field(default_factory=dict)
+    # which path decided: "rules", "overlap" or "model" (raw.judgments.decided_by)
+    decided_by: str | None = None
 
 
 class Judge(Protocol):

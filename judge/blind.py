@@ -17,15 +17,13 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import fields
 from functools import lru_cache
 
 from judge.base import RUBRIC_VERSION, BlindItem, Criterion
 
 PLACEHOLDER = "[MODEL]"
 
-# Runner artefacts that carry no content: llama.cpp's end-of-generation marker.
-_END_MARKERS = re.compile(r"\s*\[end of text\]\s*$")
 
 # Family names that identify a model wherever they appear.
 STRONG_FAMILIES = (
@@ -87,9 +85,17 @@ _SELF_INTRO_RE = re.compile(
 )
 
 
+_END_MARKER = "[end of text]"
+
+
 def strip_end_markers(text: str) -> str:
-    """Drop trailing runner markers such as llama.cpp's ``[end of text]``."""
-    return _END_MARKERS.sub("", text)
+    """Drop a trailing runner marker such as llama.cpp's ``[end of text]`` (and the whitespace
+    around it). String operations, not a regex: ``\\s*...$`` backtracks quadratically over
+    long whitespace runs."""
+    t = text.rstrip()
+    if not t.endswith(_END_MARKER):
+        return text
+    return t[: -len(_END_MARKER)].rstrip()
 
 
 _TOKEN = re.compile(r"\S+")
@@ -255,10 +261,20 @@ def build_item(
     )
 
 
+_ITEM_FIELDS = tuple(f.name for f in fields(BlindItem))
+
+
+def _item_dict(item: BlindItem) -> dict:
+    """`dataclasses.asdict(item)` without its deep-copy recursion (same result, ~20x faster)."""
+    out = {name: getattr(item, name) for name in _ITEM_FIELDS}
+    out["criteria"] = [{"criterion": c.criterion, "weight": c.weight} for c in item.criteria]
+    return out
+
+
 def cache_key(item: BlindItem, judge_name: str, settings: dict) -> str:
     """sha256 of everything the verdict depends on: the blind item, rubric, judge and settings."""
     payload = {
-        "item": asdict(item),
+        "item": _item_dict(item),
         "rubric": RUBRIC_VERSION,
         "judge": judge_name,
         "settings": settings,

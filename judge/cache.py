@@ -24,6 +24,7 @@ _COLUMNS = (
     "cache_read_tokens",
     "cache_creation_tokens",
     "cost_usd",
+    "decided_by",
 )
 
 
@@ -36,7 +37,7 @@ def lookup(con, keys: list[str]) -> dict[str, Verdict]:
     try:
         rows = con.execute(
             "select c.cache_key, c.score, c.reason, c.input_tokens, c.output_tokens, "
-            "c.cache_read_tokens, c.cache_creation_tokens, c.cost_usd "
+            "c.cache_read_tokens, c.cache_creation_tokens, c.cost_usd, c.decided_by "
             "from raw.judge_cache c inner join _cache_keys k using (cache_key)"
         ).fetchall()
     finally:
@@ -51,9 +52,26 @@ def lookup(con, keys: list[str]) -> dict[str, Verdict]:
             cache_read_tokens=r[5],
             cache_creation_tokens=r[6],
             cost_usd=r[7],
+            decided_by=r[8],
         )
         for r in rows
     }
+
+
+def present(con, keys: list[str]) -> set[str]:
+    """Which of `keys` the cache holds (no verdicts built)."""
+    if not keys:
+        return set()
+    con = con.cursor()
+    con.register("_present_keys", pa.table({"cache_key": pa.array(sorted(set(keys)), pa.string())}))
+    try:
+        rows = con.execute(
+            "select k.cache_key from _present_keys k inner join raw.judge_cache c using (cache_key)"
+        ).fetchall()
+    finally:
+        con.unregister("_present_keys")
+        con.close()
+    return {r[0] for r in rows}
 
 
 def table(rows: list[tuple[str, str, str, Verdict]]) -> pa.Table:
@@ -72,6 +90,7 @@ def table(rows: list[tuple[str, str, str, Verdict]]) -> pa.Table:
                 [r[3].cache_creation_tokens for r in rows], pa.int32()
             ),
             "cost_usd": pa.array([r[3].cost_usd for r in rows], pa.float64()),
+            "decided_by": pa.array([r[3].decided_by for r in rows], pa.string()),
         }
     )
 

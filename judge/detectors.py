@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-DETECTOR_VERSION = "detectors-v1"
+DETECTOR_VERSION = "detectors-v2"  # v2: runner_artefact
 
 FLAGS = (
     "truncated",
@@ -35,6 +35,7 @@ FLAGS = (
     "degenerate",
     "wrong_modality",
     "missing_tool_call",
+    "runner_artefact",
 )
 
 RUNNER_CAP = 2048  # observed hard cap of the real run, whatever the suite declares
@@ -217,6 +218,14 @@ def detect_missing_tool_call(blind_text: str, expects_tool: bool) -> Flag | None
     return None
 
 
+def detect_runner_artefact(blind_text: str) -> Flag | None:
+    """The runner's own output instead of the model's (help banner, 0-character timeout)."""
+    from judge.rules.artefacts import runner_artefact
+
+    evidence = runner_artefact(blind_text)
+    return Flag("runner_artefact", evidence) if evidence else None
+
+
 def detect_all(
     *,
     raw_response: str | None,
@@ -234,6 +243,7 @@ def detect_all(
         detect_echo_only(raw, blind_text),
         detect_degenerate(blind_text),
         detect_wrong_modality(blind_text, has_image),
+        detect_runner_artefact(blind_text),
     ]
     if blind_text.strip():
         found.append(detect_missing_tool_call(blind_text, expects_tool))

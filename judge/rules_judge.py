@@ -1,4 +1,4 @@
-"""The offline rules judge (`rules-v1`): deterministic 0-3 scores from the question's own data.
+"""The offline rules judges (`rules-v1`, `rules-v2`): deterministic 0-3 scores from question data.
 
 It needs no network and no money, so it is the default and the baseline any paid judge is
 compared against. Per question it picks the most specific rule that applies:
@@ -13,10 +13,18 @@ Detector caps apply last: empty and echo-only responses score 0, a truncated one
 and one asking for an image on a text task at most 1. A degenerate response scores 0 when the
 loop is (nearly) all there is; when a substantive answer (60+ words) precedes the loop, that
 answer is judged and capped at 2, like any answer that ran on to the token cap.
+
+rules-v2 (:func:`score_item_v2`) keeps that order and changes principled details (see
+`judge.rules.v2`): runner artefacts score 0; a 2 needs a verified answer (free text that only
+overlap scored is capped at 1 when a loop follows it or the model ran out of tokens still
+reasoning); the final answer counts for key answers; tool-call wrappers and string calls are
+understood (capped at 2); prompt and rubric words are no coverage; instructions get IFEval's
+loose re-check. rules-v1 stays reproducible by name.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from judge.base import BlindItem, Task, Verdict
@@ -26,11 +34,14 @@ from judge.detectors import (
     detect_wrong_modality,
     loop_start,
 )
-from judge.rules import auto_score, numbers, overlap, tool_calls
+from judge.rules import auto_score, numbers, overlap, tool_calls, v2
+from judge.rules.artefacts import runner_artefact
 from judge.rules.base import RuleResult
 from judge.rules.text import answer_text, drop_prompt_continuation, words
 
 NAME = "rules-v1"
+NAME_V2 = "rules-v2"
+VERSIONS = ("v1", "v2")
 # A loop after this many words of answer is "answer, then ran on to the cap" (at most 2);
 # with less before it, the response is the loop (0).
 MIN_WORDS_BEFORE_LOOP = 60
@@ -56,12 +67,14 @@ def score_item(item: BlindItem) -> RuleResult:
         or tool_calls.evaluate(item.expected, item.reference_answer, answer)
         or overlap.json_fields(item.expected, answer)
         or numbers.evaluate(item.expected, answer, item.prompt)
-        or overlap.evaluate(
-            expected=item.expected,
-            reference_answer=item.reference_answer,
-            criteria=[c.criterion for c in item.criteria],
-            prompt=item.prompt,
-            text=answer,
+        or _overlap_path(
+            overlap.evaluate(
+                expected=item.expected,
+                reference_answer=item.reference_answer,
+                criteria=[c.criterion for c in item.criteria],
+                prompt=item.prompt,
+                text=answer,
+            )
         )
     )
     wrong = detect_wrong_modality(answer, has_image=item.suite == "vl")
@@ -74,14 +87,95 @@ def score_item(item: BlindItem) -> RuleResult:
     return result
 
 
-class RulesJudge:
-    """Implements the `judge.base.Judge` protocol with :func:`score_item`."""
+def _overlap_path(result: RuleResult) -> RuleResult:
+    return RuleResult(result.score, result.reason, "overlap")
 
-    name = NAME
+
+# A reasoning transcript: the thinking-aloud markers of a model still working the problem.
+_REASONING = re.compile(
+    r"\b(?:wait|hmm+|let me (?:think|check|re-?check|try|verify|recompute)|"
+    r"let's (?:think|check|see|try|verify)|actually,|on second thought|double-check)\b",
+    re.IGNORECASE,
+)
+REASONING_MARKERS = 3  # this many in the last 2,000 characters: still reasoning, not answering
+
+
+def still_reasoning(raw: str, truncated: bool) -> str | None:
+    """Why a truncated response ran out of tokens while still reasoning; None if it did not."""
+    opens = raw.count("<think>")
+    if opens and raw.count("</think>") < opens:
+        return "ran out of tokens inside an unclosed <think> block"
+    if truncated and len(_REASONING.findall(raw[-2000:])) >= REASONING_MARKERS:
+        return "reasoning transcript cut at the token cap"
+    return None
+
+
+def score_item_v2(item: BlindItem) -> RuleResult:
+    """The rules-v2 verdict on one blind item (see the module docstring for what changed)."""
+    text = item.response.strip()
+    if not text:
+        return RuleResult(0, "empty response (or only the prompt echoed)")
+    artefact = runner_artefact(text)
+    if artefact is not None:
+        return RuleResult(0, f"runner artefact, no answer: {artefact}")
+    deg = detect_degenerate(text)
+    looped = False
+    if deg is not None:
+        before = text[: loop_start(text) or 0]
+        if len(words(answer_text(before))) < MIN_WORDS_BEFORE_LOOP:
+            return RuleResult(0, f"degenerate repetition: {deg.evidence}")
+        text, looped = before, True
+    answer = drop_prompt_continuation(answer_text(text))
+    if not answer:
+        return RuleResult(0, "no answer outside the reasoning block")
+    criteria = [c.criterion for c in item.criteria]
+    result = (
+        v2.instructions(item.auto_score, answer)
+        or v2.tool_calls(item.expected, item.reference_answer, answer)
+        or overlap.json_fields(item.expected, answer)
+        or v2.key_answers(item.expected, answer, item.prompt)
+        or v2.coverage(
+            expected=item.expected,
+            reference_answer=item.reference_answer,
+            criteria=criteria,
+            prompt=item.prompt,
+            text=answer,
+        )
+    )
+    wrong = detect_wrong_modality(answer, has_image=item.suite == "vl")
+    if wrong is not None:
+        result = result.capped(1, wrong.evidence)
+    unverified = result.path == "overlap"
+    reasoning = None
+    if not looped and (item.truncated or "<think>" in item.response):
+        reasoning = still_reasoning(item.response, item.truncated)
+    if looped:
+        cap = 1 if unverified else 2
+        result = result.capped(cap, f"answer followed by a repetition loop ({deg.evidence})")
+    elif reasoning is not None:
+        result = result.capped(1 if unverified else 2, reasoning)
+    elif item.truncated:
+        result = result.capped(2, "response truncated")
+    return result
+
+
+class RulesJudge:
+    """Implements the `judge.base.Judge` protocol with :func:`score_item` (v1) or
+    :func:`score_item_v2` (v2)."""
+
     offline = True  # no API: run_judge commits its verdicts in chunks, not one by one
 
+    def __init__(self, version: str = "v1") -> None:
+        if version not in VERSIONS:
+            raise ValueError(f"unknown rules version {version!r}: choose v1 or v2")
+        self.version = version
+        self.name = NAME if version == "v1" else NAME_V2
+        self.score = score_item if version == "v1" else score_item_v2
+
     def settings(self) -> dict:
-        return {"rules": NAME, "detectors": DETECTOR_VERSION}
+        # v1's verdicts depend on the detectors as they were in v1: its key stays the same
+        detectors = "detectors-v1" if self.version == "v1" else DETECTOR_VERSION
+        return {"rules": self.name, "detectors": detectors}
 
     def judge_all(
         self,
@@ -91,8 +185,8 @@ class RulesJudge:
         out: dict[str, Verdict] = {}
         for task in tasks:
             try:
-                r = score_item(task.item)
-                verdict = Verdict(score=r.score, reason=r.reason)
+                r = self.score(task.item)
+                verdict = Verdict(score=r.score, reason=r.reason, decided_by=r.path)
             except Exception as exc:  # a rule bug must not lose the rest of the run
                 verdict = Verdict(score=None, reason="", error=f"{type(exc).__name__}: {exc}")
             out[task.cache_key] = verdict

@@ -26,11 +26,13 @@ from datetime import UTC, datetime
 import pyarrow as pa
 
 from judge import cache
-from judge.base import RUBRIC_VERSION, Judge, Task, Verdict
+from judge.base import RUBRIC, RUBRIC_VERSION, Judge, Task, Verdict
 from judge.blind import blind_response, build_item, cache_key, identity_names
 from judge.detectors import detect_all, expects_tool_call, replace_flags
+from judge.errors import JudgeError, JudgeUsageError
 
-JUDGES = ("rules", "claude")
+JUDGES = ("rules", "rules-v1", "rules-v2", "claude", "openai", "cascade")
+MODEL_JUDGES = ("claude", "openai")
 RULES_CHUNK = 1000  # verdicts per transaction for the rules judge (resumability vs speed)
 
 _LOAD_SQL = """
@@ -49,6 +51,47 @@ order by r.suite, r.question_id, r.response_id
 """
 
 
+# The judgeable responses with a hash of every raw input their blind item and flags are built
+# from, plus the judge's settings ($1): equal hash, equal item, equal verdict. Computed by DuckDB
+# over all rows at once, so a re-run finds its done work without reading a response into Python.
+# DuckDB's 64-bit `hash` (5x cheaper than sha256 over the text): the key is compared only with
+# the same response's earlier key, and a key from another DuckDB version just misses (re-judged).
+_KEYS_SQL = """
+select
+    r.response_id,
+    cast(hash($1, r.response_id, r.config,
+        coalesce(r.prompt, chr(0)), coalesce(r.response, chr(0)),
+        coalesce(cast(r.completion_tokens as varchar), chr(0)),
+        coalesce(cast(r.max_tokens as varchar), chr(0)),
+        coalesce(q.prompt, chr(0)), coalesce(q.expected, chr(0)),
+        coalesce(q.reference_answer, chr(0)), coalesce(cast(q.scoring as varchar), chr(0)),
+        coalesce(q.auto_score, chr(0)), coalesce(q.image_path, chr(0)),
+        coalesce(cast(s.max_tokens as varchar), chr(0)),
+        coalesce(c.model, chr(0)), coalesce(c.model_family, chr(0)),
+        coalesce(c.model_path, chr(0)), coalesce(c.role, chr(0))) as varchar) as input_key
+from raw.responses as r
+left join raw.questions as q on q.suite = r.suite and q.question_id = r.question_id
+left join raw.suites as s on s.suite = r.suite
+left join raw.configs as c on c.run_id = r.run_id and c.config = r.config
+where not r.is_speed_test and r.in_suite
+    and not (q.prompt is null and q.expected is null)
+order by r.suite, r.question_id, r.response_id
+"""
+
+_SKIPPED_SQL = """
+select
+    count(*) filter (where r.is_speed_test) as speed,
+    count(*) filter (
+        where not r.is_speed_test
+        and (not r.in_suite or (q.prompt is null and q.expected is null))
+    ) as no_suite
+from raw.responses as r
+left join raw.questions as q on q.suite = r.suite and q.question_id = r.question_id
+"""
+
+FETCH_CHUNK = 2000  # responses read and prepared at a time: memory stays bounded
+
+
 @dataclass
 class JudgeOptions:
     """What `rescore judge` was asked to do (mirrors its flags)."""
@@ -62,6 +105,11 @@ class JudgeOptions:
     limit: int | None = None
     progress: bool = True
     batch_state: str | None = None  # file remembering submitted batches, so a rerun resumes them
+    rules_version: str = "v1"  # --judge rules: v1 or v2 (rules-v1 / rules-v2 name one directly)
+    model_judge: str = "claude"  # --judge cascade: the judge for what no rule verified
+    base_url: str | None = None  # --judge openai: the server's /v1 URL (else OPENAI_BASE_URL)
+    price_input: float = 0.0  # --judge openai: US dollars per million prompt tokens
+    price_output: float = 0.0  # --judge openai: US dollars per million completion tokens
 
 
 @dataclass
@@ -76,13 +124,8 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def make_judge(options: JudgeOptions) -> Judge:
-    """The judge object for `--judge`; the Claude client is imported only when asked for."""
-    if options.judge == "rules":
-        from judge.rules_judge import RulesJudge
-
-        return RulesJudge()
-    if options.judge == "claude":
+def _model_judge(kind: str, options: JudgeOptions) -> Judge:
+    if kind == "claude":
         from judge.claude import ClaudeJudge
 
         return ClaudeJudge(
@@ -91,11 +134,77 @@ def make_judge(options: JudgeOptions) -> Judge:
             concurrency=options.concurrency,
             batch_state=options.batch_state,
         )
-    raise ValueError(f"unknown judge {options.judge!r}: choose one of {', '.join(JUDGES)}")
+    if kind == "openai":
+        from judge.openai_compat import OpenAIJudge, TokenPrice
+
+        return OpenAIJudge(
+            options.model,
+            base_url=options.base_url,
+            concurrency=options.concurrency,
+            price=TokenPrice(options.price_input, options.price_output),
+        )
+    raise JudgeUsageError(f"unknown model judge {kind!r}: choose one of {', '.join(MODEL_JUDGES)}")
+
+
+def make_judge(options: JudgeOptions) -> Judge:
+    """The judge object for `--judge`; API clients are imported only when asked for.
+
+    `rules` is rules-`options.rules_version`; `rules-v1`/`rules-v2` name a version directly, so
+    an old scoring run stays reproducible by name. `cascade` is rules-v2 first, then
+    `options.model_judge` for the responses no rule verified.
+    """
+    from judge.rules_judge import RulesJudge
+
+    if options.judge in ("rules", "rules-v1", "rules-v2"):
+        version = options.rules_version if options.judge == "rules" else options.judge[-2:]
+        try:
+            return RulesJudge(version)
+        except ValueError as exc:
+            raise JudgeUsageError(str(exc)) from None
+    if options.judge in MODEL_JUDGES:
+        return _model_judge(options.judge, options)
+    if options.judge == "cascade":
+        from judge.cascade import CascadeJudge
+
+        return CascadeJudge(_model_judge(options.model_judge, options), RulesJudge("v2"))
+    raise JudgeUsageError(f"unknown judge {options.judge!r}: choose one of {', '.join(JUDGES)}")
+
+
+def _prepare_row(
+    r: dict, judge_name: str, settings: dict, input_key: str | None = None
+) -> Prepared:
+    """Blind item, cache key and detector flags of one judgeable response row."""
+    names = identity_names([r["model"], r["model_family"], r["model_path"], r["role"], r["config"]])
+    text = blind_response(r["response"], [r["record_prompt"], r["question_prompt"]], names)
+    declared = r["max_tokens"] or r["suite_max_tokens"]
+    flags = detect_all(
+        raw_response=r["response"],
+        blind_text=text,
+        completion_tokens=r["completion_tokens"],
+        declared_cap=declared,
+        has_image=bool(r["image_path"]),
+        expects_tool=expects_tool_call(r["expected"], None),
+    )
+    item = build_item(
+        suite=r["suite"],
+        question_id=r["question_id"],
+        prompt=r["question_prompt"],
+        expected=r["expected"],
+        reference_answer=r["reference_answer"],
+        scoring=r["scoring"],
+        auto_score=r["auto_score"],
+        response=text,
+        truncated=any(f.flag == "truncated" for f in flags),
+    )
+    task = Task(r["response_id"], cache_key(item, judge_name, settings), item, input_key)
+    return Prepared(task, [(r["response_id"], f.flag, f.evidence) for f in flags])
 
 
 def prepare(con, judge: Judge) -> tuple[list[Prepared], Counter[str]]:
-    """Blind items, cache keys and flags for every judgeable response; counts of skipped ones."""
+    """Blind items, cache keys and flags for every judgeable response; counts of skipped ones.
+
+    Everything in memory at once: for tests and small tools. `run_judge` streams instead.
+    """
     cur = con.execute(_LOAD_SQL)
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -109,33 +218,72 @@ def prepare(con, judge: Judge) -> tuple[list[Prepared], Counter[str]]:
         if not r["in_suite"] or r["question_prompt"] is None and r["expected"] is None:
             skipped["question in no suite"] += 1
             continue
-        names = identity_names(
-            [r["model"], r["model_family"], r["model_path"], r["role"], r["config"]]
-        )
-        text = blind_response(r["response"], [r["record_prompt"], r["question_prompt"]], names)
-        declared = r["max_tokens"] or r["suite_max_tokens"]
-        flags = detect_all(
-            raw_response=r["response"],
-            blind_text=text,
-            completion_tokens=r["completion_tokens"],
-            declared_cap=declared,
-            has_image=bool(r["image_path"]),
-            expects_tool=expects_tool_call(r["expected"], None),
-        )
-        item = build_item(
-            suite=r["suite"],
-            question_id=r["question_id"],
-            prompt=r["question_prompt"],
-            expected=r["expected"],
-            reference_answer=r["reference_answer"],
-            scoring=r["scoring"],
-            auto_score=r["auto_score"],
-            response=text,
-            truncated=any(f.flag == "truncated" for f in flags),
-        )
-        task = Task(r["response_id"], cache_key(item, judge.name, settings), item)
-        out.append(Prepared(task, [(r["response_id"], f.flag, f.evidence) for f in flags]))
+        out.append(_prepare_row(r, judge.name, settings))
     return out, skipped
+
+
+def _settings_token(judge: Judge) -> str:
+    """The judge's identity and settings, and the detectors, as one string for `input_key`."""
+    from judge.detectors import DETECTOR_VERSION
+
+    payload = {"judge": judge.name, "settings": judge.settings(), "rubric": RUBRIC_VERSION,
+               "detectors": DETECTOR_VERSION}  # fmt: skip
+    return json.dumps(payload, sort_keys=True, default=str)
+
+
+def _stream_rows(con, ids: list[str]):
+    """The load query's rows for `ids`, FETCH_CHUNK at a time (bounded memory)."""
+    cur = con.cursor()
+    cur.register("_judge_ids", pa.table({"response_id": pa.array(ids, pa.string())}))
+    try:
+        sql = _LOAD_SQL.replace(
+            "order by r.suite",
+            "where r.response_id in (select response_id from _judge_ids)\norder by r.suite",
+        )
+        res = cur.execute(sql)
+        names = [d[0] for d in res.description]
+        while True:
+            batch = res.fetchmany(FETCH_CHUNK)
+            if not batch:
+                return
+            yield [dict(zip(names, row, strict=True)) for row in batch]
+    finally:
+        cur.unregister("_judge_ids")
+        cur.close()
+
+
+def _backfill_input_keys(con, scoring_run: str, tasks: list[Task], todo: list[Task]) -> None:
+    """Judgments written before `input_key` existed gain it, so the next run skips them."""
+    redo = {t.response_id for t in todo}
+    rows = [(t.response_id, t.input_key) for t in tasks if t.response_id not in redo]
+    cur = con.cursor()
+    cur.register("_backfill", pa.table({
+        "response_id": pa.array([r[0] for r in rows], pa.string()),
+        "input_key": pa.array([r[1] for r in rows], pa.string()),
+    }))  # fmt: skip
+    try:
+        cur.execute(
+            "update raw.judgments as j set input_key = b.input_key from _backfill as b "
+            "where j.scoring_run = ? and j.response_id = b.response_id",
+            [scoring_run],
+        )
+    finally:
+        cur.unregister("_backfill")
+        cur.close()
+
+
+def _flag_counts(con, ids: list[str]) -> Counter[str]:
+    cur = con.cursor()
+    cur.register("_flag_count_ids", pa.table({"response_id": pa.array(ids, pa.string())}))
+    try:
+        rows = cur.execute(
+            "select flag, count(*) from raw.response_flags "
+            "where response_id in (select response_id from _flag_count_ids) group by flag"
+        ).fetchall()
+    finally:
+        cur.unregister("_flag_count_ids")
+        cur.close()
+    return Counter(dict(rows))
 
 
 class Persister:
@@ -164,7 +312,12 @@ class Persister:
                 self.counts["cached" if from_cache else "judged"] += 1
             if not from_cache and verdict.cost_usd:
                 self.cost += verdict.cost_usd  # failed attempts were paid for too
-            if len(self.buffer) >= self.flush_every:
+            # a paid or slow verdict (a model's, or a failure) is committed at once
+            if (
+                len(self.buffer) >= self.flush_every
+                or verdict.decided_by == "model"
+                or verdict.score is None
+            ):
                 self._flush()
         if self.on_progress is not None and not from_cache:
             self.on_progress()
@@ -172,6 +325,43 @@ class Persister:
     def flush(self) -> None:
         with self.lock:
             self._flush()
+
+    def add_reused(self, rows: list[tuple[str, str, str]]) -> None:
+        """(response_id, cache_key, input_key) answered from raw.judge_cache, in one statement:
+        no verdict passes through Python (a fully cached run stays well under a second)."""
+        if not rows:
+            return
+        con = self.con
+        con.register("_reused", pa.table({
+            "response_id": pa.array([r[0] for r in rows], pa.string()),
+            "cache_key": pa.array([r[1] for r in rows], pa.string()),
+            "input_key": pa.array([r[2] for r in rows], pa.string()),
+        }))  # fmt: skip
+        con.execute("begin")
+        try:
+            con.execute(
+                "insert or replace into raw.judgments (scoring_run, response_id, judge, "
+                "rubric_version, score, reason, judged_at, cache_key, input_tokens, "
+                "output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, decided_by, "
+                "input_key) "
+                "select ?, r.response_id, ?, ?, c.score, c.reason, ?, c.cache_key, "
+                "c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_creation_tokens, "
+                "0.0, c.decided_by, r.input_key "
+                "from _reused as r inner join raw.judge_cache as c using (cache_key)",
+                [self.scoring_run, self.judge_name, RUBRIC_VERSION, _now()],
+            )
+            con.execute(
+                "delete from raw.judge_failures where scoring_run = ? and response_id in "
+                "(select response_id from _reused)",
+                [self.scoring_run],
+            )
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        finally:
+            con.unregister("_reused")
+        self.counts["cached"] += len(rows)
 
     def _flush(self) -> None:
         if not self.buffer:
@@ -187,7 +377,8 @@ class Persister:
                 con.execute(
                     "insert or replace into raw.judgments (scoring_run, response_id, judge, "
                     "rubric_version, score, reason, judged_at, cache_key, input_tokens, "
-                    "output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd) "
+                    "output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, "
+                    "decided_by, input_key) "
                     "select * from _judgments"
                 )
                 con.execute(
@@ -237,6 +428,8 @@ class Persister:
                 "cache_creation_tokens": col(lambda t, v, c: v.cache_creation_tokens, pa.int32()),
                 # a cache hit cost nothing in this run; the cache keeps what it once cost
                 "cost_usd": col(lambda t, v, c: 0.0 if c else v.cost_usd, pa.float64()),
+                "decided_by": col(lambda t, v, c: v.decided_by, pa.string()),
+                "input_key": col(lambda t, v, c: t.input_key, pa.string()),
             }
         )
 
@@ -271,11 +464,11 @@ def _record_scoring_run(con, options: JudgeOptions, judge: Judge) -> None:
     )
     con.execute(
         "insert into raw.scoring_runs (scoring_run, judge, rubric_version, origin, source_files, "
-        "settings, created_at, updated_at) values (?, ?, ?, 'judge', null, ?, ?, ?) "
+        "settings, created_at, updated_at, rubric) values (?, ?, ?, 'judge', null, ?, ?, ?, ?) "
         "on conflict (scoring_run) do update set judge = excluded.judge, "
         "rubric_version = excluded.rubric_version, settings = excluded.settings, "
-        "updated_at = excluded.updated_at",
-        [options.scoring_run, judge.name, RUBRIC_VERSION, settings, now, now],
+        "updated_at = excluded.updated_at, rubric = excluded.rubric",
+        [options.scoring_run, judge.name, RUBRIC_VERSION, settings, now, now, RUBRIC],
     )
 
 
@@ -286,18 +479,46 @@ def _already_judged(con, scoring_run: str) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
-def _print_estimate(tasks: list[Task], options: JudgeOptions, n_cached: int) -> None:
-    if options.judge == "claude":
+def _model_cost(kind: str, tasks: list[Task], options: JudgeOptions) -> str:
+    """'N requests, ~T input tokens, $X' for a model judge over `tasks`."""
+    if kind == "claude":
         from judge.claude import estimate_cost
 
         est = estimate_cost(tasks, options.model, batch=options.batch)
         usd = est.get("usd")
         dollars = f"~${usd:.2f}" if usd is not None else "cost unknown (model has no price)"
-        print(
-            f"dry run: {est.get('requests', len(tasks))} requests "
-            f"({n_cached} more answered from the cache), "
+        return (
+            f"{est.get('requests', len(tasks))} requests, "
             f"~{est.get('input_tokens', 0):,} input tokens, "
             f"~{est.get('output_tokens', 0):,} output tokens, {dollars}"
+        )
+    from judge.openai_compat import DEFAULT_MAX_TOKENS, estimate_tokens
+
+    n = len({t.cache_key for t in tasks})
+    tokens = estimate_tokens(tasks)
+    usd = (tokens * options.price_input + n * 200 * options.price_output) / 1_000_000
+    return f"{n} requests, ~{tokens:,} input tokens (<= {DEFAULT_MAX_TOKENS} out each), ~${usd:.2f}"
+
+
+def _print_estimate(tasks: list[Task], options: JudgeOptions, n_cached: int, judge: Judge) -> None:
+    if hasattr(judge, "route"):  # the cascade: how many go to the model, and what that saves
+        routing = judge.route(tasks)
+        kind = options.model_judge
+        print(
+            f"dry run: {len(tasks)} responses to judge ({n_cached} more answered from the "
+            f"cache): {len(routing.rules)} decided by the rules, {len(routing.model)} go to "
+            f"the model judge ({kind})"
+        )
+        print(f"  cascade:        {_model_cost(kind, routing.model, options)}")
+        print(f"  all with {kind}: {_model_cost(kind, tasks, options)}")
+        n_all = len({t.cache_key for t in tasks})
+        n_model = len({t.cache_key for t in routing.model})
+        saved = 1 - n_model / n_all if n_all else 0.0
+        print(f"  the rules save {saved:.0%} of the model requests ({n_all - n_model} of {n_all})")
+    elif options.judge in MODEL_JUDGES:
+        print(
+            f"dry run: {_model_cost(options.judge, tasks, options)} "
+            f"({n_cached} more answered from the cache)"
         )
     else:
         print(f"dry run: {len(tasks)} responses to judge offline ({n_cached} cached), $0.00")
@@ -330,19 +551,24 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
     `judge` overrides the one `options.judge` names (tests pass instrumented judges).
     """
     con = con.cursor()  # a private connection: the caller may hold an unfinished result
-    if judge is None:
-        try:
+    try:
+        if judge is None:
             judge = make_judge(options)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        judge.settings()  # a model judge asks its server which model and build it serves
+    except JudgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     problem = _check_scoring_run(con, options, judge)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
 
-    prepared, skipped = prepare(con, judge)
-    if not prepared and not skipped:
+    settings = judge.settings()
+    keyed = con.execute(_KEYS_SQL, [_settings_token(judge)]).fetchall()
+    speed, no_suite = con.execute(_SKIPPED_SQL).fetchone()
+    skipped = Counter({"speed test record": speed, "question in no suite": no_suite})
+    skipped = +skipped  # drop zero counts
+    if not keyed and not skipped:
         print(
             "nothing to judge: the warehouse holds no responses yet; "
             "run `rescore ingest SUITES_DIR RUN_DIR...` first",
@@ -350,49 +576,81 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
         )
         return 1
     if options.limit is not None:
-        prepared = prepared[: max(0, options.limit)]
-    tasks = [p.task for p in prepared]
+        keyed = keyed[: max(0, options.limit)]
+    input_of = dict(keyed)
 
-    done = _already_judged(con, options.scoring_run)
-    todo = [t for t in tasks if done.get(t.response_id) != t.cache_key]
-    resumed = len(tasks) - len(todo)
-    hits = cache.lookup(con, [t.cache_key for t in todo])
-    pending = [t for t in todo if t.cache_key not in hits]
+    # Done in this scoring run with the same inputs: nothing to rebuild. Judged with the same
+    # inputs in another scoring run (same judge and settings, as the key says): its verdict.
+    done_rows = con.execute(
+        "select response_id, input_key, cache_key from raw.judgments where scoring_run = ?",
+        [options.scoring_run],
+    ).fetchall()
+    done = {rid for rid, ik, _ in done_rows if ik is not None and input_of.get(rid) == ik}
+    done_by_key = {rid: ck for rid, _, ck in done_rows}  # rows written before input_key
+    reuse = {
+        rid: ck
+        for rid, ik, ck in con.execute(
+            "select response_id, input_key, cache_key from raw.judgments "
+            "where input_key is not null and scoring_run <> ?",
+            [options.scoring_run],
+        ).fetchall()
+        if rid not in done and input_of.get(rid) == ik
+    }
+    cached_keys = cache.present(con, list(set(reuse.values())))
+    reused = {rid: ck for rid, ck in reuse.items() if ck in cached_keys}
+    fresh_ids = [rid for rid, _ in keyed if rid not in done and rid not in reused]
+    resumed = len(done)
 
-    if options.dry_run:
-        _print_estimate(pending, options, len(todo) - len(pending))
-        return 0
-
-    flagged_at = _now()
-    replace_flags(
-        con, [p.task.response_id for p in prepared], [f for p in prepared for f in p.flags],
-        flagged_at,
-    )  # fmt: skip
-    _record_scoring_run(con, options, judge)
-
-    # An offline judge is fast: commit in chunks. An API judge: commit every verdict.
     offline = bool(getattr(judge, "offline", False))
-    flush_every = RULES_CHUNK if offline else 1
+    cascade = hasattr(judge, "route")  # rules verdicts in chunks, model verdicts one by one
+    flush_every = RULES_CHUNK if offline or cascade else 1
     persister = Persister(con, options.scoring_run, judge.name, flush_every)
-    for t in todo:
-        if t.cache_key in hits:
-            persister.add(t, hits[t.cache_key], from_cache=True)
-    persister.flush()
+    pending_all: list[Task] = []  # API judges and dry runs: the work after streaming
+    n_cached = len(reused)
+    if not options.dry_run:
+        _record_scoring_run(con, options, judge)
+        persister.add_reused([(rid, ck, input_of[rid]) for rid, ck in reused.items()])
 
-    bar = _progress(options.progress, len(pending))
+    bar = _progress(options.progress and not options.dry_run, len(fresh_ids))
     try:
         if bar is not None:
             bar.start()
-            bar_task = bar.add_task("judging", total=len(pending))
+            bar_task = bar.add_task("judging", total=len(fresh_ids))
             persister.on_progress = lambda: bar.advance(bar_task)
-        if offline:
-            for i in range(0, len(pending), RULES_CHUNK):
-                judge.judge_all(pending[i : i + RULES_CHUNK], on_result=persister.add)
-        elif pending:
-            judge.judge_all(pending, on_result=persister.add)
-    except Exception as exc:  # the API refused the whole run (bad key, unknown model)
-        if type(exc).__name__ != "ClaudeJudgeError":
-            raise
+        for rows in _stream_rows(con, fresh_ids):
+            prepared = [
+                _prepare_row(r, judge.name, settings, input_of[r["response_id"]]) for r in rows
+            ]
+            todo = [
+                p.task for p in prepared if done_by_key.get(p.task.response_id) != p.task.cache_key
+            ]
+            resumed += len(prepared) - len(todo)
+            if not options.dry_run and len(todo) < len(prepared):
+                _backfill_input_keys(con, options.scoring_run, [p.task for p in prepared], todo)
+            hits = cache.lookup(con, [t.cache_key for t in todo])
+            pending = [t for t in todo if t.cache_key not in hits]
+            n_cached += len(todo) - len(pending)
+            if options.dry_run:
+                pending_all += pending
+                continue
+            replace_flags(
+                con, [p.task.response_id for p in prepared], [f for p in prepared for f in p.flags],
+                _now(),
+            )  # fmt: skip
+            for t in todo:
+                if t.cache_key in hits:
+                    persister.add(t, hits[t.cache_key], from_cache=True)
+            persister.flush()
+            if offline:
+                judge.judge_all(pending, on_result=persister.add)
+            else:
+                pending_all += pending
+        if options.dry_run:
+            _print_estimate(pending_all, options, n_cached, judge)
+            return 0
+        if pending_all:
+            judge.judge_all(pending_all, on_result=persister.add)
+    except JudgeError as exc:  # the API refused the whole run (bad key, unknown model)
         persister.flush()
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -402,7 +660,7 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
             bar.stop()
 
     counts = persister.counts
-    n_flags = Counter(f[1] for p in prepared for f in p.flags)
+    n_flags = _flag_counts(con, [rid for rid, _ in keyed])
     skipped_text = ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())) or "none"
     flags_text = ", ".join(f"{k} {v}" for k, v in sorted(n_flags.items())) or "none"
     print(

@@ -1,9 +1,16 @@
-"""`rescore build`: run `dbt build` over the warehouse and say plainly what failed.
+"""`rescore build` and `rescore dbt`: run dbt over the warehouse and say plainly what happened.
 
 dbt runs as a subprocess of the same virtual environment rather than in-process: dbt keeps
 global state (flags, adapter registry, an open DuckDB handle) that would outlive the call and
-hold the warehouse file, and a subprocess keeps dbt's logging out of ours. The warehouse path
-reaches `dbt/profiles.yml` through `RESCORE_WAREHOUSE`. Failures are read from dbt's own
+hold the warehouse file, and a subprocess keeps dbt's logging out of ours. The child runs
+through `rescore.procs`, so stopping or killing the command stops dbt too.
+
+The dbt project is the installed one (`rescore.paths`); the warehouse path reaches
+`dbt/profiles.yml` through `RESCORE_WAREHOUSE`. dbt's artifacts and logs go to a folder per
+warehouse (`.rescore.duckdb.dbt/` beside it), never into the project: two builds on two
+warehouses never read each other's results, an installed package is never written to, and
+dbt's partial-parse cache (which is invalidated when the profile's path changes) stays valid
+for each warehouse from one build to the next. Failures are read from dbt's own
 `run_results.json`, so the summary names each model or test with its message.
 """
 
@@ -12,18 +19,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from rescore import paths
+from rescore.procs import run_child
 from rescore.warehouse import ENV_VAR, connect
 
-DBT_DIR = paths.dbt_dir()
 BAD_STATUSES = {"error", "fail", "runtime error"}
+OK_STATUSES = {"success", "pass"}
+# unique_id prefix -> what users call it, in the order the summary names them
+KINDS = {"model": "models", "test": "data tests", "unit_test": "unit tests", "seed": "seeds"}
+# dbt flags naming folders: `rescore dbt` adds its own unless the user gave one
+_FOLDER_FLAGS = ("--project-dir", "--profiles-dir", "--target-path", "--log-path")
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,10 @@ class NodeResult:
     status: str
     message: str
     failures: int | None
+
+    @property
+    def kind(self) -> str:
+        return self.unique_id.partition(".")[0]
 
     @property
     def name(self) -> str:
@@ -54,6 +68,41 @@ def dbt_executable() -> list[str]:
     return [sys.executable, "-c", "from dbt.cli.main import cli; cli()"]
 
 
+def state_dir(warehouse: Path) -> Path:
+    """dbt's target and log folders for one warehouse: `<dir>/.<name>.dbt/`."""
+    warehouse = Path(warehouse).resolve()
+    return warehouse.with_name(f".{warehouse.name}.dbt")
+
+
+def dbt_env(warehouse: Path) -> dict[str, str]:
+    """The environment dbt runs in: the warehouse for profiles.yml, no usage tracking."""
+    return {
+        **os.environ,
+        ENV_VAR: str(Path(warehouse).resolve()),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+
+
+def dbt_command(args: Sequence[str], target: Path) -> list[str]:
+    """`dbt ARGS` with the installed project and per-warehouse folders (unless ARGS name them)."""
+    cmd = [*dbt_executable(), *args]
+    given = {a.split("=", 1)[0] for a in args}
+    dbt_dir = paths.dbt_dir()
+    extra = {
+        "--project-dir": dbt_dir,
+        "--profiles-dir": dbt_dir,
+        "--target-path": target,
+        "--log-path": target / "logs",
+    }
+    if args and args[0] in {"--help", "-h", "--version"}:
+        return cmd
+    for flag in _FOLDER_FLAGS:
+        if flag not in given:
+            cmd += [flag, str(extra[flag])]
+    return cmd
+
+
 def read_results(target_path: Path) -> list[NodeResult]:
     """The nodes of the last dbt invocation; empty when dbt stopped before running any."""
     path = target_path / "run_results.json"
@@ -71,14 +120,28 @@ def read_results(target_path: Path) -> list[NodeResult]:
     ]
 
 
+def _counts_line(results: list[NodeResult]) -> str:
+    """'35 models, 411 data tests, 30 unit tests, 5 seeds passed' (+ what did not pass)."""
+    passed: dict[str, int] = {}
+    other: dict[str, int] = {}
+    for r in results:
+        if r.status in OK_STATUSES:
+            passed[r.kind] = passed.get(r.kind, 0) + 1
+        else:
+            other[r.status] = other.get(r.status, 0) + 1
+    order = [*KINDS, *sorted(set(passed) - set(KINDS))]
+    parts = [f"{passed[k]} {KINDS.get(k, k + 's')}" for k in order if passed.get(k)]
+    line = (", ".join(parts) or "nothing") + " passed"
+    if other:
+        line += "; " + ", ".join(f"{n} {s}" for s, n in sorted(other.items()))
+    return line
+
+
 def summarise(results: list[NodeResult]) -> tuple[list[NodeResult], list[NodeResult], str]:
     """Split into failures and warnings and write the one-paragraph summary users read."""
     bad = [r for r in results if r.status in BAD_STATUSES]
     warned = [r for r in results if r.status == "warn"]
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    lines = ["rescore build: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))]
+    lines = ["rescore build: " + _counts_line(results)]
     for title, group in (("FAILED", bad), ("warning", warned)):
         for r in group:
             extra = f" ({r.failures} failing rows)" if r.failures else ""
@@ -97,40 +160,21 @@ def run_dbt_build(
     """Build staging, intermediate and mart models and run every dbt test; 0 if all passed.
 
     The raw schema is created first when missing, so an empty warehouse builds empty marts
-    instead of failing on absent sources. `target_path` (default `dbt/target`, gitignored)
-    holds dbt's artifacts; pass a private folder when several builds may run at once.
+    instead of failing on absent sources. `target_path` (default: the warehouse's own folder,
+    `state_dir`) holds dbt's artifacts and logs.
     """
     warehouse = Path(warehouse).resolve()
-    try:
-        connect(warehouse).close()
-    except duckdb.IOException as exc:
-        print(f"rescore build: cannot open the warehouse {warehouse}: {exc}")
-        print("  (another process holds it open? close it and run `rescore build` again)")
-        return 1
-    target = Path(target_path).resolve() if target_path else DBT_DIR / "target"
-    log_path = target / "logs"
-    cmd = [
-        *dbt_executable(),
-        "build",
-        "--no-use-colors",
-        "--project-dir",
-        str(DBT_DIR),
-        "--profiles-dir",
-        str(DBT_DIR),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(log_path),
-    ]
+    connect(warehouse).close()  # raw schema in place; WarehouseBusy/WarehouseError otherwise
+    target = Path(target_path).resolve() if target_path else state_dir(warehouse) / "target"
+    args = ["build", "--no-use-colors"]
     if quiet:
-        cmd += ["--quiet"]
+        args += ["--quiet"]
     if select:
-        cmd += ["--select", select]
-    env = {**os.environ, ENV_VAR: str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        args += ["--select", select]
     run_results = target / "run_results.json"
     if run_results.exists():
         run_results.unlink()
-    proc = subprocess.run(cmd, env=env, cwd=DBT_DIR, capture_output=True, text=True)
+    proc = run_child(dbt_command(args, target), env=dbt_env(warehouse), cwd=paths.dbt_dir())
     results = read_results(target)
     bad, _warned, summary = summarise(results)
     print(summary)
@@ -138,4 +182,73 @@ def run_dbt_build(
         # dbt failed before or outside the nodes (parse error, bad profile): show its output.
         print("dbt exited with code", proc.returncode)
         print((proc.stdout + proc.stderr).strip()[-4000:])
-    return 0 if proc.returncode == 0 and not bad else 1
+    ok = proc.returncode == 0 and not bad
+    if ok and not select:
+        _record_build(warehouse)
+    return 0 if ok else 1
+
+
+# (table, expression): together they change whenever a stage writes raw
+_FINGERPRINT = (
+    ("suites", "count(*) || '/' || coalesce(max(loaded_at)::varchar, '')"),
+    ("questions", "count(*)"),
+    ("configs", "count(*) || '/' || coalesce(max(loaded_at)::varchar, '')"),
+    ("responses", "count(*)"),
+    ("scoring_runs", "count(*) || '/' || coalesce(max(updated_at)::varchar, '')"),
+    ("judgments", "count(*) || '/' || coalesce(max(judged_at)::varchar, '')"),
+    ("response_flags", "count(*) || '/' || coalesce(max(flagged_at)::varchar, '')"),
+    ("baselines", "count(*) || '/' || coalesce(max(loaded_at)::varchar, '')"),
+)
+
+
+def raw_fingerprint(con) -> dict[str, str]:
+    """Counts and latest load times of the raw tables: equal fingerprints, same inputs."""
+    return {
+        table: str(con.execute(f"select {expr} from raw.{table}").fetchone()[0])  # noqa: S608
+        for table, expr in _FINGERPRINT
+    }
+
+
+def _record_build(warehouse: Path) -> None:
+    """Remember what raw held when the marts were built (read by `rescore doctor`)."""
+    from datetime import UTC, datetime
+
+    con = connect(warehouse, read_only=True)
+    try:
+        record = {"finished_at": datetime.now(UTC).isoformat(), "raw": raw_fingerprint(con)}
+    finally:
+        con.close()
+    path = state_dir(warehouse) / "last_build.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def last_build(warehouse: Path) -> dict | None:
+    """The record of the last complete `rescore build` of this warehouse, if any."""
+    path = state_dir(warehouse) / "last_build.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def run_dbt(warehouse: Path, args: Sequence[str]) -> int:
+    """`rescore dbt ARGS`: dbt itself, on the installed project and this warehouse.
+
+    Output goes straight to the terminal. Exit codes follow the CLI's: dbt's 0 and 1 (failures
+    found) as they are, anything else (dbt's own crash) 3.
+    """
+    warehouse = Path(warehouse).resolve()
+    target = state_dir(warehouse) / "target"
+    env = dbt_env(warehouse)
+    if not sys.stdout.isatty():
+        env["DBT_USE_COLORS"] = "false"  # no escape codes in logs and pipes
+    proc = run_child(
+        dbt_command(list(args), target),
+        env=env,
+        cwd=paths.dbt_dir(),
+        capture=False,
+    )
+    return proc.returncode if proc.returncode in (0, 1) else 3

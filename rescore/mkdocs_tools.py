@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from rescore import paths
+from rescore.procs import run_child
 
 
 def tool(name: str) -> list[str]:
@@ -24,14 +24,14 @@ def tool(name: str) -> list[str]:
 
 def run_tool(cmd: list[str], env: dict[str, str], cwd: Path, what: str) -> None:
     t = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    proc = run_child(cmd, env=env, cwd=cwd)  # stopped with the command (issue 11.4)
     if os.environ.get("RESCORE_SITE_TIMINGS"):
         print(f"  {what}: {time.perf_counter() - t:.1f}s", file=sys.stderr)
     if proc.returncode != 0:
         raise RuntimeError(f"{what} failed ({' '.join(cmd)}):\n{proc.stdout}\n{proc.stderr}")
 
 
-def mkdocs_child_config(work: Path, site_dir: Path) -> Path:
+def mkdocs_child_config(work: Path, site_dir: Path, site_url: str | None = None) -> Path:
     """A config that inherits mkdocs.yml but builds elsewhere (mike writes a temp file beside
     the config it is given; this keeps that out of the project root)."""
     work.mkdir(parents=True, exist_ok=True)
@@ -42,8 +42,10 @@ def mkdocs_child_config(work: Path, site_dir: Path) -> Path:
                 f"INHERIT: {json.dumps(str(paths.mkdocs_config()))}",
                 f"docs_dir: {json.dumps(str(paths.site_docs_dir()))}",
                 f"site_dir: {json.dumps(str(site_dir))}",
+                *([f"site_url: {json.dumps(site_url)}"] if site_url else []),
                 "hooks:",
                 f"  - {json.dumps(str(paths.site_hook()))}",
+                f"  - {json.dumps(str(Path(__file__).with_name('mkdocs_404.py')))}",
                 "",
             ]
         ),

@@ -23,7 +23,7 @@ import duckdb
 
 from rescore import paths
 from rescore.mkdocs_tools import mkdocs_child_config, run_tool, tool
-from rescore.publish import publish, read_versions
+from rescore.publish import publish, read_versions, scoring_run_meta
 from rescore.report.data import WarehouseMissing, choose_scoring_run
 
 PROJECT_ROOT = paths.project_root()
@@ -37,6 +37,7 @@ def _env(warehouse: Path, scoring_run: str, version: str | None, work: Path) -> 
     env["RESCORE_SCORING_RUN"] = scoring_run
     env["RESCORE_PROJECT_ROOT"] = str(PROJECT_ROOT)
     env["RESCORE_SITE_WORK"] = str(work)
+    env["RESCORE_SITE_CACHE"] = str(paths.cache_dir())
     env["NO_MKDOCS_2_WARNING"] = "1"
     env["DO_NOT_TRACK"] = "1"
     if version:
@@ -82,6 +83,7 @@ def build_site(
     version: str | None = None,
     scoring_run: str | None = None,
     site_dir: Path | None = None,
+    site_url: str | None = None,
 ) -> int:
     """Build the site; return a CLI exit code (0 ok, 1 nothing to show, 2 bad output folder)."""
     started = time.perf_counter()
@@ -93,11 +95,11 @@ def build_site(
         return 1
     version = version or run
     # A fresh scratch folder per build: several builds (tests, CLI) may run at once.
-    scratch = PROJECT_ROOT / "build" / "site-work"
+    scratch = paths.scratch_dir()  # never inside an installed package
     scratch.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=scratch))
     try:
-        return _build(warehouse, out, version, run, created_at, site_dir, work, started)
+        return _build(warehouse, out, version, run, created_at, site_dir, site_url, work, started)
     except RuntimeError as exc:  # a failed mkdocs, mike or git step: show its output
         print(f"rescore site: {exc}", file=sys.stderr)
         return 1
@@ -112,14 +114,15 @@ def _build(
     run: str,
     created_at: str | None,
     site_dir: Path | None,
+    site_url: str | None,
     work: Path,
     started: float,
 ) -> int:
     env = _env(warehouse, run, version if out else None, work)
     env["RESCORE_DBT_DOCS_GENERATE"] = "1"  # the hook runs dbt docs beside the page rendering
     if out is None:
-        target = Path(site_dir or PROJECT_ROOT / "build" / "site").resolve()
-        config = mkdocs_child_config(work, target)
+        target = Path(site_dir or Path("build") / "site").resolve()  # under the current folder
+        config = mkdocs_child_config(work, target, site_url=site_url)
         run_tool(
             tool("mkdocs") + ["build", "--clean", "--config-file", str(config)],
             env,
@@ -133,7 +136,17 @@ def _build(
         )
         return 0
     try:
-        publish(Path(out), version, run, created_at, env, work)
+        judge, scored_at = scoring_run_meta(warehouse, run)
+        publish(
+            Path(out),
+            version,
+            run,
+            scored_at or created_at,
+            env,
+            work,
+            site_url=site_url,
+            judge=judge,
+        )
     except ValueError as exc:
         print(f"rescore site: {exc}", file=sys.stderr)
         return 2

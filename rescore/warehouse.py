@@ -1,21 +1,50 @@
-"""The DuckDB warehouse: where it lives, how to open it, and the `raw` schema contract.
+"""The DuckDB warehouse: where it lives, how to open and lock it, and the `raw` schema contract.
 
 Every stage opens the warehouse through :func:`connect`, which creates the `raw` tables when
 they are missing, so any command can be the first one run against a new file. The DDL here is
 the contract with dbt's sources (`dbt/models/_sources.yml`) and with SQL users: add columns,
 do not rename them.
+
+Every CLI command holds :func:`warehouse_lock` for its whole run (dbt and mkdocs children
+included), so two commands on one warehouse never interleave: the second says who holds it
+(or waits, with a timeout) instead of dying on DuckDB's lock error halfway through.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import fcntl
 import os
+import re
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 
+from ingest.ids import response_id
+
+__all__ = ["DEFAULT_WAREHOUSE", "ENV_VAR", "connect", "response_id", "warehouse_path"]
+
 DEFAULT_WAREHOUSE = Path("warehouse/rescore.duckdb")
 ENV_VAR = "RESCORE_WAREHOUSE"
+_DUCKDB_PID = re.compile(r"\(PID (\d+)\)")
+
+
+class WarehouseError(Exception):
+    """The warehouse file cannot be used (missing, not a DuckDB file, unreadable): exit 2."""
+
+
+class WarehouseBusy(Exception):
+    """Another process holds the warehouse (exit 4); says which, and what to do."""
+
+    def __init__(self, path: Path, holder: str) -> None:
+        self.path = path
+        self.holder = holder
+        super().__init__(
+            f"warehouse {path} is busy (held by {holder}); wait for it to finish or stop it, "
+            "or pass --wait SECONDS"
+        )
 
 
 def warehouse_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -28,10 +57,89 @@ def warehouse_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return DEFAULT_WAREHOUSE
 
 
-def response_id(run_id: str, config: str, suite: str, question_id: str) -> str:
-    """Stable key of one response: the same record always gets the same id across re-ingests."""
-    raw = "\x1f".join((run_id, config, suite, question_id)).encode()
-    return hashlib.sha1(raw).hexdigest()[:16]
+def lock_path(warehouse: Path) -> Path:
+    """The advisory lock file beside the warehouse (`rescore.duckdb.lock`)."""
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
+def lock_holder(warehouse: Path) -> str | None:
+    """Who holds the warehouse lock now ('PID 123: rescore build'), or None when it is free."""
+    path = lock_path(Path(warehouse))
+    if not path.exists():
+        return None
+    with open(path, "a+", encoding="utf-8") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            return _describe(f.read())
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return None
+
+
+def _describe(text: str) -> str:
+    pid, _, what = text.strip().partition(" ")
+    return f"PID {pid}: {what}" if pid.isdigit() else "another process"
+
+
+@contextlib.contextmanager
+def warehouse_lock(
+    warehouse: str | os.PathLike[str], *, command: str = "rescore", wait: float = 0.0
+) -> Iterator[None]:
+    """Hold the warehouse for one command; WarehouseBusy if another holds it beyond `wait` s.
+
+    An OS file lock (flock): it is released when the holder exits, however it exits (kill -9
+    included), so a stale lock file never blocks anyone. The file records the holder's PID
+    and command for the busy message; it is never deleted (deleting a lock file races).
+    """
+    path = lock_path(Path(warehouse))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + max(wait, 0.0)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = _describe(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
+                    raise WarehouseBusy(Path(warehouse), holder) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {command}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def check_warehouse(warehouse: str | os.PathLike[str]) -> Path:
+    """The warehouse path if it is an existing file, else WarehouseError saying what to run."""
+    path = Path(warehouse)
+    if not path.exists():
+        raise WarehouseError(
+            f"no warehouse at {path}: run `rescore ingest` or `rescore report` first, "
+            "or pass --warehouse PATH (or set RESCORE_WAREHOUSE)"
+        )
+    if not path.is_file():
+        raise WarehouseError(f"warehouse {path} is not a file; pass the .duckdb file itself")
+    return path
+
+
+def _open(target: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect with its lock and format errors turned into one-line warehouse errors."""
+    try:
+        return duckdb.connect(str(target), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            pid = _DUCKDB_PID.search(text)
+            holder = f"PID {pid.group(1)}" if pid else "another process"
+            raise WarehouseBusy(target, holder) from None
+        raise WarehouseError(f"cannot open warehouse {target}: {text.splitlines()[0]}") from None
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise WarehouseError(f"cannot open warehouse {target}: {first}") from None
 
 
 RAW_DDL = """
@@ -130,7 +238,8 @@ create table if not exists raw.scoring_runs (
     source_files json,                  -- imported files, for 'import'
     settings json,
     created_at timestamp not null,
-    updated_at timestamp not null
+    updated_at timestamp not null,
+    rubric varchar                      -- the rubric text the judge scored against (judge runs)
 );
 
 create table if not exists raw.judgments (
@@ -149,7 +258,22 @@ create table if not exists raw.judgments (
     cost_usd double,
     source_file varchar,                -- imported judgments: the CSV
     source_line integer,
+    decided_by varchar,                 -- 'rules', 'overlap' or 'model'; null for imports
+    input_key varchar,                  -- hash of the judge's raw inputs + settings (re-runs)
     primary key (scoring_run, response_id)
+);
+
+create table if not exists raw.score_conflicts (
+    scoring_run varchar not null,       -- an imported scoring run
+    file_a varchar not null,            -- the file that scored the responses first
+    file_b varchar not null,            -- a later file scoring the same responses
+    on_conflict varchar not null,       -- the rule in force: first, last or error
+    duplicates integer not null,        -- responses both files scored
+    agreed integer not null,            -- ... with the same score
+    disagreed integer not null,         -- ... with different scores
+    disagreed_by_2plus integer not null,-- ... 2 or more points apart
+    recorded_at timestamp not null,
+    primary key (scoring_run, file_a, file_b)
 );
 
 create table if not exists raw.judge_cache (
@@ -163,7 +287,8 @@ create table if not exists raw.judge_cache (
     cache_read_tokens integer,
     cache_creation_tokens integer,
     cost_usd double,
-    created_at timestamp not null
+    created_at timestamp not null,
+    decided_by varchar                  -- as raw.judgments.decided_by
 );
 
 create table if not exists raw.judge_failures (
@@ -211,15 +336,26 @@ create table if not exists raw.ingest_errors (
     batch varchar,                      -- scoring run or baseline the row belonged to
     logged_at timestamp not null
 );
+
+-- columns added after the first release: warehouses created before them gain them here
+alter table raw.scoring_runs add column if not exists rubric varchar;
+alter table raw.scoring_runs add column if not exists scored_at timestamp;  -- a stated date
+alter table raw.judgments add column if not exists decided_by varchar;
+alter table raw.judgments add column if not exists input_key varchar;
+alter table raw.judge_cache add column if not exists decided_by varchar;
 """
 
 
 def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False):
-    """Open (and create if needed) the warehouse with the `raw` schema in place."""
+    """Open (and create if needed) the warehouse with the `raw` schema in place.
+
+    Raises WarehouseBusy when another process has the file open, WarehouseError when it is
+    not a DuckDB database (or, read-only, when it does not exist).
+    """
     target = warehouse_path(path)
     if read_only:
-        return duckdb.connect(str(target), read_only=True)
+        return _open(check_warehouse(target), read_only=True)
     target.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(target))
+    con = _open(target, read_only=False)
     con.execute(RAW_DDL)
     return con

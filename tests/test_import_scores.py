@@ -99,14 +99,14 @@ def test_per_config_file_takes_config_from_name_and_keeps_line_reason_and_mtime(
     assert out.exit_code == 0, out.summary()
     rows = judgments(cfg)
     rid = response_id("20260101_000000", "worker_math_baseline", "math", "t1_q1")
-    assert rows[0] == (rid, 3, "Correct", "imported:claude", str(f.resolve()), 2)
+    assert rows[0] == (rid, 3, "Correct", "imported", str(f.resolve()), 2)
     assert rows[1][1:3] == (1, "Wrong answer") and rows[1][5] == 3
     judged_at = cfg.execute("select distinct judged_at from raw.judgments").fetchall()
     assert judged_at == [(datetime.fromtimestamp(1_700_000_000, UTC).replace(tzinfo=None),)]
     run = cfg.execute(
         "select origin, judge, rubric_version, source_files::varchar from raw.scoring_runs"
     ).fetchone()
-    assert run[:3] == ("import", "imported:claude", "imported")
+    assert run[:3] == ("import", "imported", "imported")
     assert str(f.resolve()) in run[3]
 
 
@@ -154,14 +154,14 @@ def test_aggregated_file_uses_model_column_as_config(con, tmp_path):
     assert out.skipped["comment_line"] == 1
 
 
-def test_slash_ids_carry_the_suite_and_judge_is_named_after_the_file(cfg, tmp_path):
+def test_slash_ids_carry_the_suite_and_the_judge_is_one_label(cfg, tmp_path):
     f = write(
         tmp_path / "worker_math.csv",
         "question_id,score,reason\nmath/t1_q1,2,partial\nt1_q2,3,no suite here\n",
     )
     out = import_scores(cfg, [f], "s")
     rows = judgments(cfg)
-    assert [(r[1], r[3]) for r in rows] == [(2, "imported:worker_math")]
+    assert [(r[1], r[3]) for r in rows] == [(2, "imported")]
     assert [(q[1], q[2]) for q in quarantined(out)] == [("line 3", "no_suite")]
 
 
@@ -370,7 +370,7 @@ def test_reimport_gives_the_same_rows_and_errors(cfg, tmp_path):
 
 
 def test_scoring_run_made_by_a_judge_is_refused(cfg, tmp_path):
-    from rescore.commands import UsageError
+    from ingest.errors import IngestUsageError as UsageError
 
     cfg.execute(
         "insert into raw.scoring_runs (scoring_run, origin, created_at, updated_at) "

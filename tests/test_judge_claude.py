@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_anthropic import FakeAnthropic  # noqa: E402
 
-import judge.claude as claude_module  # noqa: E402
+import judge.claude.prompt as claude_prompt  # noqa: E402
 from judge.base import RUBRIC, BlindItem, Criterion, Task, Verdict  # noqa: E402
 from judge.claude import (  # noqa: E402
     DEFAULT_MODEL,
@@ -31,7 +31,7 @@ from judge.claude import (  # noqa: E402
     InvalidJudgeOutput,
     parse_verdict,
 )
-from judge.pricing import estimate_cost, price_for  # noqa: E402
+from judge.claude.pricing import estimate_cost, price_for  # noqa: E402
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -506,7 +506,7 @@ def test_settings_and_name(monkeypatch):
     assert ClaudeJudge().settings() != settings
     # Rewording the prompt changes the settings (and so the cache key) by itself.
     before = ClaudeJudge().settings()
-    monkeypatch.setattr(claude_module, "SYSTEM_PROMPT", claude_module.SYSTEM_PROMPT + " Be fair.")
+    monkeypatch.setattr(claude_prompt, "SYSTEM_PROMPT", claude_prompt.SYSTEM_PROMPT + " Be fair.")
     assert ClaudeJudge().settings()["prompt_fingerprint"] != before["prompt_fingerprint"]
     # Transport options do not change verdicts, so they stay out of the cache key.
     assert ClaudeJudge(batch=True, concurrency=2, timeout=5).settings() == ClaudeJudge().settings()

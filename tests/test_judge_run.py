@@ -326,6 +326,7 @@ run_judge(con, JudgeOptions("claude", "k1", progress=False), judge=Slow())
 """
 
 
+@pytest.mark.slow
 def test_kill_9_loses_nothing_and_resume_duplicates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "kill.duckdb"
     build_warehouse(path, extra_responses=40)
@@ -360,3 +361,35 @@ def test_kill_9_loses_nothing_and_resume_duplicates_nothing(tmp_path: Path) -> N
         "select count(*), count(distinct response_id) from raw.judgments where scoring_run = 'k1'"
     ).fetchone()
     assert n == distinct == total
+
+
+def test_a_judged_rerun_rebuilds_no_blind_item_and_changed_input_is_judged_again(
+    wh: Path, monkeypatch, capsys
+) -> None:
+    import judge.run as run_module
+
+    con = connect(wh)
+    assert run_judge(con, JudgeOptions("rules", "s1", progress=False)) == 0
+    capsys.readouterr()
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("a done response was prepared again")
+
+    with monkeypatch.context() as m:
+        m.setattr(run_module, "_prepare_row", no_rebuild)
+        assert run_judge(con, JudgeOptions("rules", "s1", progress=False)) == 0
+    assert "judged 0, cached 0, already done 6" in capsys.readouterr().out
+    rid_ = rid("architect_secretmodel_baseline", "math", "q_sum")
+    con.execute(
+        "update raw.responses set response = 'Adding them up, the answer is 41.' "
+        "where response_id = ?",
+        [rid_],
+    )
+    assert run_judge(con, JudgeOptions("rules", "s1", progress=False)) == 0
+    assert "judged 1, cached 0, already done 5" in capsys.readouterr().out
+    score, key = con.execute(
+        "select score, input_key from raw.judgments where scoring_run = 's1' and response_id = ?",
+        [rid_],
+    ).fetchone()
+    assert score == 1 and key
+    con.close()

@@ -11,12 +11,16 @@ class RuleResult:
 
     score: int
     reason: str
+    # Which kind of rule decided: "rules" (deterministic: a spec, tool call, JSON field, key
+    # answer or detector) or "overlap" (word-overlap estimate of free text, nothing verified).
+    # The cascade hands "overlap" verdicts to a model judge; raw.judgments.decided_by keeps it.
+    path: str = "rules"
 
     def capped(self, cap: int, why: str) -> RuleResult:
         """The same verdict, lowered to `cap` (with the reason saying so) when above it."""
         if self.score <= cap:
             return self
-        return RuleResult(cap, f"{self.reason}; capped at {cap}: {why}")
+        return RuleResult(cap, f"{self.reason}; capped at {cap}: {why}", self.path)
 
 
 def credit_to_score(credit: float, attempted: bool = True) -> int:

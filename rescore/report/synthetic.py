@@ -179,7 +179,7 @@ def build_synthetic_warehouse(path: Path, spec: SyntheticSpec | None = None) -> 
         for s_index, scoring_run in enumerate(spec.scoring_runs):
             con.execute(
                 "insert into raw.scoring_runs values (?, 'rules-v1', 'rubric-0-3-v1', 'judge',"
-                " null, null, now() + to_days(?), now() + to_days(?))",
+                " null, null, now() + to_days(?), now() + to_days(?), null)",
                 [scoring_run, s_index, s_index],
             )
             con.executemany(

@@ -84,7 +84,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _content = generate_site(
         warehouse,
         work_dir=work,
-        cache_dir=root / "build" / "cache",
+        cache_dir=Path(os.environ.get("RESCORE_SITE_CACHE") or root / "build" / "cache"),
         scoring_run=os.environ.get("RESCORE_SCORING_RUN") or None,
         version=os.environ.get("RESCORE_SITE_VERSION") or None,
         use_directory_urls=config.use_directory_urls,

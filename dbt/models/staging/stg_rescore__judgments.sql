@@ -23,7 +23,8 @@ renamed as (
         cache_creation_tokens::integer as cache_creation_tokens,
         cost_usd::double as cost_usd,
         source_file::varchar as source_file,
-        source_line::integer as source_line
+        source_line::integer as source_line,
+        decided_by::varchar as decided_by
 
     from source
 

@@ -1,4 +1,5 @@
-"""What a Claude judging run costs: before it (an estimate) and after it (from real usage).
+"""What a Claude judging run costs (pricing sits below the prompt: it imports the prompt,
+never the judge): before it (an estimate) and after it (from real usage).
 
 Prices are US dollars per million tokens, copied from Anthropic's pricing and model pages
 (platform.claude.com/docs/en/about-claude/pricing, the per-model overview pages and the
@@ -22,6 +23,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from judge.claude.prompt import DEFAULT_MODEL, prompt_parts
 
 if TYPE_CHECKING:
     from judge.base import Task
@@ -122,9 +125,6 @@ def estimate_cost(
     ``cache_write_tokens`` and ``cache_read_tokens`` (the parts of ``input_tokens`` billed at
     cache rates), ``output_tokens``, ``usd`` (None for an unpriced model), ``model``, ``batch``.
     """
-    # Imported here: the prompt lives with the judge, and the judge imports this module.
-    from judge.claude import DEFAULT_MODEL, prompt_parts
-
     model = model or DEFAULT_MODEL
     price = price_for(model)
     min_cache = price.min_cache_tokens if price else 1024

@@ -1,0 +1,280 @@
+"""The rule changes of rules-v2, each a small function over the rules-v1 families.
+
+rules-v1 stays as it was (reproducible by name); rules-v2 applies these principled changes,
+none of them fitted to any judge's scores (issue 12.3, issue 11.7):
+
+- :func:`key_answers`: the final answer counts where a question has one key answer; a list of
+  candidates or a disowned mention is no answer;
+- :func:`tool_calls`: `{"tool_call": {...}}` / `{"function_call": {...}}` wrappers unwrapped and
+  calls written as strings (`name{json}`, `name(args)`) parsed, capped at 2 as a format deviation;
+- :func:`coverage`: the prompt's own words and rubric words never count as coverage of
+  `expected`, the reference or the criteria;
+- :func:`instructions`: an IFEval-style "loose" re-check after removing a leading "Here is..."
+  line or a trailing note, said in the reason when it decides.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from judge.rules import auto_score, numbers, overlap
+from judge.rules import tool_calls as v1_tool_calls
+from judge.rules.base import RuleResult
+from judge.rules.final_answer import disowned, final_answer, is_candidate_list
+from judge.rules.text import code_blocks, looks_like_code, words
+
+# ----------------------------------------------------------------------------- key answers
+
+
+def key_answers(expected: str | None, text: str, prompt: str = "") -> RuleResult | None:
+    """rules-v1's key-answer rule, then the answer the response commits to decides.
+
+    - the committed answer (see `final_answer`) naming many numbers is a candidate list: <= 1;
+    - a key answer only ever mentioned in a disowning sentence is not given: <= 1;
+    - with one key answer, a final answer (boxed or "final answer:" line) that does not state it
+      is a different answer: <= 1, however often the key appears before it.
+    """
+    result = numbers.evaluate(expected, text, prompt)
+    if result is None or result.score <= 1:
+        return result
+    parts = numbers.key_parts(expected)
+    committed = final_answer(text)
+    if committed is None:
+        if disowned(text):
+            return result.capped(1, "the key answer is only mentioned to be disowned")
+        return result
+    answer, how = committed
+    if is_candidate_list(answer):
+        return result.capped(1, f"the answer is a list of candidates ({how}), not one answer")
+    if len(parts) == 1 and how != "last result line" and not numbers.part_found(parts[0], answer):
+        return result.capped(
+            1, f"the final answer ({how}: {answer[:60]!r}) is not the key answer {parts[0].text!r}"
+        )
+    return result
+
+
+# ----------------------------------------------------------------------------- tool calls
+
+_WRAPPERS = ("tool_call", "function_call", "toolcall", "call", "tool_use")
+_STRING_JSON_CALL = re.compile(r"(?<![\w.\"])([A-Za-z_][\w.]*)\s*(\{)")
+_STRING_PY_CALL = re.compile(r"(?<![\w.\"])([A-Za-z_][\w.]*)\(([^()]*)\)")
+_KWARG = re.compile(r"([A-Za-z_]\w*)\s*=\s*(\"[^\"]*\"|'[^']*'|[^,]+)")
+
+
+def _unwrap(obj: object) -> object:
+    if isinstance(obj, list):
+        return [_unwrap(o) for o in obj]
+    if isinstance(obj, dict) and len(obj) == 1:
+        ((key, val),) = obj.items()
+        if key.lower() in _WRAPPERS and isinstance(val, dict | list):
+            return _unwrap(val)
+    return obj
+
+
+def _literal(v: str) -> object:
+    v = v.strip()
+    if v[:1] in "\"'" and v[-1:] == v[:1]:
+        return v[1:-1]
+    try:
+        return json.loads(v)
+    except ValueError:
+        return v
+
+
+def _string_calls(text: str, names: set[str]) -> list[dict]:
+    """Calls written as `name{json}` or `name(k=v, ...)`, for the tools the question expects."""
+    calls: list[tuple[int, dict]] = []
+    for m in _STRING_JSON_CALL.finditer(text):
+        if m.group(1) not in names:
+            continue
+        spans = v1_tool_calls._json_spans(text[m.start(2) :])
+        if spans and isinstance(spans[0], dict):
+            calls.append((m.start(), {"name": m.group(1), "parameters": spans[0]}))
+    for m in _STRING_PY_CALL.finditer(text):
+        if m.group(1) not in names:
+            continue
+        args = {k: _literal(v) for k, v in _KWARG.findall(m.group(2))}
+        calls.append((m.start(), {"name": m.group(1), "parameters": args}))
+    return [c for _, c in sorted(calls, key=lambda x: x[0])]
+
+
+def normalised_calls(text: str, expected: str | None, reference: str | None) -> str | None:
+    """The response's calls rewritten as plain JSON calls, or None when nothing was rewritten."""
+    spans = v1_tool_calls._json_spans(text)
+    unwrapped = [_unwrap(o) for o in spans]
+    calls = [c for o in unwrapped for c in v1_tool_calls._calls_in(o)]
+    rewritten = unwrapped != spans
+    if not calls:
+        names = {c.name for c in v1_tool_calls.expected_calls(expected, reference)}
+        strings = _string_calls(text, names)
+        if not strings:
+            return None
+        return json.dumps(strings)
+    if not rewritten:
+        return None
+    return json.dumps([{"name": c.name, "parameters": c.parameters} for c in calls])
+
+
+def tool_calls(expected: str | None, reference: str | None, text: str) -> RuleResult | None:
+    """rules-v1's tool-call rule; when it falls short, the same rule over the normalised calls,
+    capped at 2 (the calls were right but not in the format asked for)."""
+    result = v1_tool_calls.evaluate(expected, reference, text)
+    if result is None or result.score >= 2:
+        return result
+    rewritten = normalised_calls(text, expected, reference)
+    if rewritten is None:
+        return result
+    again = v1_tool_calls.evaluate(expected, reference, rewritten)
+    if again is None or again.score <= result.score:
+        return result
+    return again.capped(2, "format deviation: calls wrapped or written as strings")
+
+
+# ----------------------------------------------------------------------------- free text
+
+# Words that describe any good answer, so they are no evidence of this one.
+RUBRIC_WORDS = frozenset(
+    """valid correct correctly complete completely accurate accurately detailed detail details
+    clear clearly proper properly appropriate good well right reasonable thorough comprehensive
+    respecting respects satisfies satisfy constraints constraint requirements requirement
+    approach solution answer explanation explains explained reasoning logical logically
+    identifies identified mentions mentioned discusses discussed addresses addressed includes
+    included considers considered demonstrates demonstrated specific relevant key important
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_RUBRIC_STEMS = frozenset(w[: overlap.STEM] for w in RUBRIC_WORDS)
+
+
+def _phrase_coverage(
+    expected: str | None, response: frozenset[str], prompt: frozenset[str]
+) -> tuple[float, int]:
+    """Share of `expected`'s checkable points that the response covers.
+
+    A point's rubric words are dropped; a point left with only the prompt's words is
+    uncheckable (any response can repeat the question), so it is left out, not missed. A point
+    is covered when the response uses at least half of its words *and* at least one word that
+    is not the prompt's: the prompt's own words alone never count as coverage.
+    """
+    if not expected:
+        return 0.0, 0
+    hit = total = 0
+    for p in overlap.phrases(expected):
+        s = overlap.stems(p) - _RUBRIC_STEMS
+        new = s - prompt
+        if not new:
+            continue
+        total += 1
+        if len(s & response) * 2 >= len(s) and new & response:
+            hit += 1
+    return (hit / total if total else 0.0), total
+
+
+def coverage(
+    *,
+    expected: str | None,
+    reference_answer: str | None,
+    criteria: list[str],
+    prompt: str,
+    text: str,
+) -> RuleResult:
+    """rules-v1's coverage estimate where the prompt's and the rubric's words are no evidence:
+    any response can repeat them, so they cannot show that this one is right. Points and
+    reference words that hold nothing else are left out (uncheckable), not counted as missed;
+    with nothing checkable at all, a substantive answer gets 2 ("cannot verify"), not 3 or 1."""
+    ws = words(text)  # one pass: the word count and the stems (as `overlap.stems` makes them)
+    n_words = len(ws)
+    if n_words < 3:
+        return RuleResult(0, f"no substantive answer ({n_words} words)", "overlap")
+    prompt_stems = overlap.stems(prompt)
+    rs = frozenset(
+        w[: overlap.STEM]
+        for w in (x.lower() for x in ws)
+        if len(w) >= 3 and w not in overlap.STOPWORDS and not w.isdigit()
+    )
+    rs -= _RUBRIC_STEMS
+    cov, n_points = _phrase_coverage(expected, rs, prompt_stems)
+    ref = (
+        overlap._reference_stems(reference_answer) - _RUBRIC_STEMS - prompt_stems
+        if reference_answer
+        else frozenset()
+    )
+    rec = len(ref & rs) / len(ref) if ref else 0.0
+    crit_cov, n_crit = _phrase_coverage("\n".join(criteria), rs, prompt_stems)
+    wants_code = bool(code_blocks(reference_answer or "")) or bool(
+        re.search(
+            r"\b(implement|write (a|the)? ?(python|function|class|code)|fix it)\b", prompt, re.I
+        )
+    )
+    has_code = looks_like_code(text)
+    # Only what is checkable counts, each part with rules-v1's weight: a point made of the
+    # prompt's or the rubric's words is no evidence either way, so it is left out, not missed.
+    parts = [
+        (w, x)
+        for w, x, checkable in (
+            (0.45, cov, n_points > 0),
+            (0.35, min(1.0, rec / 0.35), len(ref) >= 3),
+            (0.20, crit_cov, n_crit > 0),
+        )
+        if checkable
+    ]
+    notes = (
+        f"expected points {cov:.0%} of {n_points}, reference words {rec:.0%} of {len(ref)}, "
+        f"criteria {crit_cov:.0%} of {n_crit}, {n_words} words "
+        "(prompt and rubric words not counted)"
+    )
+    structured = has_code or bool(re.search(r"[{\[]\s*\"", text))
+    if len(rs - prompt_stems) < 5 and not structured and n_words > 8:
+        return RuleResult(1, "restates the question without an answer; " + notes, "overlap")
+    if not parts:
+        score = 2 if n_words >= 40 else 1
+        return RuleResult(
+            score, "an answer nothing checkable can verify (expected, reference and criteria "
+            "hold only the prompt's and the rubric's words); " + notes, "overlap",
+        )  # fmt: skip
+    credit = sum(w * x for w, x in parts) / sum(w for w, _ in parts)
+    if wants_code and not has_code:
+        credit = min(credit, 0.55)
+        notes += ", no code where code is asked for"
+    if credit >= 0.5 and n_words >= 40:
+        return RuleResult(3, "covers the expected content; " + notes, "overlap")
+    if credit >= 0.3:
+        return RuleResult(2, "partly covers the expected content; " + notes, "overlap")
+    return RuleResult(1, "misses most expected content; " + notes, "overlap")
+
+
+# ----------------------------------------------------------------------------- instructions
+
+_PREAMBLE = re.compile(
+    r"^\s*(?:here(?:'s| is| are)|sure|certainly|okay|ok|below is|of course)\b.*$|^.*:\s*$",
+    re.IGNORECASE,
+)
+_NOTE = re.compile(
+    r"^\s*[(*_]*\s*(?:note|n\.b\.|i hope|let me know|hope this|feel free|this (?:list|answer))",
+    re.IGNORECASE,
+)
+
+
+def instructions(spec: str | None, text: str) -> RuleResult | None:
+    """The suite's auto_score spec (strict), then IFEval's loose re-check: without a leading
+    "Here is..." line and/or a trailing note. The loose result decides only when it is better,
+    and the reason says what was removed."""
+    strict = auto_score.evaluate(spec, text)
+    if strict is None or strict.score == 3:
+        return strict
+    lines_ = text.strip().split("\n")
+    variants: list[tuple[str, str]] = []
+    lead = len(lines_) > 1 and _PREAMBLE.match(lines_[0]) is not None
+    tail = len(lines_) > 1 and _NOTE.match(lines_[-1]) is not None
+    if lead:
+        variants.append(("leading line", "\n".join(lines_[1:])))
+    if tail:
+        variants.append(("trailing note", "\n".join(lines_[:-1])))
+    if lead and tail and len(lines_) > 2:
+        variants.append(("leading line and trailing note", "\n".join(lines_[1:-1])))
+    best = strict
+    for what, variant in variants:
+        r = auto_score.evaluate(spec, variant.strip())
+        if r is not None and r.score > best.score:
+            best = RuleResult(r.score, f"{r.reason} (loose check: {what} removed)")
+    return best
