@@ -223,14 +223,17 @@ def folder_mb(dirs: list[Path]) -> tuple[float, int]:
 # --- what the stages left behind ---------------------------------------------------------
 
 
-def dbt_timings(keep: Path) -> dict | None:
+def dbt_timings(warehouse: Path, keep: Path) -> dict | None:
     """Models vs tests time of the last `rescore build`, from dbt's run_results.json.
 
-    The file is copied to `keep` so every node's time stays available for profiling.
+    dbt's target is per warehouse where the runner has `state_dir` (else `dbt/target`). The
+    file is copied to `keep` so every node's time stays available for profiling.
     """
-    from rescore import paths
+    from rescore import dbt_runner, paths
 
-    path = paths.dbt_dir() / "target" / "run_results.json"
+    state_dir = getattr(dbt_runner, "state_dir", None)
+    target = state_dir(warehouse) / "target" if state_dir else paths.dbt_dir() / "target"
+    path = target / "run_results.json"
     if not path.exists():
         return None
     shutil.copyfile(path, keep)
@@ -318,7 +321,7 @@ def run_size_label(label: str, args, profile: _synthetic.Profile) -> dict:
             line = f"  {phase:5s} {stage:6s} {m.cell():>14s} cpu {m.cpu_s:6.1f} s"
             print(f"{line}  {m.peak_rss_mb:7.0f} MB", flush=True)
             if stage == "build":
-                res[phase]["dbt"] = dbt_timings(logs / f"{tag}-run_results.json")
+                res[phase]["dbt"] = dbt_timings(wh, logs / f"{tag}-run_results.json")
             if m.timed_out or m.rc not in (0, 1):
                 break  # later stages would read a half-built warehouse
         if phase == "full":

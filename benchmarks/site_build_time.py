@@ -3,8 +3,9 @@
 Builds a warehouse from the real data (`../shared/data/epyc`: every suite and the whole run,
 the saved Claude scores of the report as scoring runs, the earlier summary as a baseline, and
 the offline rules judge over everything), runs `rescore build`, then times `build_site` (plain
-build, dbt docs included) and a mike publish. Without the real data it uses a synthetic
-warehouse of the same size (~700 configs, ~6,000 responses). The warehouse is kept in
+build, dbt docs included) and a mike publish, and prints the size and page count of the
+version. Without the real data it uses synthetic raw rows (tests/site_marts.py) built by dbt
+into a warehouse of the same size (~700 configs, ~6,000 responses). The warehouse is kept in
 build/bench/ and reused with --reuse.
 
     .venv/bin/python benchmarks/site_build_time.py [--reuse] [--synthetic]
@@ -50,7 +51,7 @@ def real_warehouse(path: Path) -> Path:
 
 
 def synthetic_warehouse(path: Path) -> Path:
-    from rescore.report.synthetic import SyntheticSpec, build_synthetic_warehouse
+    from tests.site_marts import SyntheticSpec, build_synthetic_warehouse
 
     # 7 roles x 12 configs x 4 suites x 18 questions ~ 6,000 judged responses, plus
     # 600 single-record speed-test configs: the real run's shape and size.

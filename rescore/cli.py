@@ -107,9 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load every suite YAML of SUITES_DIR and every per-config run file of each "
         "RUN_DIR (or generic .jsonl run file) into schema raw. Files of other shapes are "
         "skipped with a reason; bad records are quarantined in raw.ingest_errors. Re-running "
-        "is idempotent; a changed file replaces its rows. Creates the warehouse if needed.",
+        "is idempotent; a changed file replaces its rows, an unchanged one (same path, size, "
+        "mtime and parser version) is not read again. Creates the warehouse if needed.",
     )
     p.add_argument("suites_dir", metavar="SUITES_DIR", help="folder of prompt suite YAML files")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="read every run file again, even those unchanged since the last ingest",
+    )
     p.add_argument(
         "run_dirs",
         metavar="RUN_DIR",

@@ -32,17 +32,11 @@ class UsageError(Exception):
 
 
 def _stage_error_types() -> tuple[tuple[type[BaseException], int], ...]:
-    """The stages' own error bases, where they exist, with the exit code each means."""
-    found: list[tuple[type[BaseException], int]] = []
-    for module, name in (("ingest.errors", "IngestError"), ("judge.errors", "JudgeError")):
-        try:
-            mod = __import__(module, fromlist=[name])
-        except ImportError:
-            continue
-        cls = getattr(mod, name, None)
-        if isinstance(cls, type):
-            found.append((cls, DATA_PROBLEMS))
-    return tuple(found)
+    """The stages' own error types with the exit code each means (most specific first)."""
+    from ingest.errors import IngestError, IngestUsageError
+    from judge.errors import JudgeError
+
+    return ((IngestUsageError, USAGE), (JudgeError, USAGE), (IngestError, DATA_PROBLEMS))
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -89,7 +83,7 @@ def ingest(args: argparse.Namespace) -> int:
     suites_dir = _existing(args.suites_dir, "suites folder")
     run_dirs = [_existing(d, "run folder") for d in args.run_dirs]
     with _holding(args, must_exist=False) as wh, connect(wh) as con:
-        outcome = ingest_all(con, suites_dir, run_dirs)
+        outcome = ingest_all(con, suites_dir, run_dirs, full=getattr(args, "full", False))
     print(outcome.summary())
     return outcome.exit_code
 

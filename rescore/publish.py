@@ -17,8 +17,9 @@ What makes it survive interruption and concurrency (issue 11.3):
   not available), and `versions.json` goes last with an atomic replace. A version listed in
   `versions.json` is therefore always complete on disk; a re-run finishes any projection a
   kill cut short, since it compares DIR's recorded state (its git index) with the branch.
-- `latest` is a redirect alias (mike `--alias-type redirect`): plain HTML pages that send the
-  reader to the same page of the newest version, so hosts that do not follow symlinks work.
+- `latest` is a copy alias (mike `--alias-type copy`): a real folder, so hosts that do not
+  follow symlinks serve it, downloads and assets included (git stores the files once; DIR holds
+  them twice). A redirect alias would be smaller but breaks every non-HTML URL under `latest/`.
 - Version names are validated (letters, digits, `.`, `_`, `-`); titles keep a safe charset.
 """
 
@@ -44,7 +45,7 @@ from rescore.procs import run_child
 
 BRANCH = "gh-pages"
 ALIAS = "latest"
-ALIAS_TYPE = "redirect"
+ALIAS_TYPE = "copy"
 STAGING_PREFIX = ".rescore-staging-"
 OLD_PREFIX = ".rescore-old-"
 PID_FILE = "rescore-publish.pid"  # inside DIR/.git: who holds the publish lock

@@ -24,24 +24,21 @@ import duckdb
 from rescore import paths
 from rescore.mkdocs_tools import mkdocs_child_config, run_tool, tool
 from rescore.publish import publish, read_versions, scoring_run_meta
-from rescore.report.data import WarehouseMissing, choose_scoring_run
+from rescore.site.data import WarehouseMissing, choose_scoring_run
+from rescore.site.settings import SETTINGS_ENV, SiteSettings
 
 PROJECT_ROOT = paths.project_root()
 
 
-def _env(warehouse: Path, scoring_run: str, version: str | None, work: Path) -> dict[str, str]:
+def _env(settings_file: Path) -> dict[str, str]:
+    """The tools' environment: the venv first on PATH and the ONE variable naming the build's
+    settings file (the hook reads everything else from there)."""
     env = os.environ.copy()
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
-    env["RESCORE_WAREHOUSE"] = str(warehouse.resolve())
-    env["RESCORE_SCORING_RUN"] = scoring_run
-    env["RESCORE_PROJECT_ROOT"] = str(PROJECT_ROOT)
-    env["RESCORE_SITE_WORK"] = str(work)
-    env["RESCORE_SITE_CACHE"] = str(paths.cache_dir())
+    env[SETTINGS_ENV] = str(settings_file)
     env["NO_MKDOCS_2_WARNING"] = "1"
     env["DO_NOT_TRACK"] = "1"
-    if version:
-        env["RESCORE_SITE_VERSION"] = version
     for key, value in (
         ("GIT_AUTHOR_NAME", "rescore"),
         ("GIT_AUTHOR_EMAIL", "rescore@localhost"),
@@ -118,8 +115,15 @@ def _build(
     work: Path,
     started: float,
 ) -> int:
-    env = _env(warehouse, run, version if out else None, work)
-    env["RESCORE_DBT_DOCS_GENERATE"] = "1"  # the hook runs dbt docs beside the page rendering
+    settings = SiteSettings(
+        warehouse=warehouse.resolve(),
+        work_dir=work,
+        cache_dir=paths.cache_dir(),
+        scoring_run=run,  # resolved once, here
+        version=version if out else None,
+        dbt_docs_generate=True,  # the hook runs dbt docs beside the page rendering
+    )
+    env = _env(settings.write(work / "settings.json"))
     if out is None:
         target = Path(site_dir or Path("build") / "site").resolve()  # under the current folder
         config = mkdocs_child_config(work, target, site_url=site_url)

@@ -32,3 +32,21 @@ def con(warehouse: Path):
     c = connect(warehouse)
     yield c
     c.close()
+
+
+@pytest.fixture(scope="session")
+def site_marts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse of synthetic raw rows whose marts the real `dbt build` made, once per
+    session (tests/site_marts.py). Tests using it run dbt: mark them `slow`."""
+    from tests.site_marts import SyntheticSpec, build_marts, write_raw
+
+    folder = tmp_path_factory.mktemp("site-marts")
+    path = write_raw(folder / "w.duckdb", SyntheticSpec(speed_only_configs=3))
+    assert build_marts(path, folder / "dbt-target") == 0, "dbt build of the site fixture failed"
+    return path
+
+
+@pytest.fixture(scope="session")
+def site_marts_target(site_marts: Path) -> Path:
+    """dbt's artifacts (manifest.json) of the site fixture's build."""
+    return site_marts.parent / "dbt-target"

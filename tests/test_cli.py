@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from ingest.errors import IngestError, IngestUsageError
+from judge.errors import JudgeError
 from rescore import commands
 from rescore.cli import build_parser, main
 from rescore.dbt_runner import NodeResult, summarise
@@ -108,8 +110,11 @@ class DataProblem(Exception):
         (Boom("kaput"), 3),
         (KeyError("x"), 3),
         (DataProblem("counted"), 1),
+        (IngestUsageError("scoring run made by a judge"), 2),
+        (IngestError("bad data"), 1),
+        (JudgeError("no key"), 2),
     ],
-    ids=["usage", "internal", "keyerror", "stage-exit-code"],
+    ids=["usage", "internal", "keyerror", "stage-exit-code", "ingest-usage", "ingest", "judge"],
 )
 def test_exceptions_map_to_exit_codes_with_one_line(monkeypatch, capsys, exc, code):
     def fail(args):

@@ -1,8 +1,8 @@
-"""The report site: generated pages agree with the warehouse, escape untrusted text, and build.
+"""The report site: generated pages agree with the marts, escape untrusted text, and build.
 
-Uses a synthetic warehouse in the mart contract's shape (`rescore.report.synthetic`), so the
-site is tested on its own; expected values come from SQL over that warehouse, never from the
-page code.
+The marts come from the real dbt project run over synthetic raw rows (the session fixture
+`site_marts`, tests/site_marts.py); expected values come from SQL over those marts, never from
+the page code.
 """
 
 from __future__ import annotations
@@ -17,27 +17,30 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from rescore.report.charts import pareto_front
-from rescore.report.generate import generate_site, render_svgs
-from rescore.report.html import esc, md_esc, page_url, relative
-from rescore.report.synthetic import HOSTILE, SyntheticSpec, build_synthetic_warehouse
+from rescore.site.build import generate_site, render_svgs
+from rescore.site.settings import SiteSettings
+from rescore.site.toolkit import esc, md_esc
 from rescore.site_builder import build_site
+from tests.site_marts import HOSTILE
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def settings(warehouse: Path, work: Path, **kw) -> SiteSettings:
+    return SiteSettings(
+        warehouse=warehouse, work_dir=work, cache_dir=ROOT / "build" / "cache", **kw
+    )
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_synthetic_warehouse(
-        tmp_path_factory.mktemp("wh") / "w.duckdb", SyntheticSpec(speed_only_configs=3)
-    )
+def warehouse(site_marts: Path) -> Path:
+    return site_marts
 
 
 @pytest.fixture(scope="module")
 def content(warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
-    return generate_site(
-        warehouse, work_dir=tmp_path_factory.mktemp("work"), cache_dir=ROOT / "build" / "cache"
-    )
+    return generate_site(settings(warehouse, tmp_path_factory.mktemp("work")))
 
 
 def _page(content, uri: str):
@@ -56,54 +59,6 @@ def _sql(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
-@pytest.mark.parametrize(
-    ("text", "forbidden"),
-    [
-        ("<script>alert(1)</script>", "<script>"),
-        ("</details><b>x</b>", "</details>"),
-        ('" onmouseover="x', '"'),
-    ],
-)
-def test_esc_makes_markup_inert(text: str, forbidden: str) -> None:
-    assert forbidden not in esc(text)
-
-
-def test_md_esc_neutralises_markdown_and_html() -> None:
-    out = md_esc("[x](javascript:alert(1)) **b** <i>")
-    assert "<i>" not in out and "](" not in out and "**" not in out
-
-
-@pytest.mark.parametrize(
-    ("src", "to", "expected"),
-    [
-        ("index.md", "categories/draft.md", "categories/draft/"),
-        ("categories/draft.md", "configs/a.md", "../../configs/a/"),
-        ("configs/a.md", "index.md", "../../"),
-        ("configs/index.md", "configs/a.md", "a/"),
-    ],
-)
-def test_relative_links_between_pages(src: str, to: str, expected: str) -> None:
-    assert relative(src, to) == expected
-
-
-def test_page_url_without_directory_urls() -> None:
-    assert page_url("configs/a.md", use_directory_urls=False) == "configs/a.html"
-    assert relative("categories/x.md", "configs/a.md", False) == "../configs/a.html"
-
-
-@pytest.mark.parametrize(
-    ("points", "front"),
-    [
-        ([(1, 90), (2, 80), (3, 70)], [0, 1, 2]),  # a trade-off at every step
-        ([(1, 90), (2, 95), (3, 70)], [1, 2]),  # 0 is beaten on both axes by 1
-        ([(5, 50), (5, 50)], [0, 1]),  # ties dominate nothing
-        ([(1, 10), (2, 20), (3, 30)], [2]),
-    ],
-)
-def test_pareto_front(points: list[tuple[float, float]], front: list[int]) -> None:
-    assert pareto_front(points) == front
-
-
 def test_category_pages_list_every_scored_config_with_its_numbers(warehouse: Path, content) -> None:
     rows = _sql(
         warehouse,
@@ -113,7 +68,9 @@ def test_category_pages_list_every_scored_config_with_its_numbers(warehouse: Pat
     assert rows
     for category, config, score, max_score, pct in rows:
         html = _rendered(_page(content, f"categories/{category}.md"))
-        row = re.search(rf"<tr>(?:(?!</tr>).)*>{re.escape(config)}<(?:(?!</tr>).)*</tr>", html)
+        row = re.search(
+            rf"<tr[^>]*>(?:(?!</tr>).)*>{re.escape(esc(config))}<(?:(?!</tr>).)*</tr>", html, re.S
+        )
         assert row, f"{config} missing from the {category} page"
         assert f"{int(score)}/{int(max_score)}" in row.group(0)
         assert f"{pct:.1f}%" in row.group(0)
@@ -208,9 +165,7 @@ def test_downloads_match_the_marts(warehouse: Path, content) -> None:
 
 
 def test_missing_warehouse_gives_a_message_page(tmp_path: Path) -> None:
-    content = generate_site(
-        tmp_path / "nope.duckdb", work_dir=tmp_path / "w", cache_dir=ROOT / "build" / "cache"
-    )
+    content = generate_site(settings(tmp_path / "nope.duckdb", tmp_path / "w"))
     assert content.problem and "rescore report" in content.problem
     assert [p.src_uri for p in content.pages] == ["index.md"]
     assert build_site(tmp_path / "nope.duckdb", site_dir=tmp_path / "s") == 1
@@ -225,7 +180,6 @@ def test_mkdocs_build_from_the_project_root(warehouse: Path, tmp_path: Path) -> 
         os.environ,
         RESCORE_WAREHOUSE=str(warehouse),
         NO_MKDOCS_2_WARNING="1",
-        RESCORE_SITE_WORK=str(tmp_path / "work"),
     )
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
     proc = subprocess.run(
@@ -251,7 +205,8 @@ def test_mkdocs_build_from_the_project_root(warehouse: Path, tmp_path: Path) -> 
     assert "&lt;script&gt;window.__rescore_pwned" in html
     assert "<script>window.__rescore_pwned" not in html
     index = (out / "search/search_index.json").read_text()
-    assert "__rescore_pwned" not in index  # response text stays out of the search index
+    # response text stays out of the search index (model names, also hostile, are titles)
+    assert "__rescore_pwned = 1" not in index and "onerror" not in index
     for page in out.rglob("*.html"):
         text = page.read_text()
         external = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?:)?//', text)
@@ -259,7 +214,7 @@ def test_mkdocs_build_from_the_project_root(warehouse: Path, tmp_path: Path) -> 
 
 
 def test_dbt_vars_carry_their_comments(tmp_path: Path) -> None:
-    from rescore.report.data import dbt_vars
+    from rescore.site.thresholds import dbt_vars
 
     project = tmp_path / "dbt_project.yml"
     project.write_text(
@@ -277,7 +232,7 @@ def test_dbt_vars_carry_their_comments(tmp_path: Path) -> None:
 def test_methodology_lists_suites_and_thresholds(warehouse: Path, content) -> None:
     html = _rendered(_page(content, "methodology.md"))
     for suite, count in _sql(warehouse, "select suite, count(*) from raw.questions group by 1"):
-        assert re.search(rf"<td>{suite}</td>.*?<td data-sort=\"{count}\">{count}</td>", html)
+        assert re.search(rf"<td>{suite}</td>.*?<td data-sort=\"{count}\">{count}</td>", html, re.S)
     if (ROOT / "dbt" / "dbt_project.yml").exists():
         assert "avoid_below_pct" in html
 
@@ -313,7 +268,7 @@ def _headers(html: str) -> list[str]:
 
 
 def _table_rows(html: str) -> list[str]:
-    return re.findall(r"<tr>(?:(?!</tr>).)*</tr>", html, flags=re.S)
+    return re.findall(r"<tr[^>]*>(?:(?!</tr>).)*</tr>", html, flags=re.S)
 
 
 def test_top_performers_lead_with_the_pick_groups(warehouse: Path, content) -> None:
@@ -331,11 +286,15 @@ def test_top_performers_lead_with_the_pick_groups(warehouse: Path, content) -> N
     rows = [r for r in _table_rows(first_table) if "<td" in r]
     assert len(rows) == len(groups)
     for row, (label, config, pct, tps, pick, has_min, _) in zip(rows, groups, strict=True):
-        assert esc(label) in row and f">{config}<" in row and f"{pct:.1f}%" in row
+        assert esc(label) in row
+        if config is None:  # the mart found no config to pick: the page says why
+            assert "No pick:" in row
+            continue
+        assert f">{esc(config)}<" in row and f"{pct:.1f}%" in row
         if pick.endswith("speed"):
             assert f"{pct:.1f}% @ {tps:.0f} t/s" in row
         assert ("few judged" in row) is (not has_min)
-    for rule in {r[6] for r in groups}:  # each tie-break rule stated once, not per row
+    for rule in {r[6] for r in groups} - {None}:  # each tie-break rule stated once
         assert html.count(esc(rule)) == 1
     per_category = _sql(
         warehouse,
@@ -389,12 +348,23 @@ def test_overview_states_the_totals_finding(warehouse: Path, content) -> None:
 
 def test_drift_table_is_focused_and_sorted_by_change(warehouse: Path, content) -> None:
     html = _rendered(_page(content, "drift.md"))
-    assert _headers(html) == ["Model (config)", "Previous", "Now", "Delta", "Likely cause"]
-    deltas = [float(d) for d in re.findall(r'<td data-sort="[^"]+">([+-]\d+\.\d)</td>', html)]
-    expected = _sql(warehouse, "select delta_pct from marts.drift where scoring_run = ?", [RUN])
-    assert len(deltas) == len(expected)
-    assert [abs(d) for d in deltas] == sorted((abs(d) for d in deltas), reverse=True)
-    assert sorted(deltas) == sorted(round(d, 1) for (d,) in expected)
+    tables = [t for t in html.split("</table>") if "<table" in t]
+    baselines = _sql(
+        warehouse, "select count(distinct baseline) from marts.drift where scoring_run = ?", [RUN]
+    )[0][0]
+    assert len(tables) == baselines > 0  # one table per baseline
+    shown = []
+    for part in tables:
+        assert _headers(part) == ["Model (config)", "Previous", "Now", "Delta", "Likely cause"]
+        deltas = [float(d) for d in re.findall(r'<td data-sort="[^"]+">([+-]\d+\.\d)</td>', part)]
+        assert [abs(d) for d in deltas] == sorted((abs(d) for d in deltas), reverse=True)
+        shown += deltas
+    expected = _sql(
+        warehouse,
+        "select delta_pct from marts.drift where scoring_run = ? and delta_pct is not null",
+        [RUN],
+    )
+    assert sorted(shown) == sorted(round(d, 1) for (d,) in expected)
 
 
 @pytest.mark.parametrize(
@@ -458,3 +428,78 @@ def test_leaderboard_chart_has_one_bar_per_config(warehouse: Path, content) -> N
 def test_downloads_list_the_findings_mart(content) -> None:
     html = _rendered(_page(content, "downloads.md"))
     assert "marts.findings" in html and "downloads/findings.parquet" in content.path_files
+
+
+def test_downloads_hold_every_mart_of_the_project(content, site_marts_target: Path) -> None:
+    from tests.site_marts import project_marts
+
+    marts = project_marts(site_marts_target)
+    assert "leaderboard" in marts
+    for mart in marts:
+        assert f"downloads/{mart}.parquet" in content.path_files, mart
+
+
+def test_health_chart_reads_the_leaderboards_rates(warehouse: Path, content) -> None:
+    chart = next(c for c in content.charts if c.name == "health-rates")
+    spec = chart.spec
+    values = spec["data"]["values"] if "data" in spec else next(iter(spec["datasets"].values()))
+    shown = {(v["config"], v["flag"]): v["rate"] for v in values}
+    rows = _sql(
+        warehouse,
+        "select config, truncated_rate, degenerate_rate from marts.leaderboard"
+        " where scoring_run = ?",
+        [RUN],
+    )
+    expected = {}
+    for config, truncated, degenerate in rows:
+        for flag, rate in (("truncated", truncated), ("degenerate", degenerate)):
+            if rate:
+                expected[(config, flag)] = 100.0 * rate
+    assert expected and shown == pytest.approx(expected)
+
+
+def test_methodology_thresholds_follow_a_vars_override(warehouse: Path, tmp_path: Path) -> None:
+    """`dbt build --vars` shows on the page: Methodology reads `marts.thresholds`."""
+    import os
+    import shutil
+
+    from rescore import paths
+    from rescore.dbt_runner import dbt_executable
+    from rescore.warehouse import ENV_VAR
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, copy)
+    dbt = str(paths.dbt_dir())
+    target = tmp_path / "target"
+    proc = subprocess.run(
+        [
+            *dbt_executable(),
+            "run",
+            "--select",
+            "thresholds",
+            "--project-dir",
+            dbt,
+            "--profiles-dir",
+            dbt,
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+            "--vars",
+            '{"avoid_below_pct": 61.5}',
+        ],
+        env={**os.environ, ENV_VAR: str(copy), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    (value,) = _sql(copy, "select value from marts.thresholds where name = 'avoid_below_pct'")[0]
+    content = generate_site(settings(copy, tmp_path / "work"))
+    html = _page(content, "methodology.md").inline()
+    row = next(r for r in _table_rows(html) if ">avoid_below_pct<" in r)
+    assert "61.5" in value and "61.5" in row
+    before = _page(generate_site(settings(warehouse, tmp_path / "w2")), "methodology.md").inline()
+    assert "61.5" not in next(r for r in _table_rows(before) if ">avoid_below_pct<" in r)
+    descriptions = _sql(copy, "select description from marts.thresholds")
+    for (text,) in descriptions:
+        assert html.count(esc(text)) == 1  # each threshold's own description, once

@@ -4,8 +4,11 @@ Builds the bundled example through the whole pipeline (`rescore report ... --out
 publishes the rules scoring run with mike), publishes the imported scoring run as a second
 version, serves DIR on 127.0.0.1 and checks every main page: no console errors or failed
 requests, every chart rendered (an svg or canvas inside it), the version selector listing both
-versions, and the example's `<script>` response shown as text without running. Screenshots go
-to the test's tmp folder (printed at the end).
+versions, and the example's `<script>` response shown as text without running; then the
+reader's views (issue 14.9): a question page filtered by score, the compare view of two
+configs, a filtered leaderboard, Top performers at 390 px, a model search, and a site built
+from hostile config/model names running no script. Screenshots go to
+build/test-output/screenshots/.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pytest
 from rescore.site_builder import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "build" / "test-output" / "screenshots"  # kept: pytest prunes old tmp folders
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
@@ -52,7 +56,7 @@ MAIN_PAGES = [
 # The example config whose response quotes `<script>alert('xss')</script>` (examples/README.md).
 XSS_CONFIG = "configs/coder_primary_baseline/"
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _playwright():
@@ -169,8 +173,8 @@ def test_main_pages_load_cleanly_and_render_charts(
             "els => els.map(e => [e.dataset.chart, !!e.querySelector('svg, canvas'),"
             " e.dataset.error || ''])",
         )
-        shots = tmp_path_factory.getbasetemp() / "screenshots"
-        shots.mkdir(exist_ok=True)
+        shots = SHOTS
+        shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(
             path=str(shots / f"{path.strip('/').replace('/', '_') or 'index'}.png"), full_page=True
         )
@@ -288,3 +292,160 @@ def test_site_works_after_the_folder_moves(published: Path, tmp_path: Path) -> N
     shutil.copytree(published, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
     assert (copy / "latest" / "index.html").exists()
     assert (copy / "imported" / "categories").is_dir()
+
+
+# --- issue 14.9: the reader's views, with screenshots -------------------------------------
+
+
+def _shot(page, tmp_path_factory, name: str) -> Path:
+    shots = SHOTS
+    shots.mkdir(parents=True, exist_ok=True)
+    path = shots / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _visible_rows(page, selector: str = "table.rescore-filterable tbody tr") -> int:
+    return page.eval_on_selector_all(selector, "els => els.filter(e => !e.hidden).length")
+
+
+def test_question_page_filters_by_score(browser, server: str, tmp_path_factory) -> None:
+    page, problems = _open(browser, f"{server}/latest/questions/")
+    try:
+        page.click("table.rescore-filterable tbody tr a")
+        page.wait_for_load_state("networkidle")
+        assert "/questions/" in page.url
+        total = _visible_rows(page)
+        scores = page.eval_on_selector_all(
+            "table.rescore-filterable tbody tr", "els => els.map(e => e.dataset.score)"
+        )
+        page.select_option(".rescore-filter-score", scores[0])
+        kept = _visible_rows(page)
+        _shot(page, tmp_path_factory, "question-page")
+        links = page.eval_on_selector_all(
+            "table.rescore-filterable tbody tr a", "els => els.map(e => e.href)"
+        )
+    finally:
+        page.close()
+    assert not problems, problems
+    assert total > 0 and kept == scores.count(scores[0])
+    assert links and all("/configs/" in h and "#r-" in h for h in links)
+
+
+def test_compare_view_of_two_configs(browser, server: str, published: Path, tmp_path_factory):
+    index = json.loads((published / "latest" / "assets" / "compare" / "index.json").read_text())
+    scored = [c for c in index if c["pct"] is not None]  # configs with judged answers
+    a, b = scored[0]["config"], scored[1]["config"]
+    page, problems = _open(browser, f"{server}/latest/compare/?configs={a},{b}")
+    try:
+        page.wait_for_selector(".rescore-compare-table tbody tr", timeout=15_000)
+        heads = page.eval_on_selector_all(
+            ".rescore-compare-table th", "els => els.map(e => e.textContent)"
+        )
+        every = _visible_rows(page, ".rescore-compare-table tbody tr")
+        page.check(".rescore-compare-disagree")
+        page.wait_for_selector(".rescore-compare-count")
+        differing = _visible_rows(page, ".rescore-compare-table tbody tr")
+        _shot(page, tmp_path_factory, "compare-two-configs")
+    finally:
+        page.close()
+    assert not problems, problems
+    assert len(heads) == 3 and a in heads[1] and b in heads[2]
+    assert 0 <= differing <= every and every > 0
+
+
+def test_filtered_leaderboard(browser, server: str, tmp_path_factory) -> None:
+    page, problems = _open(browser, f"{server}/latest/categories/draft/")
+    try:
+        total = _visible_rows(page)
+        first = page.eval_on_selector(
+            "table.rescore-filterable tbody tr td.rescore-model small", "e => e.textContent"
+        )
+        page.fill(".rescore-filter-text", first)
+        kept = _visible_rows(page)
+        count = page.text_content(".rescore-filter-count")
+        _shot(page, tmp_path_factory, "filtered-leaderboard")
+    finally:
+        page.close()
+    assert not problems, problems
+    assert total > 1 and 1 <= kept < total and f"{kept} of {total}" in count
+
+
+def test_top_performers_at_390_px(browser, server: str, tmp_path_factory) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(f"{server}/latest/top-performers/")
+        page.wait_for_load_state("networkidle")
+        right = page.evaluate(
+            "() => { const ths = [...document.querySelectorAll('table.rescore-picks th')];"
+            " const th = ths.find(t => t.textContent.trim() === 'Score');"
+            " const r = th.getBoundingClientRect(); return r.right; }"
+        )
+        width = page.evaluate("() => document.documentElement.clientWidth")
+        _shot(page, tmp_path_factory, "top-performers-390px")
+    finally:
+        page.close()
+    assert right <= width, f"Score column ends at {right}px on a {width}px screen"
+
+
+def test_search_finds_a_model_by_name(browser, server: str, published: Path, tmp_path_factory):
+    index = json.loads((published / "latest" / "assets" / "compare" / "index.json").read_text())
+    target = next(c for c in index if "-" in str(c["label"]))
+    word = str(target["label"]).split("-")[0]
+    page, problems = _open(browser, f"{server}/latest/")
+    try:
+        page.click(".md-search__input")
+        # the search worker builds its index first (seconds on a busy machine)
+        page.wait_for_function(
+            "() => !document.querySelector('.md-search-result__meta') ||"
+            " !/Initializing/i.test(document.querySelector('.md-search-result__meta').textContent)",
+            timeout=60_000,
+        )
+        page.keyboard.type(word, delay=50)
+        page.wait_for_selector(".md-search-result__item", timeout=60_000)
+        first = page.eval_on_selector(".md-search-result__item a", "e => e.href")
+        _shot(page, tmp_path_factory, "search-model-name")
+    finally:
+        page.close()
+    assert not problems, problems
+    assert "/configs/" in first, first
+
+
+@pytest.fixture(scope="module")
+def hostile_site(site_marts: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A plain site built from the fixture whose config and model names are markup."""
+    _playwright()
+    out = tmp_path_factory.mktemp("hostile") / "site"
+    assert build_site(site_marts, site_dir=out) == 0
+    return out
+
+
+def test_hostile_names_run_no_script(browser, hostile_site: Path) -> None:
+    from tests.site_marts import HOSTILE_CONFIG
+
+    pages = [p for p in hostile_site.rglob("index.html") if "dbt-docs" not in p.parts]
+    hostile = [p for p in pages if "onload" in p.parent.name or "svg" in p.parent.name]
+    assert hostile, "the hostile config has a page"
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pwned = []
+    try:
+        for path in [
+            *hostile,
+            hostile_site / "index.html",
+            hostile_site / "top-performers" / "index.html",
+            hostile_site / "categories" / "general_worker" / "index.html",
+            hostile_site / "configs" / "index.html",
+        ]:
+            if not path.exists():
+                continue
+            page.goto(path.as_uri())
+            page.wait_for_load_state("load")
+            if page.evaluate("() => window.__rescore_pwned !== undefined"):
+                pwned.append(str(path))
+        text = page.content()
+    finally:
+        page.close()
+    assert not pwned and not dialogs, (pwned, dialogs)
+    assert HOSTILE_CONFIG not in text or "&lt;svg" in text

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from rescore.report.generate import generate_site
+from rescore.site.build import generate_site
+from rescore.site.settings import SiteSettings
 from tests.test_dbt_realdata import ARCHITECT, ARCHITECT_ROWS, query
 from tests.test_dbt_realdata import warehouse as warehouse  # noqa: F401  (module fixture)
 
-pytestmark = pytest.mark.realdata
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 
@@ -26,10 +27,12 @@ ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 @pytest.fixture(scope="module")
 def architect_page(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> str:  # noqa: F811
     content = generate_site(
-        warehouse,
-        work_dir=tmp_path_factory.mktemp("site"),
-        cache_dir=ROOT / "build" / "cache",
-        scoring_run=ARCHITECT,
+        SiteSettings(
+            warehouse=warehouse,
+            work_dir=tmp_path_factory.mktemp("site"),
+            cache_dir=ROOT / "build" / "cache",
+            scoring_run=ARCHITECT,
+        )
     )
     page = next(p for p in content.pages if p.src_uri == "categories/architect_ingest.md")
     return page.markdown + "".join(page.blocks)
@@ -68,8 +71,8 @@ def test_reference_rows_same_numbers_same_order(architect_page: str) -> None:
             for i, row in enumerate(rows)
             if row[1].split()[0] == model
             and f" {prefix}" in f" {row[1].split()[-1]}"
-            and row[2] == f"{score}/{max_score}"
-            and row[3] == f"{pct}%"
+            and row[3] == f"{score}/{max_score}"
+            and row[2].split()[0] == f"{pct}%"  # pct first (then its interval), then score
         ]
         assert hits, f"report row {label} {score}/{max_score} {pct}% not on the page"
         positions.append((hits[0], float(pct), label))
@@ -93,3 +96,22 @@ def test_models_under_two_roles_are_named(warehouse: Path, architect_page: str) 
     note = architect_page[architect_page.index("Models under two roles") :]
     for (model,) in doubles:
         assert model.replace("_", "\\_") in note or model in note, model
+
+
+def test_search_index_finds_models_by_name(warehouse: Path, tmp_path: Path) -> None:  # noqa: F811
+    """ "xLAM" and "Qwen3-235B" find their config pages first (model names as words)."""
+    import json
+
+    from rescore.site_builder import build_site
+
+    site = tmp_path / "site"
+    assert build_site(warehouse, site_dir=site, scoring_run=ARCHITECT) == 0
+    docs = json.loads((site / "search" / "search_index.json").read_text())["docs"]
+    titles = {d["location"]: d["title"] for d in docs}
+    for word in ("xLAM", "Qwen3-235B"):
+        hits = [loc for loc, title in titles.items() if word.lower() in title.lower()]
+        assert hits and all(h.startswith("configs/") for h in hits), (word, hits[:5])
+    (qid,) = query(warehouse, "select question_id from raw.questions order by 1 limit 1")[0]
+    assert any(qid in t and loc.startswith("questions/") for loc, t in titles.items())
+    # response text stays out of the index: it is bounded by pages, not by answers
+    assert (site / "search" / "search_index.json").stat().st_size < 10_000_000

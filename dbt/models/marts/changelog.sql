@@ -253,6 +253,10 @@ moves as (
         current_rows.rank,
         previous_rows.pct as previous_pct,
         current_rows.pct,
+        previous_rows.pct_ci_low as previous_pct_ci_low,
+        previous_rows.pct_ci_high as previous_pct_ci_high,
+        current_rows.pct_ci_low,
+        current_rows.pct_ci_high,
         previous_rows.rank - current_rows.rank as rank_delta,
         current_rows.pct - previous_rows.pct as pct_delta
 
@@ -284,6 +288,10 @@ rank_moves as (
         previous_pct,
         pct,
         pct_delta,
+        previous_pct_ci_low,
+        previous_pct_ci_high,
+        pct_ci_low,
+        pct_ci_high,
         previous_rank::varchar as previous_value,
         rank::varchar as value,
         format('rank {} -> {}', previous_rank, rank) as description
@@ -310,6 +318,10 @@ pct_moves as (
         previous_pct,
         pct,
         pct_delta,
+        previous_pct_ci_low,
+        previous_pct_ci_high,
+        pct_ci_low,
+        pct_ci_high,
         format('{:.1f}', previous_pct) as previous_value,
         format('{:.1f}', pct) as value,
         format('{:.1f}% -> {:.1f}% ({:+.1f} points)', previous_pct, pct, pct_delta)
@@ -373,8 +385,20 @@ final as (
         changes_ordered.previous_pct,
         changes_ordered.pct,
         changes_ordered.pct_delta,
+        changes_ordered.previous_pct_ci_low,
+        changes_ordered.previous_pct_ci_high,
+        changes_ordered.pct_ci_low,
+        changes_ordered.pct_ci_high,
         changes_ordered.move_order,
-        changes_ordered.description
+        changes_ordered.description,
+        case
+            when
+                changes_ordered.pct_ci_low is not null
+                and changes_ordered.previous_pct_ci_low is not null
+                then
+                    changes_ordered.pct_ci_low <= changes_ordered.previous_pct_ci_high
+                    and changes_ordered.previous_pct_ci_low <= changes_ordered.pct_ci_high
+        end as is_within_noise
 
     from changes_ordered
     left join configs

@@ -1,24 +1,13 @@
 {#-
     Per (scoring_run, baseline): how many configs were compared with the baseline and how many
-    moved down (regressions), up (gains) or stayed, with the biggest moves. Significance:
-    marts.drift has no interval yet (issue 10.3, decisions); until drift.is_significant lands
-    the significant counts are null, and `drift_significance` is the one CTE to switch over.
+    moved down (regressions), up (gains) or stayed, with the biggest moves.
+    Significance is marts.drift's: is_significant (its interval of delta_pct excludes 0).
 -#}
 with
 
 drift as (
 
     select * from {{ ref('drift') }}
-
-),
-
-drift_significance as (
-
-    select
-        *,
-        null::boolean as is_significant
-
-    from drift
 
 ),
 
@@ -35,7 +24,7 @@ moves_ranked as (
             order by delta_pct desc, config asc
         ) as best_rank
 
-    from drift_significance
+    from drift
     where delta_pct is not null
 
 ),

@@ -41,6 +41,16 @@ configs as (
 
 ),
 
+quality_rule as (
+
+    select
+        response_id,
+        counts_for_quality
+
+    from {{ ref('int_responses_joined') }}
+
+),
+
 scoring_run_runs as (
 
     select distinct
@@ -127,8 +137,7 @@ final as (
         coalesce(flags_listed.is_truncated, false) as is_truncated,
         responses_in_scope.is_speed_test,
         responses_in_scope.in_suite,
-        responses_in_scope.in_suite and not responses_in_scope.is_speed_test
-            as counts_for_quality,
+        coalesce(quality_rule.counts_for_quality, false) as counts_for_quality,
         responses_in_scope.source_file,
         responses_in_scope.source_path
 
@@ -149,6 +158,8 @@ final as (
         on
             responses_in_scope.run_id = configs.run_id
             and responses_in_scope.config = configs.config
+    left join quality_rule
+        on responses_in_scope.response_id = quality_rule.response_id
 
 )
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import html
 import math
-import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from rescore.site.urls import page_url, relative
 
 DASH = "\u2014"
 
@@ -39,6 +40,16 @@ def esc(value: Any) -> str:
     if isinstance(value, float) and math.isnan(value):
         return DASH
     return html.escape(str(value), quote=True)
+
+
+_TITLE_UNSAFE = str.maketrans({"<": "\u2039", ">": "\u203a", "&": "+", '"': "'", "`": "'"})
+
+
+def title_text(value: Any) -> str:
+    """Text for a page title (nav, `<title>`, the header, the search index): markup
+    characters replaced by look-alikes, since theme templates print titles unescaped
+    (and `striptags` unescapes entities), so escaping alone cannot make a title safe."""
+    return " ".join(str(value if value is not None else DASH).translate(_TITLE_UNSAFE).split())
 
 
 def fmt_num(value: Any, digits: int = 1) -> str:
@@ -94,8 +105,12 @@ def table(
     numeric: Iterable[int] = (),
     caption: str | None = None,
     css: str = "",
+    row_attrs: Sequence[dict[str, Any]] | None = None,
 ) -> str:
-    """A sortable HTML table (the site's tablesort script hooks `data-sortable`)."""
+    """A sortable HTML table (the site's tablesort script hooks `data-sortable`).
+
+    `row_attrs[i]` gives row i's `data-*` attributes (escaped) for the filter bar.
+    """
     numeric = set(numeric)
     out = [
         '<div class="md-typeset__scrollwrap"><div class="md-typeset__table">',
@@ -108,13 +123,21 @@ def table(
         kind = ' data-sort-type="number"' if i in numeric else ""
         out.append(f'<th scope="col"{kind}>{esc(head)}</th>')
     out.append("</tr></thead><tbody>")
-    for row in rows:
-        out.append("<tr>")
+    for n, row in enumerate(rows):
+        attrs = row_attrs[n] if row_attrs is not None else {}
+        out.append(
+            "<tr"
+            + "".join(
+                f' data-{html.escape(k)}="{esc(v)}"' for k, v in attrs.items() if v is not None
+            )
+            + ">"
+        )
         for value in row:
             c = value if isinstance(value, Cell) else cell(value)
             sort = "" if c.sort is None else f' data-sort="{html.escape(str(c.sort))}"'
             css_attr = f' class="{html.escape(c.css)}"' if c.css else ""
-            out.append(f"<td{sort}{css_attr}>{c.html}</td>")
+            # a newline between cells: the search index reads cell texts as separate words
+            out.append(f"<td{sort}{css_attr}>{c.html}</td>\n")
         out.append("</tr>")
     out.append("</tbody></table></div></div>")
     return "".join(out)
@@ -166,31 +189,6 @@ def generic_table(
         for i in keep
     ]
     return table(headers, body, numeric=numeric)
-
-
-def page_url(src_uri: str, use_directory_urls: bool = True) -> str:
-    """The URL mkdocs gives a Markdown page (relative to the site root)."""
-    stem = src_uri[:-3] if src_uri.endswith(".md") else src_uri
-    if not use_directory_urls:
-        return stem + ".html"
-    if stem == "index":
-        return ""
-    if stem.endswith("/index"):
-        return stem[: -len("index")]
-    return stem + "/"
-
-
-def relative(
-    from_src: str, to: str, use_directory_urls: bool = True, *, is_page: bool = True
-) -> str:
-    """A link from page `from_src` to a page (src uri) or to an asset path."""
-    here = page_url(from_src, use_directory_urls)
-    base = here if here.endswith("/") or here == "" else posixpath.dirname(here) + "/"
-    target = page_url(to, use_directory_urls) if is_page else to
-    rel = posixpath.relpath(target or ".", base.rstrip("/") or ".")
-    if is_page and use_directory_urls and not rel.endswith("/") and not rel.endswith(".html"):
-        rel = rel + "/" if rel != "." else "./"
-    return rel
 
 
 def details(summary: str, body_text: str | None, *, open_: bool = False) -> str:
@@ -305,3 +303,6 @@ def focused_table(
                 cells.append(format_cell(c.kind, row.get(c.key)))
         body.append(cells)
     return table([c.header for c in keep], body, numeric=numeric)
+
+
+__all__ = ["page_url", "relative"]  # re-exported: links live in rescore.site.urls

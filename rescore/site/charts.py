@@ -18,8 +18,6 @@ from typing import Any
 
 import altair as alt
 
-from rescore.report.data import ReportData
-
 ROW_PX = 16
 
 
@@ -63,7 +61,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _finish(chart: alt.TopLevelMixin, name: str, title: str) -> Chart:
+def finish(chart: alt.TopLevelMixin, name: str, title: str) -> Chart:
+    """The spec with the site's chart defaults (transparent, no frame), as plain JSON values."""
     spec = chart.configure(background="transparent").configure_view(stroke=None).to_dict()
     return Chart(name=name, title=title, spec=_plain(spec))
 
@@ -133,7 +132,7 @@ def leaderboard_bars(category: str, rows: Sequence[dict[str, Any]], duplicated: 
         )
         .properties(width="container", height=max(60, ROW_PX * len(values)))
     )
-    return _finish(bars, f"leaderboard-{category}", f"{category}: score per config")
+    return finish(bars, f"leaderboard-{category}", f"{category}: score per config")
 
 
 def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
@@ -154,7 +153,10 @@ def quality_vs_speed(rows: Sequence[dict[str, Any]], duplicated: set[str]) -> Ch
     usable = [r for r in rows if r.get("avg_tps") is not None and r.get("pct") is not None]
     if not usable:
         return None
-    front = set(pareto_front([(float(r["avg_tps"]), float(r["pct"])) for r in usable]))
+    if all("is_pareto" in r for r in usable):  # the mart decides (decisions helper)
+        front = {i for i, r in enumerate(usable) if r["is_pareto"]}
+    else:  # fallback while marts.leaderboard lacks is_pareto
+        front = set(pareto_front([(float(r["avg_tps"]), float(r["pct"])) for r in usable]))
     values = [
         {
             "label": label_for(r, duplicated),
@@ -190,7 +192,7 @@ def quality_vs_speed(rows: Sequence[dict[str, Any]], duplicated: set[str]) -> Ch
         .encode(x="avg_tps:Q", y="pct:Q", order="avg_tps:Q")
     )
     chart = (line + points).properties(width="container", height=320)
-    return _finish(chart, "draft-quality-vs-speed", "Draft models: quality against speed")
+    return finish(chart, "draft-quality-vs-speed", "Draft models: quality against speed")
 
 
 def suite_heatmap(suite_scores: Sequence[dict[str, Any]], labels: dict[str, str]) -> Chart | None:
@@ -226,86 +228,27 @@ def suite_heatmap(suite_scores: Sequence[dict[str, Any]], labels: dict[str, str]
         )
         .properties(width="container", height=max(60, ROW_PX * len(configs)))
     )
-    return _finish(chart, "suite-heatmap", "Score per config and suite")
+    return finish(chart, "suite-heatmap", "Score per config and suite")
 
 
-def drift_dumbbell(
-    drift_rows: Sequence[dict[str, Any]],
-    labels: dict[str, str],
-    name: str = "drift-dumbbell",
-    title: str = "Drift: previous score against now",
-) -> Chart | None:
-    rows = [r for r in drift_rows if r.get("previous_pct") is not None and r.get("pct") is not None]
-    if not rows:
-        return None
-    axis = unique_labels(rows, labels)
+HEALTH_RATES = (("truncated_rate", "truncated"), ("degenerate_rate", "degenerate"))
+
+
+def health_rates(leaderboard: Sequence[dict[str, Any]], labels: dict[str, str]) -> Chart | None:
+    """Truncation and degeneration rate per scored config: the leaderboard's own rate columns
+    (the same numbers as its notes and the critical issues table), never recounted here."""
     values = []
-    for r in rows:
-        config = r.get("config")
-        subject = axis.get(str(config)) if config is not None else None
-        subject = subject or str(r.get("model") or r.get("subject"))
-        if len({x.get("baseline") for x in rows}) > 1:
-            subject = f"{subject} vs {r.get('baseline')}"
-        base = {
-            "subject": subject,
-            "label": labels.get(str(config), subject),
-            "baseline": r.get("baseline"),
-            "config": r.get("config"),
-            "previous": r["previous_pct"],
-            "now": r["pct"],
-            "delta": r.get("delta_pct", r["pct"] - r["previous_pct"]),
-        }
-        values.append(base)
-    base = alt.Chart(alt.Data(values=values))
-    y = alt.Y("subject:N", title=None, sort=alt.EncodingSortField("delta", order="ascending"))
-    tooltip = [
-        alt.Tooltip("subject:N", title="model"),
-        alt.Tooltip("config:N"),
-        alt.Tooltip("baseline:N"),
-        alt.Tooltip("previous:Q", format=".1f"),
-        alt.Tooltip("now:Q", format=".1f"),
-        alt.Tooltip("delta:Q", format="+.1f"),
-    ]
-    rule = base.mark_rule(color="#8c8c8c").encode(
-        x=alt.X("previous:Q", title="score (% of max)", scale=alt.Scale(domain=[0, 100])),
-        x2="now:Q",
-        y=y,
-        tooltip=tooltip,
-    )
-    folded = base.transform_fold(["previous", "now"], as_=["when", "value"])
-    dots = folded.mark_point(filled=True, size=70).encode(
-        x="value:Q",
-        y=y,
-        color=alt.Color(
-            "when:N",
-            title=None,
-            scale=alt.Scale(domain=["previous", "now"], range=["#8c8c8c", "#e4572e"]),
-        ),
-        tooltip=tooltip,
-    )
-    chart = (rule + dots).properties(width="container", height=max(60, ROW_PX * len(values)))
-    return _finish(chart, name, title)
-
-
-def health_rates(data: ReportData, labels: dict[str, str]) -> Chart | None:
-    """Truncation and degeneration rate per scored config, from the detector flags."""
-    values = []
-    scored = {r["config"] for r in data.leaderboard}
-    for config in sorted(scored):
-        details = [d for d in data.details.get(config, []) if not d.is_speed_test]
-        if not details:
-            continue
-        for flag in ("truncated", "degenerate"):
-            hits = sum(1 for d in details if any(f == flag for f, _ in d.flags))
-            if hits:
+    for r in sorted(leaderboard, key=lambda r: str(r["config"])):
+        for column, flag in HEALTH_RATES:
+            rate = r.get(column)
+            if rate:
                 values.append(
                     {
-                        "config": config,
-                        "label": labels.get(config, config),
+                        "config": r["config"],
+                        "label": labels.get(r["config"], r["config"]),
                         "flag": flag,
-                        "rate": 100.0 * hits / len(details),
-                        "hits": hits,
-                        "responses": len(details),
+                        "rate": 100.0 * float(rate),
+                        "responses": r.get("responses"),
                     }
                 )
     if not values:
@@ -329,11 +272,10 @@ def health_rates(data: ReportData, labels: dict[str, str]) -> Chart | None:
                 alt.Tooltip("config:N"),
                 alt.Tooltip("label:N", title="model"),
                 alt.Tooltip("flag:N"),
-                alt.Tooltip("hits:Q"),
                 alt.Tooltip("responses:Q"),
                 alt.Tooltip("rate:Q", format=".1f"),
             ],
         )
         .properties(width="container", height=max(60, 2 * ROW_PX * n))
     )
-    return _finish(chart, "health-rates", "Truncation and degeneration rates")
+    return finish(chart, "health-rates", "Truncation and degeneration rates")

@@ -1,0 +1,196 @@
+"""Everything one site version needs, generated from the warehouse in one pass.
+
+The mkdocs hook (`site/hooks/report.py`) calls :func:`generate_site` once per build with the
+build's :class:`~rescore.site.settings.SiteSettings` and turns the result into
+`File.generated` entries: pages (Markdown + HTML blocks), chart SVGs, the vega-embed bundle,
+and files on disk (mart downloads written by DuckDB `COPY`, the dbt docs). The warehouse is
+opened once, read-only, for the whole build; the scoring run is the one the settings name
+(the builder resolved it), else the newest.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from rescore.site import charts as ch
+from rescore.site import pages as pg
+from rescore.site.data import WarehouseMissing, load_report
+from rescore.site.page import Context, Page
+from rescore.site.settings import SiteSettings
+from rescore.site.toolkit import esc
+
+VEGA_BUNDLE_URI = "assets/vendor/vega-bundle.js"
+DBT_DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
+
+
+@dataclass
+class SiteContent:
+    """The generated part of the site: pages, navigation and extra files."""
+
+    pages: list[Page]
+    nav: list[Any]
+    text_files: dict[str, str | bytes] = field(default_factory=dict)
+    path_files: dict[str, Path] = field(default_factory=dict)
+    problem: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    charts: list[ch.Chart] = field(default_factory=list)  # static SVGs: see render_svgs
+    dbt_docs_pending: bool = False  # link the dbt docs that the hook generates meanwhile
+
+
+def vega_bundle(cache_dir: Path) -> str:
+    """vl-convert's self-contained Vega + Vega-Lite + vega-embed bundle, cached on disk.
+
+    Building it takes ~1.5 s, so it is kept per vl-convert version under `cache_dir`.
+    """
+    import vl_convert
+
+    version = getattr(vl_convert, "__version__", "unknown")
+    path = cache_dir / f"vega-bundle-{version}.js"
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    bundle = vl_convert.javascript_bundle()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(bundle, encoding="utf-8")
+    tmp.replace(path)
+    return bundle
+
+
+def problem_site(message: str) -> SiteContent:
+    """A one-page site that says what is missing and which command makes it."""
+    page = Page("index.md", "Overview")
+    page.markdown = "# rescore report\n\n" + page.block(
+        f'<div class="admonition failure"><p class="admonition-title">'
+        f"No report to show</p><p>{esc(message)}</p></div>"
+    )
+    return SiteContent(pages=[page], nav=[{"Overview": "index.md"}], problem=message)
+
+
+CSV_MAX_PARQUET_BYTES = 2_000_000  # a mart whose Parquet is bigger is offered as Parquet only
+
+
+def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dict[str, Any]]:
+    """Parquet of every mart (and CSV of those small enough), written by DuckDB COPY.
+
+    `marts.responses` holds every answer text of every scoring run: as CSV it is ~250 MB for
+    the real run (Parquet ~10 MB), so big marts are Parquet only; `csv` is None for them.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    info: dict[str, dict[str, Any]] = {}
+    tables = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+            " order by 1"
+        ).fetchall()
+    ]
+    for mart in tables:
+        parquet = out_dir / f"{mart}.parquet"
+        # COPY answers with the number of rows it wrote
+        rows = con.execute(
+            f"copy (select * from marts.\"{mart}\") to '{parquet}' (format parquet)"
+        ).fetchall()[0][0]
+        csv: Path | None = out_dir / f"{mart}.csv"
+        if parquet.stat().st_size > CSV_MAX_PARQUET_BYTES:
+            csv = None
+        else:
+            con.execute(f"copy (select * from marts.\"{mart}\") to '{csv}' (header, delimiter ',')")
+        info[mart] = {"rows": rows, "csv": csv, "parquet": parquet}
+    return info
+
+
+def render_svgs(charts: list[ch.Chart]) -> dict[str, str]:
+    """Static SVG (light palette, fixed width) of each chart, by chart name.
+
+    vl-convert does its work outside the GIL, so the hook runs this in a thread while mkdocs
+    renders the pages, and writes the files after the build (on_post_build).
+    """
+    import vl_convert
+
+    return {c.name: vl_convert.vegalite_to_svg(c.static_spec_json()) for c in charts}
+
+
+def _open(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    if not warehouse.exists():
+        raise WarehouseMissing(
+            f"no warehouse at {warehouse}: run `rescore report examples/prompts "
+            "examples/runs/20260101_120000` (or pass --warehouse) first."
+        )
+    return duckdb.connect(str(warehouse), read_only=True)
+
+
+def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) -> SiteContent:
+    """Read the warehouse once and produce every generated page and file of one version."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    warehouse = Path(settings.warehouse)
+    downloads_dir = settings.work_dir / "downloads"
+    try:
+        con = _open(warehouse)
+    except WarehouseMissing as exc:
+        content = problem_site(str(exc))
+        content.text_files[VEGA_BUNDLE_URI] = vega_bundle(settings.cache_dir)
+        return content
+    try:
+        data = load_report(con, warehouse, settings.scoring_run)
+        timings["load"] = time.perf_counter() - t0
+        t = time.perf_counter()
+        if downloads_dir.exists():
+            shutil.rmtree(downloads_dir)
+        downloads = export_marts(con, downloads_dir)
+        timings["downloads"] = time.perf_counter() - t
+    except WarehouseMissing as exc:
+        content = problem_site(str(exc))
+        content.text_files[VEGA_BUNDLE_URI] = vega_bundle(settings.cache_dir)
+        return content
+    finally:
+        con.close()
+
+    docs_dir = settings.dbt_docs_dir
+    pending = settings.dbt_docs_generate
+    docs_ok = (
+        not pending
+        and docs_dir is not None
+        and all((docs_dir / f).exists() for f in DBT_DOCS_FILES)
+    )
+    ctx = Context(
+        data=data,
+        version=settings.version,
+        use_directory_urls=use_directory_urls,
+        dbt_docs=docs_ok or pending,
+        downloads=downloads,
+    )
+    t = time.perf_counter()
+    pages = pg.build_pages(ctx)
+    timings["pages"] = time.perf_counter() - t
+
+    content = SiteContent(
+        pages=pages,
+        nav=pg.nav(pages),
+        timings=timings,
+        charts=list(ctx.charts),
+        dbt_docs_pending=pending,
+    )
+    content.text_files.update(pg.compare_data(ctx))
+    for chart in ctx.charts:
+        content.text_files[f"assets/charts/{chart.name}.vl.json"] = chart.spec_json()
+    content.text_files[VEGA_BUNDLE_URI] = vega_bundle(settings.cache_dir)
+    for mart, info in downloads.items():
+        if info["csv"] is not None:
+            content.path_files[f"downloads/{mart}.csv"] = info["csv"]
+        content.path_files[f"downloads/{mart}.parquet"] = info["parquet"]
+    if docs_ok and docs_dir is not None:
+        for name in DBT_DOCS_FILES:
+            content.path_files[f"dbt-docs/{name}"] = docs_dir / name
+    timings["total"] = time.perf_counter() - t0
+    return content
+
+
+__all__ = ["SiteContent", "generate_site", "problem_site", "render_svgs", "vega_bundle"]

@@ -1,0 +1,263 @@
+"""What every page module shares: the :class:`Page` being built and the build's
+:class:`Context` (data, URL style, labels, links, charts).
+
+Pages are Markdown with HTML blocks: big HTML goes into `blocks`, which the mkdocs hook puts in
+place of `<!--rescore-block-N-->` markers after Markdown has run, so untrusted text never meets
+the Markdown parser and Markdown never spends time on big tables. Headings stay in Markdown so
+the table of contents works.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rescore.site import charts as ch
+from rescore.site.data import ReportData
+from rescore.site.toolkit import Raw, esc, link, md_esc, relative, title_text
+
+BLOCK_MARKER = re.compile(r"(?:<p>)?<!--rescore-block-(\d+)-->(?:</p>)?")
+
+# Used only while the leaderboard lacks the categories seed's `category_title` column.
+FALLBACK_TITLES = {
+    "thinking": "Thinking",
+    "draft": "Draft",
+    "architect_ingest": "Architect / Ingest",
+    "coder_tool_vision": "Coder / Tool / Vision",
+    "general_worker": "General / Worker",
+}
+
+
+@dataclass
+class Page:
+    """One generated page. `blocks` replace `<!--rescore-block-N-->` markers after Markdown."""
+
+    src_uri: str
+    title: str
+    markdown: str = ""
+    blocks: list[str] = field(default_factory=list)
+    in_nav: bool = True
+    search_exclude: bool = False
+    hide_toc: bool = False  # wide tables get the table-of-contents column's width
+
+    def __post_init__(self) -> None:
+        self.title = title_text(self.title)
+
+    def block(self, html_text: str) -> str:
+        """Register an HTML block; return the marker line to put in the Markdown."""
+        self.blocks.append(html_text)
+        return f"\n<!--rescore-block-{len(self.blocks) - 1}-->\n"
+
+    def rendered(self) -> str:
+        """Markdown and blocks together (for tests and size checks)."""
+        return self.markdown + "".join(self.blocks)
+
+    def inline(self) -> str:
+        """The Markdown with each block in place of its marker (what the reader sees, in
+        order; the hook does the same after Markdown ran)."""
+        return BLOCK_MARKER.sub(lambda m: self.blocks[int(m.group(1))], self.markdown)
+
+
+@dataclass
+class Context:
+    """What every page renderer needs: the data, URL style and the derived lookups."""
+
+    data: ReportData
+    version: str | None
+    use_directory_urls: bool = True
+    dbt_docs: bool = False
+    downloads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    charts: list[ch.Chart] = field(default_factory=list)
+    # response_id -> the config page (part) showing it; filled as config pages are built
+    response_pages: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        roles: dict[str, set[str]] = defaultdict(set)
+        for row in self.data.leaderboard:
+            roles[row.get("model") or row["config"]].add(row.get("role") or "")
+        self.model_roles = {m: sorted(r) for m, r in roles.items() if len(r) > 1}
+        self.duplicated = set(self.model_roles)
+        self.labels = {
+            row["config"]: row.get("display_label") or ch.label_for(row, self.duplicated)
+            for row in self.data.leaderboard
+        }
+        for row in self.data.rows("configs"):  # the house's display labels win
+            if row.get("display_label"):
+                self.labels[row["config"]] = row["display_label"]
+        self.slugs = slugs(
+            set(self.data.configs)
+            | set(self.data.details)
+            | {r["config"] for r in self.data.leaderboard}
+        )
+        self.titles = dict(FALLBACK_TITLES)
+        for row in self.data.rows("categories"):
+            if row.get("title"):
+                self.titles[row["category"]] = row["title"]
+
+    def facts(self, config: str) -> dict[str, Any]:
+        """A config's facts: `marts.configs` (house) over the raw config row."""
+        if not hasattr(self, "_facts"):
+            self._facts = {c: dict(r) for c, r in self.data.configs.items()}
+            for r in self.data.rows("configs"):
+                self._facts.setdefault(r["config"], {}).update(
+                    {k: v for k, v in r.items() if v is not None}
+                )
+        return self._facts.get(config, {})
+
+    def filter_attrs(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The filter bar's data attributes of a leaderboard-like row (widgets.filter_bar)."""
+        f = self.facts(str(row.get("config")))
+        size = f.get("size_b", f.get("params_b"))
+        variant = f.get("is_variant")
+        ranked = row.get("is_ranked")
+        return {
+            "family": f.get("model_family"),
+            "quant": f.get("quant"),
+            "size": size,
+            "variant": None if variant is None else int(bool(variant)),
+            "ranked": None if ranked is None else int(bool(ranked)),
+            "search": " ".join(
+                str(v)
+                for v in (f.get("model"), f.get("role"), row.get("config"), f.get("model_family"))
+                if v
+            ),
+        }
+
+    def filter_bar_for(self, rows: list[dict[str, Any]]) -> str:
+        """The filter bar with the controls the rows have data for."""
+        from rescore.site.widgets import filter_bar
+
+        attrs = [self.filter_attrs(r) for r in rows]
+        return filter_bar(
+            families=[a["family"] for a in attrs if a["family"]],
+            quants=[a["quant"] for a in attrs if a["quant"]],
+            variants=any(a["variant"] is not None for a in attrs),
+            coverage=any(a["ranked"] is not None for a in attrs),
+            size=any(a["size"] is not None for a in attrs),
+        )
+
+    def cat_title(self, cat: Any) -> str:
+        cat = str(cat)
+        return self.titles.get(cat, cat.replace("_", " ").title())
+
+    def href(self, page: Page, to: str, *, is_page: bool = True) -> str:
+        return relative(page.src_uri, to, self.use_directory_urls, is_page=is_page)
+
+    def config_uri(self, config: str) -> str:
+        return f"configs/{self.slugs[config]}.md"
+
+    def config_link(self, page: Page, config: str, text: Any | None = None) -> Raw:
+        if config not in self.slugs:
+            return Raw(esc(text if text is not None else config))
+        return link(self.href(page, self.config_uri(config)), config if text is None else text)
+
+    def response_link(self, page: Page, row: dict[str, Any], text: Any) -> Raw:
+        """A link to the response's permalink on the config page (part) that shows it."""
+        uri = self.response_pages.get(str(row.get("response_id")))
+        if uri is None:
+            return self.config_link(page, str(row.get("config")), text)
+        anchor = str(row.get("anchor") or f"r-{row['response_id']}")
+        return link(self.href(page, uri) + "#" + anchor, text)
+
+    def category_link(self, page: Page, cat: Any) -> Raw:
+        return link(self.href(page, f"categories/{cat}.md"), self.cat_title(cat))
+
+    def model_cell(self, page: Page) -> Callable[[dict[str, Any]], str]:
+        """`model (config)` cell of a mart row: the model label linked, the config below."""
+
+        def render(row: dict[str, Any]) -> str:
+            config = row.get("config")
+            model = row.get("model") or config
+            if config is None:
+                return esc(model)
+            label = self.labels.get(str(config), model if model is not None else config)
+            return f"{self.config_link(page, str(config), label).html}<small>{esc(config)}</small>"
+
+        return render
+
+    def missing(self, mart: str) -> str | None:
+        """The sentence to show instead of a table when a mart is absent or empty."""
+        t = self.data.marts.get(mart)
+        if t is None or not t.columns:
+            return f"The warehouse has no `marts.{mart}` yet.\n"
+        if not len(t):
+            return f"`marts.{mart}` has no rows for scoring run {md_esc(self.data.scoring_run)}.\n"
+        return None
+
+
+def slugs(configs: Iterable[str]) -> dict[str, str]:
+    """File-safe, unique page names for configs (names are untrusted text)."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for config in sorted(configs):
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", config).strip(".-") or "config"
+        base, n = slug, 2
+        while slug.lower() in used:
+            slug, n = f"{base}-{n}", n + 1
+        used.add(slug.lower())
+        out[config] = slug
+    return out
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", str(text)).strip("-").lower() or "x"
+
+
+def _with_links(ctx: Context, page: Page, chart: ch.Chart) -> ch.Chart:
+    """Make marks clickable: each datum with a `config` links to that config's page."""
+    spec = copy.deepcopy(chart.spec)
+    tables = list((spec.get("datasets") or {}).values())
+    if isinstance(spec.get("data"), dict) and "values" in spec["data"]:
+        tables.append(spec["data"]["values"])
+    linked = False
+    for rows in tables:
+        for row in rows:
+            config = row.get("config") if isinstance(row, dict) else None
+            if config in ctx.slugs:
+                row["url"] = ctx.href(page, ctx.config_uri(config))
+                linked = True
+    if not linked:
+        return chart
+    for part in [spec, *spec.get("layer", [])]:
+        enc = part.get("encoding")
+        if isinstance(enc, dict) and "tooltip" in enc and "href" not in enc:
+            enc["href"] = {"field": "url", "type": "nominal"}
+    return ch.Chart(name=chart.name, title=chart.title, spec=spec)
+
+
+def chart_html(ctx: Context, page: Page, chart: ch.Chart | None) -> str:
+    """A chart placeholder that assets/rescore.js renders, with a static SVG fallback.
+
+    The spec is JSON inside a `<script type="application/json">`; `<`, `>` and `&` are
+    written as JSON escapes so a hostile name in the data cannot close the script element.
+    """
+    if chart is None:
+        return '<p class="rescore-empty">No data for this chart.</p>'
+    chart = _with_links(ctx, page, chart)
+    if all(c.name != chart.name for c in ctx.charts):
+        ctx.charts.append(chart)
+    svg = ctx.href(page, f"assets/charts/{chart.name}.svg", is_page=False)
+    spec = chart.spec_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        f'<figure class="rescore-figure"><div class="rescore-chart" data-chart="{esc(chart.name)}">'
+        f'<script type="application/json">{spec}</script></div>'
+        f'<noscript><img src="{esc(svg)}" alt="{esc(chart.title)}"></noscript>'
+        f'<figcaption>{esc(chart.title)} &middot; <a href="{esc(svg)}">static SVG</a>'
+        "</figcaption></figure>"
+    )
+
+
+# Used only while a mart lacks `severity_rank` (the decisions helper adds it).
+FALLBACK_SEVERITIES = ("critical", "moderate", "expected", "info")
+
+
+def severity_key(row: dict[str, Any]) -> int:
+    """Most severe first: the mart's `severity_rank`, else the fallback order."""
+    if row.get("severity_rank") is not None:
+        return int(row["severity_rank"])
+    sev = str(row.get("severity") or "").lower()
+    return FALLBACK_SEVERITIES.index(sev) if sev in FALLBACK_SEVERITIES else 99

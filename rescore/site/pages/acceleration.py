@@ -1,0 +1,304 @@
+"""The Acceleration page: which config to deploy per role, from `marts.acceleration`.
+
+Most of a benchmark run is acceleration experiments (MoE expert counts, speculative decoding
+with a draft model drafting K tokens, prompt-lookup decoding) on one model per role. The
+question a reader brings is "which config do I deploy for this role": the fastest one whose
+quality holds. The page is built like every other page (toolkit tables, escaped by default,
+sortable; charts through `chart_html`) from the mart's rows read with the others; the listing
+of names that did not parse comes from `ReportData.config_names`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+
+from rescore.site import charts as ch
+from rescore.site.page import Context, Page, chart_html, slug
+from rescore.site.toolkit import Cell, esc, fmt_delta, fmt_num, fmt_pct, md_esc, table
+
+Row = dict[str, Any]
+
+
+def _speedup(value: Any) -> str:
+    return esc(None) if value is None else f"×{float(value):.2f}"
+
+
+def _kind(row: Row) -> str:
+    """A short human name of the experiment, e.g. `moe4 + spec qwen3_1_7b K16`."""
+    if row.get("parse_status") != "parsed":
+        return "not parsed"
+    parts = []
+    if row.get("experts") is not None:
+        parts.append(f"moe{row['experts']}")
+    if row.get("draft_k") is not None:
+        draft = row.get("draft_model") or "(no draft name)"
+        parts.append(f"spec {draft} K{row['draft_k']}")
+    if row.get("lookup_n") is not None:
+        parts.append(f"lookup N{row['lookup_n']}")
+    return " + ".join(parts) or "baseline"
+
+
+def _quality(row: Row) -> str:
+    if row.get("quality_pct") is None:
+        reason = {
+            "missing_base": "no base config",
+            "ambiguous_base": "ambiguous base",
+        }.get(row.get("link_status") or "", "not judged")
+        return f"– ({reason})"
+    text = fmt_pct(row["quality_pct"])
+    if row.get("quality_source") == "inherited":
+        text += f" (from {row.get('base_config')})"
+    return text
+
+
+def tps_against_k_chart(role_rows: Sequence[Row], name: str, caption: str) -> ch.Chart | None:
+    """Tokens per second against K, one line per draft model, the baseline as a rule.
+
+    Speculative configs that also set an expert count are their own series (`draft @ moe4`)
+    since their speed is not comparable with the same draft on the full model. None when the
+    role has no timed speculative config.
+    """
+    points = [
+        {
+            "series": (r.get("draft_model") or "(no draft name)")
+            + (f" @ moe{r['experts']}" if r.get("experts") is not None else "")
+            + (f" + lookup N{r['lookup_n']}" if r.get("lookup_n") is not None else ""),
+            "k": r["draft_k"],
+            "tps": r["tps"],
+            "config": r["config"],
+            "speedup": r.get("speedup"),
+            "quality": r.get("quality_pct"),
+            "recommended": "yes" if r.get("is_recommended") else "no",
+        }
+        for r in role_rows
+        if r.get("draft_k") is not None and r.get("tps") is not None
+    ]
+    if not points:
+        return None
+    baseline_tps = next(
+        (r.get("baseline_tps") for r in role_rows if r.get("baseline_tps") is not None), None
+    )
+    lines = (
+        alt.Chart(alt.Data(values=points))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "k:Q",
+                title="K (tokens drafted per step)",
+                axis=alt.Axis(values=sorted({p["k"] for p in points})),
+            ),
+            y=alt.Y("tps:Q", title="tokens per second"),
+            color=alt.Color("series:N", title="draft model"),
+            tooltip=[
+                alt.Tooltip("config:N"),
+                alt.Tooltip("series:N", title="draft model"),
+                alt.Tooltip("k:Q", title="K"),
+                alt.Tooltip("tps:Q", format=".2f", title="tok/s"),
+                alt.Tooltip("speedup:Q", format=".2f"),
+                alt.Tooltip("quality:Q", format=".1f", title="quality %"),
+                alt.Tooltip("recommended:N"),
+            ],
+        )
+    )
+    layers: list[alt.Chart] = [lines]
+    if baseline_tps is not None:
+        reference = alt.Chart(alt.Data(values=[{"tps": baseline_tps, "label": "baseline"}]))
+        layers.append(
+            reference.mark_rule(strokeDash=[6, 4], color="#8c8c8c", size=2).encode(
+                y="tps:Q", tooltip=[alt.Tooltip("tps:Q", format=".2f", title="baseline tok/s")]
+            )
+        )
+        layers.append(
+            reference.mark_text(align="left", dx=4, dy=-6, color="#8c8c8c").encode(
+                y="tps:Q", x=alt.value(0), text="label:N"
+            )
+        )
+    chart = alt.layer(*layers).properties(width="container", height=300, description=caption)
+    return ch.finish(chart, name, caption)
+
+
+def _role_key(row: Row, multi_run: bool) -> str:
+    return f"{row['role']} ({row['run_id']})" if multi_run else str(row["role"])
+
+
+def _names_section(page: Page, names: list[Row]) -> list[str]:
+    md = ["## Config names\n"]
+    not_parsed = [n for n in names if n["parse_status"] != "parsed"]
+    unlinked = [n for n in names if n["link_status"] in ("missing_base", "ambiguous_base")]
+    md.append(
+        f"{len(names)} configs in the warehouse: {len(names) - len(not_parsed)} names parsed "
+        f"into their parts, {len(not_parsed)} not parsed. A name is parsed only when it is "
+        "`baseline` or `[moe<E>][_spec[_draft_<draft>]_k<K>][_lookup_n<N>]`; other names are "
+        "listed here, never guessed at. Speculative and lookup configs inherit the quality of "
+        f"their base (same role, model and experts); {len(unlinked)} have no single base.\n"
+    )
+    listings = (
+        (
+            "Not parsed",
+            not_parsed,
+            ["Run", "Config", "Config name", "Why"],
+            ("run_id", "config", "config_name", "parse_note"),
+        ),
+        (
+            "Accelerated configs without a base",
+            unlinked,
+            ["Run", "Config", "Role", "Base needed", "Status"],
+            ("run_id", "config", "role", "base_config_name", "link_status"),
+        ),
+    )
+    for title, rows, headers, keys in listings:
+        if rows:
+            body = table(headers, [[r.get(k) for k in keys] for r in rows])
+            md.append(
+                page.block(
+                    f"<details><summary>{esc(title)} ({len(rows)})</summary>{body}</details>"
+                )
+            )
+    return md
+
+
+def _recommended_table(rows: list[Row], multi_run: bool) -> str:
+    body = [
+        [
+            Cell(f'<a href="#{slug(_role_key(r, multi_run))}">{esc(r["role"])}</a>'),
+            r.get("model"),
+            r["config"],
+            _kind(r),
+            Cell(fmt_num(r.get("tps"), 2), r.get("tps")),
+            Cell(fmt_num(r.get("baseline_tps"), 2), r.get("baseline_tps")),
+            Cell(_speedup(r.get("speedup")), r.get("speedup")),
+            Cell(fmt_pct(r.get("quality_pct")), r.get("quality_pct")),
+            Cell(fmt_delta(r.get("quality_delta")), r.get("quality_delta")),
+            r.get("quality_source") or "",
+        ]
+        for r in sorted(rows, key=lambda r: (r["role"], r["run_id"]))
+    ]
+    headers = [
+        "Role",
+        "Model",
+        "Recommended config",
+        "Experiment",
+        "Tok/s",
+        "Baseline tok/s",
+        "Speedup",
+        "Quality",
+        "\u0394 quality",
+        "Quality from",
+    ]
+    return table(headers, body, numeric={4, 5, 6, 7, 8})
+
+
+def _role_table(rows: list[Row]) -> str:
+    body = [
+        [
+            r["config"],
+            _kind(r),
+            Cell(fmt_num(r.get("tps"), 2), r.get("tps")),
+            Cell(_speedup(r.get("speedup")), r.get("speedup")),
+            Cell(esc(_quality(r)), r.get("quality_pct")),
+            Cell(fmt_delta(r.get("quality_delta")), r.get("quality_delta")),
+            r.get("quality_source") or "",
+            Cell("<strong>recommended</strong>" if r.get("is_recommended") else ""),
+        ]
+        for r in rows
+    ]
+    headers = [
+        "Config",
+        "Experiment",
+        "Tok/s",
+        "Speedup",
+        "Quality",
+        "\u0394 quality",
+        "Source",
+        "Recommended",
+    ]
+    return table(headers, body, numeric={2, 3, 4, 5})
+
+
+INTRO = (
+    "For each role whose baseline was judged in this scoring run: every config of the role "
+    "(MoE expert counts, speculative decoding with a draft model drafting K tokens, "
+    "prompt-lookup decoding) with its speed against the baseline and its quality. Speed is the "
+    "mean tokens per second of the config's answers, or of its speed-test record for "
+    "speculative and lookup configs. Quality is the judged score as % of the maximum: measured "
+    "on the config's own answers, or inherited from the config it accelerates. A speed test "
+    "and a suite's answers are different prompts: read speedups as indicative.\n"
+)
+
+
+def acceleration(ctx: Context) -> Page:
+    page = Page("acceleration.md", "Acceleration", hide_toc=True)
+    md = ["# Acceleration\n", f"Scoring run {md_esc(ctx.data.scoring_run)}. " + INTRO]
+    if "acceleration" not in ctx.data.marts:
+        md.append("The warehouse has no `marts.acceleration`: run `rescore build` first.\n")
+        page.markdown = "\n".join(md)
+        return page
+    rows = sorted(
+        ctx.data.rows("acceleration"),
+        key=lambda r: (
+            str(r["role"]),
+            str(r["run_id"]),
+            r.get("tps") is None,
+            -(r.get("tps") or 0),
+            str(r["config"]),
+        ),
+    )
+    if not rows:
+        md.append(
+            "No role's baseline was judged in this scoring run, so there is nothing to "
+            "compare against.\n"
+        )
+        page.markdown = "\n".join(md + _names_section(page, ctx.data.config_names))
+        return page
+    multi_run = len({r["run_id"] for r in rows}) > 1
+    by_role: dict[tuple[str, str], list[Row]] = {}
+    for r in rows:
+        by_role.setdefault((r["role"], r["run_id"]), []).append(r)
+    # A role with nothing but its baseline has no decision to make: it stays in the mart only.
+    baseline_only = [k for k, group in by_role.items() if len(group) == 1]
+    for key in baseline_only:
+        del by_role[key]
+    tolerance = next(
+        (r["quality_tolerance"] for r in rows if r.get("quality_tolerance") is not None), None
+    )
+    tol_text = f"{float(tolerance):g}" if tolerance is not None else "the configured"
+    md.append("## Recommended config per role\n")
+    md.append(
+        f"The fastest config whose quality is at most {tol_text} points below the baseline's "
+        f"(var `acceleration_quality_tolerance`). {len(by_role)} roles have acceleration "
+        f"experiments; {len(baseline_only)} judged roles have only their baseline and are "
+        "left out.\n"
+    )
+    shown = [r for group in by_role.values() for r in group if r.get("is_recommended")]
+    md.append(page.block(_recommended_table(shown, multi_run)))
+    md.append("\n## Per role\n")
+    for (_role, run_id), role_rows in sorted(by_role.items()):
+        first = role_rows[0]
+        key = _role_key(first, multi_run)
+        baseline = next((r for r in role_rows if r["config"] == r["baseline_config"]), first)
+        recommended = next((r for r in role_rows if r.get("is_recommended")), None)
+        md.append(f"### {md_esc(key)} {{#{slug(key)}}}\n")
+        md.append(
+            f"Model {md_esc(first.get('model'))}, run {md_esc(run_id)}. Baseline "
+            f"{md_esc(baseline['baseline_config'])}: "
+            f"{fmt_num(baseline.get('baseline_tps'), 2)} tok/s, quality "
+            f"{fmt_pct(baseline.get('baseline_quality_pct'))}. "
+            + (
+                f"Recommended: **{md_esc(recommended['config'])}** "
+                f"({md_esc(_kind(recommended))}, {_speedup(recommended.get('speedup'))}).\n"
+                if recommended
+                else "No config can be recommended (the baseline has no speed).\n"
+            )
+        )
+        name = f"acceleration-{slug(key)}"
+        chart = tps_against_k_chart(
+            role_rows, name, f"{key}: tokens per second against K per draft model"
+        )
+        if chart is not None:
+            md.append(page.block(chart_html(ctx, page, chart)))
+        md.append(page.block(_role_table(role_rows)))
+    page.markdown = "\n".join(md + _names_section(page, ctx.data.config_names))
+    return page

@@ -1,0 +1,63 @@
+"""The "What changed" page, from `marts.changelog` (house): this scoring run against the
+previous published one: picks changed, configs newly avoided or cleared, biggest rank and pct
+moves. The mart owns the pairing and the ordering (`move_order`); the page only groups rows.
+"""
+
+from __future__ import annotations
+
+from rescore.site.page import Context, Page
+from rescore.site.toolkit import Col, focused_table, md_esc
+
+KINDS = (
+    ("pick_changed", "Picks changed"),
+    ("newly_avoided", "Newly avoided"),
+    ("cleared", "Cleared"),
+    ("rank_move", "Biggest rank moves"),
+    ("pct_move", "Biggest score moves"),
+)
+COLS = (
+    Col("model", "Model (config)"),
+    Col("pick_group", "Pick group"),
+    Col("previous_value", "Before"),
+    Col("value", "Now"),
+    Col("previous_rank", "Rank before", "int"),
+    Col("rank", "Rank now", "int"),
+    Col("rank_delta", "Rank change", "int"),
+    Col("previous_pct", "Pct before", "pct"),
+    Col("pct", "Pct now", "pct"),
+    Col("pct_delta", "Change", "delta"),
+    Col("description", "What changed", "long"),
+)
+
+
+def changelog(ctx: Context, previous: str | None = None) -> Page:
+    page = Page("changes.md", "What changed", hide_toc=True)
+    md = ["# What changed\n"]
+    rows = ctx.data.rows("changelog")
+    if not rows:
+        md.append(ctx.missing("changelog") or "No earlier scoring run to compare this one with.\n")
+        page.markdown = "\n".join(md)
+        return page
+    runs = sorted({str(r.get("previous_scoring_run")) for r in rows})
+    chosen = previous if previous in runs else _latest_before(ctx, runs)
+    rows = [r for r in rows if str(r.get("previous_scoring_run")) == chosen]
+    md.append(f"Scoring run **{md_esc(ctx.data.scoring_run)}** against **{md_esc(chosen)}**.\n")
+    for kind, title in KINDS:
+        mine = sorted(
+            (r for r in rows if r.get("change_kind") == kind),
+            key=lambda r: (r.get("move_order") is None, r.get("move_order") or 0),
+        )
+        md.append(f"\n## {title}\n")
+        if not mine:
+            md.append("None.\n")
+            continue
+        md.append(page.block(focused_table(mine, COLS, ctx.model_cell(page))))
+    page.markdown = "\n".join(md)
+    return page
+
+
+def _latest_before(ctx: Context, runs: list[str]) -> str:
+    """The newest of `runs` by the scoring runs' creation order (the warehouse's order)."""
+    order = [str(r.get("scoring_run")) for r in ctx.data.scoring_runs.dicts()]
+    known = [r for r in order if r in runs]
+    return known[-1] if known else runs[-1]

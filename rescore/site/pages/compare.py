@@ -1,0 +1,84 @@
+"""The compare view (`compare/?configs=a,b`): two or more configs' answers side by side.
+
+Static and offline: the page is a small script (assets/compare.js) over JSON written at build
+time from the per-response rows (`marts.responses`): one index of configs and one file per
+config, fetched only for the configs picked. "Disagreements only" keeps questions whose scores
+differ; "failures only" keeps questions where a picked config scored below 2.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rescore.site.page import Context, Page
+from rescore.site.toolkit import esc
+
+EXCERPT = 1500  # characters of each answer in the compare data (the config page has it all)
+
+
+def compare_data(ctx: Context) -> dict[str, str]:
+    """The JSON files of the compare view by site path (written into the site as they are)."""
+    configs = []
+    files: dict[str, str] = {}
+    pct = {r["config"]: r.get("pct") for r in ctx.data.leaderboard}
+    for config, rows in sorted(ctx.data.details.items()):
+        if config not in ctx.slugs:
+            continue
+        slug = ctx.slugs[config]
+        facts = ctx.data.configs.get(config, {})
+        configs.append(
+            {
+                "config": config,
+                "slug": slug,
+                "label": ctx.labels.get(config) or facts.get("model") or config,
+                "role": facts.get("role"),
+                "pct": pct.get(config),
+            }
+        )
+        answers: dict[str, Any] = {}
+        for r in rows:
+            if r.get("is_speed_test") or not r.get("in_suite"):
+                continue
+            text = str(r.get("response") or "")
+            uri = ctx.response_pages.get(str(r["response_id"]), ctx.config_uri(config))
+            anchor = str(r.get("anchor") or f"r-{r['response_id']}")
+            answers[f"{r['suite']} / {r['question_id']}"] = {
+                "score": r.get("score"),
+                "reason": r.get("reason"),
+                "flags": list(r.get("flags") or []),
+                "answer": text[:EXCERPT],
+                "truncated": len(text) > EXCERPT,
+                "page": uri[:-3] + "/" if ctx.use_directory_urls else uri[:-3] + ".html",
+                "anchor": anchor,
+            }
+        files[f"assets/compare/{slug}.json"] = json.dumps(answers, default=str)
+    files["assets/compare/index.json"] = json.dumps(configs, default=str)
+    return files
+
+
+def compare_page(ctx: Context) -> Page:
+    page = Page("compare/index.md", "Compare configs", hide_toc=True)
+    base = ctx.href(page, "index.md")
+    script = ctx.href(page, "assets/compare.js", is_page=False)
+    md = [
+        "# Compare configs\n",
+        "Pick two or more configs (or open `compare/?configs=a,b`) to see their answers to the "
+        "same questions side by side with their scores. Works offline: the data was written "
+        "when the site was built.\n",
+        page.block(
+            f'<div id="rescore-compare" data-base="{esc(base)}">'
+            '<div class="rescore-filters">'
+            '<input type="search" class="rescore-compare-pick" list="rescore-compare-configs" '
+            'placeholder="Add a config (model or config name)\u2026" aria-label="Add a config">'
+            '<datalist id="rescore-compare-configs"></datalist>'
+            '<label><input type="checkbox" class="rescore-compare-disagree"> disagreements only'
+            "</label>"
+            '<label><input type="checkbox" class="rescore-compare-fail"> failures only</label>'
+            '<span class="rescore-compare-chosen"></span></div>'
+            '<div class="rescore-compare-grid"><p>No configs picked yet.</p></div></div>'
+            f'<script src="{esc(script)}"></script>'
+        ),
+    ]
+    page.markdown = "\n".join(md)
+    return page

@@ -1,0 +1,206 @@
+"""The All configs page and one page per config (kept out of the navigation).
+
+A config page is titled by its model (role and config beside it) so search finds models by
+name, shows every response with the prompt and reference answer, a permalink id per response
+(`anchor` of `marts.responses`) and a link to the question page. A config with many long
+responses is split into numbered parts so no page grows past PAGE_BUDGET characters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rescore.site.page import Context, Page
+from rescore.site.pages.questions import question_uri
+from rescore.site.toolkit import (
+    Cell,
+    details,
+    esc,
+    fmt_num,
+    fmt_pct,
+    fmt_score,
+    link,
+    md_esc,
+    table,
+)
+from rescore.site.widgets import filter_bar
+
+PAGE_BUDGET = 600_000  # characters of response HTML per page (~1 MB with the theme)
+
+
+def config_index(ctx: Context) -> Page:
+    page = Page("configs/index.md", "All configs", hide_toc=True)
+    scored = {r["config"]: r for r in ctx.data.leaderboard}
+    rows = []
+    for config in sorted(ctx.slugs):
+        facts = ctx.data.configs.get(config, {})
+        r = scored.get(config, {})
+        n = len(ctx.data.details.get(config, []))
+        rows.append(
+            [
+                Cell(
+                    ctx.config_link(page, config, ctx.labels.get(config, facts.get("model"))).html
+                    + f"<small>{esc(config)}</small>",
+                    None,
+                    "rescore-model",
+                ),
+                facts.get("role"),
+                r.get("category") or "",
+                Cell(str(n), n),
+                Cell(fmt_pct(r.get("pct")), r.get("pct")),
+            ]
+        )
+    md = [
+        "# All configs\n",
+        f"{len(rows)} configs; the ones scored in {md_esc(ctx.data.scoring_run)} show their "
+        "percentage. Filter by any text (model, role, config) or sort by any column.\n",
+        page.block(
+            filter_bar()
+            + table(
+                ["Model (config)", "Role", "Category", "Responses", "Pct"],
+                rows,
+                numeric={3, 4},
+                css="rescore-filterable",
+            )
+        ),
+    ]
+    page.markdown = "\n".join(md)
+    return page
+
+
+def _facts_table(ctx: Context, page: Page, config: str) -> str:
+    facts = ctx.data.configs.get(config, {})
+    keys = ("role", "model", "config_name", "run_id", "model_family", "params_b")
+    keys += ("active_params_b", "quant", "model_path")
+    rows: list[list[Any]] = [[k, facts.get(k)] for k in keys if facts.get(k) is not None]
+    for r in (r for r in ctx.data.leaderboard if r["config"] == config):
+        rows.append(["category", ctx.category_link(page, r["category"])])
+        rows.append(
+            [
+                f"score ({ctx.data.scoring_run})",
+                f"{fmt_score(r['score'], r['max_score'])} = {fmt_pct(r['pct'])}, "
+                f"rank {fmt_num(r.get('rank'), 0)}",
+            ]
+        )
+        rows.append(["avg tokens/s", fmt_num(r.get("avg_tps"))])
+        if r.get("notes"):
+            rows.append(["notes", r["notes"]])
+    return table(["", ""], rows)
+
+
+def tokens_text(r: dict[str, Any]) -> str:
+    """`412 of 512 tokens`: completion tokens against the ONE token cap of the response
+    (`marts.responses.token_cap`, the cap the truncation detector used)."""
+    cap = r.get("token_cap")
+    return f"{fmt_num(r.get('completion_tokens'), 0)}" + (f" of {cap}" if cap else "") + " tokens"
+
+
+def score_text(r: dict[str, Any]) -> str:
+    if r.get("score") is None:
+        return "not judged"
+    return f"{r['score']}/{r.get('max_score') or 3}"
+
+
+def response_html(ctx: Context, page: Page, r: dict[str, Any]) -> str:
+    """One response: header with permalink and question link, judge, flags, the texts."""
+    anchor = str(r.get("anchor") or f"r-{r['response_id']}")
+    title = f"{r['suite']} / {r['question_id']}"
+    q_href = ctx.href(page, question_uri(ctx, r["suite"], r["question_id"]))
+    flags = "; ".join(str(f) for f in (r.get("flag_evidence") or r.get("flags") or []))
+    extra = [
+        " &middot; speed test" if r.get("is_speed_test") else "",
+        " &middot; not in any suite" if not r.get("in_suite") else "",
+    ]
+    parts = [
+        f'<div class="rescore-question" id="{esc(anchor)}" data-search-exclude>',
+        f'<p><a class="rescore-permalink" href="#{esc(anchor)}" title="Permalink">#</a> ',
+        f"<strong>{link(q_href, title).html}</strong>",
+        f" &mdash; {esc(r['question_name'])}" if r.get("question_name") else "",
+        f" &middot; score <strong>{esc(score_text(r))}</strong>",
+        f" &middot; {esc(fmt_num(r.get('tps')))} tok/s &middot; {esc(tokens_text(r))}",
+        *extra,
+        "</p>",
+        f'<p class="rescore-reason">Judge: {esc(r["reason"]) if r.get("reason") else "not judged"}'
+        "</p>",
+        f'<p class="rescore-flags">Flags: {esc(flags)}</p>' if flags else "",
+    ]
+    if r.get("prompt"):
+        parts.append(details("Prompt", r["prompt"]))
+    if r.get("reference_answer") or r.get("expected"):
+        ref = r.get("reference_answer") or ""
+        if r.get("expected") and r.get("expected") != ref:
+            ref = f"Expected: {r['expected']}\n\n{ref}".strip()
+        parts.append(details("Reference answer", ref))
+    response = r.get("response")
+    parts.append(details(f"Response ({len(response or '')} characters)", response))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _chunks(ctx: Context, page_of: Any, rows: list[dict[str, Any]]) -> list[list[dict]]:
+    """Responses in order, cut into parts of about PAGE_BUDGET characters each."""
+    parts: list[list[dict]] = [[]]
+    size = 0
+    for r in rows:
+        n = sum(len(str(r.get(k) or "")) for k in ("response", "prompt", "reference_answer"))
+        if parts[-1] and size + n > PAGE_BUDGET:
+            parts.append([])
+            size = 0
+        parts[-1].append(r)
+        size += n
+    return parts
+
+
+def config_pages(ctx: Context, config: str) -> list[Page]:
+    """The config's page, plus `-part-N` pages when its responses exceed the budget."""
+    slug = ctx.slugs[config]
+    rows = ctx.data.details.get(config, [])
+    facts = ctx.data.configs.get(config, {})
+    label = ctx.labels.get(config) or facts.get("model") or config
+    title = f"{label} \u2014 {facts.get('role') or ''} / {config}"
+    chunks = _chunks(ctx, None, rows)
+    uris = [f"configs/{slug}.md"]
+    uris += [f"configs/{slug}-part-{i}.md" for i in range(2, len(chunks) + 1)]
+    for uri, chunk in zip(uris, chunks, strict=True):
+        for r in chunk:
+            ctx.response_pages[str(r["response_id"])] = uri
+    pages = []
+    for i, (uri, chunk) in enumerate(zip(uris, chunks, strict=True)):
+        page = Page(uri, title if i == 0 else f"{title} (part {i + 1})", in_nav=False)
+        md = [
+            f"# {md_esc(label)}\n",
+            f"Role **{md_esc(facts.get('role'))}**, config "
+            f"**{md_esc(config)}**" + (f", part {i + 1} of {len(chunks)}" if i else "") + ".\n",
+        ]
+        if i == 0:
+            md.append(page.block(_facts_table(ctx, page, config)))
+            suites = [s for s in ctx.data.suite_scores if s["config"] == config]
+            if suites:
+                md.append("\n## Per suite\n")
+                body = [
+                    [
+                        s["suite"],
+                        Cell(esc(fmt_score(s["score"], s["max_score"])), s["pct"]),
+                        Cell(fmt_pct(s["pct"]), s["pct"]),
+                    ]
+                    for s in suites
+                ]
+                md.append(page.block(table(["Suite", "Score", "Pct"], body, numeric={1, 2})))
+        md.append("\n## Responses\n")
+        if len(chunks) > 1:
+            links = " &middot; ".join(
+                (
+                    f"<strong>part {j + 1}</strong>"
+                    if j == i
+                    else link(ctx.href(page, u), f"part {j + 1}").html
+                )
+                for j, u in enumerate(uris)
+            )
+            md.append(page.block(f'<p class="rescore-parts">Responses in parts: {links}</p>'))
+        if not chunk:
+            md.append("No responses of this config are in the warehouse.\n")
+        else:
+            md.append(page.block("".join(response_html(ctx, page, r) for r in chunk)))
+        page.markdown = "\n".join(md)
+        pages.append(page)
+    return pages

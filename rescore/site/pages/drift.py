@@ -1,0 +1,131 @@
+"""The Drift page, from `marts.drift`: one table and dumbbell chart per baseline."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+
+from rescore.site import charts as ch
+from rescore.site.page import Context, Page, chart_html, slug
+from rescore.site.toolkit import (
+    Col,
+    fmt_delta,
+    fmt_pct,
+    focused_table,
+    md_esc,
+)
+
+DRIFT_COLS = (
+    Col("model", "Model (config)"),
+    Col("previous", "Previous"),
+    Col("pct", "Now", "pct"),
+    Col("delta_pct", "Delta", "delta"),
+    Col("likely_cause", "Likely cause", "long"),
+)
+
+
+def drift(ctx: Context) -> Page:
+    page = Page("drift.md", "Drift", hide_toc=True)
+    md = [
+        "# Drift\n",
+        "This scoring run against earlier scores (imported summaries or earlier scoring "
+        "runs), one table per baseline, biggest change first. Delta is in percentage "
+        "points.\n",
+    ]
+    missing = ctx.missing("drift")
+    if missing:
+        md.append(missing)
+        page.markdown = "\n".join(md)
+        return page
+    by_baseline: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in ctx.data.rows("drift"):
+        by_baseline[str(r.get("baseline"))].append(r)
+    model = ctx.model_cell(page)
+    for n, (baseline, rows) in enumerate(sorted(by_baseline.items())):
+        for r in rows:
+            text = r.get("previous_pct_text")
+            r["previous"] = text if text else fmt_pct(r.get("previous_pct"))
+        rows.sort(
+            key=lambda r: (
+                -abs(r["delta_pct"]) if r.get("delta_pct") is not None else 1,
+                str(r.get("config")),
+            )
+        )
+        deltas = [r["delta_pct"] for r in rows if r.get("delta_pct") is not None]
+        md.append(f"\n## Against {md_esc(baseline)}\n")
+        if deltas:
+            lower = sum(1 for d in deltas if d < 0)
+            md.append(
+                f"{len(rows)} configs compared; {lower} scored lower now; mean change "
+                f"{fmt_delta(statistics.fmean(deltas))} points.\n"
+            )
+        md.append(page.block(focused_table(rows, DRIFT_COLS, model)))
+        name = "drift-dumbbell" if n == 0 else f"drift-dumbbell-{slug(baseline)}"
+        chart = drift_dumbbell(
+            rows, ctx.labels, name=name, title=f"Drift against {baseline}: previous score and now"
+        )
+        md.append(page.block(chart_html(ctx, page, chart)))
+    page.markdown = "\n".join(md)
+    return page
+
+
+def drift_dumbbell(
+    drift_rows: Sequence[dict[str, Any]],
+    labels: dict[str, str],
+    name: str = "drift-dumbbell",
+    title: str = "Drift: previous score against now",
+) -> ch.Chart | None:
+    rows = [r for r in drift_rows if r.get("previous_pct") is not None and r.get("pct") is not None]
+    if not rows:
+        return None
+    axis = ch.unique_labels(rows, labels)
+    values = []
+    for r in rows:
+        config = r.get("config")
+        subject = axis.get(str(config)) if config is not None else None
+        subject = subject or str(r.get("model") or r.get("subject"))
+        if len({x.get("baseline") for x in rows}) > 1:
+            subject = f"{subject} vs {r.get('baseline')}"
+        base = {
+            "subject": subject,
+            "label": labels.get(str(config), subject),
+            "baseline": r.get("baseline"),
+            "config": r.get("config"),
+            "previous": r["previous_pct"],
+            "now": r["pct"],
+            "delta": r.get("delta_pct", r["pct"] - r["previous_pct"]),
+        }
+        values.append(base)
+    base = alt.Chart(alt.Data(values=values))
+    y = alt.Y("subject:N", title=None, sort=alt.EncodingSortField("delta", order="ascending"))
+    tooltip = [
+        alt.Tooltip("subject:N", title="model"),
+        alt.Tooltip("config:N"),
+        alt.Tooltip("baseline:N"),
+        alt.Tooltip("previous:Q", format=".1f"),
+        alt.Tooltip("now:Q", format=".1f"),
+        alt.Tooltip("delta:Q", format="+.1f"),
+    ]
+    rule = base.mark_rule(color="#8c8c8c").encode(
+        x=alt.X("previous:Q", title="score (% of max)", scale=alt.Scale(domain=[0, 100])),
+        x2="now:Q",
+        y=y,
+        tooltip=tooltip,
+    )
+    folded = base.transform_fold(["previous", "now"], as_=["when", "value"])
+    dots = folded.mark_point(filled=True, size=70).encode(
+        x="value:Q",
+        y=y,
+        color=alt.Color(
+            "when:N",
+            title=None,
+            scale=alt.Scale(domain=["previous", "now"], range=["#8c8c8c", "#e4572e"]),
+        ),
+        tooltip=tooltip,
+    )
+    chart = (rule + dots).properties(width="container", height=max(60, ch.ROW_PX * len(values)))
+    return ch.finish(chart, name, title)

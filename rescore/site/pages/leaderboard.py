@@ -1,0 +1,100 @@
+"""One leaderboard page per category, from `marts.leaderboard`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rescore.site import charts as ch
+from rescore.site.page import Context, Page, chart_html
+from rescore.site.toolkit import (
+    Cell,
+    badges,
+    esc,
+    fmt_num,
+    fmt_pct,
+    fmt_score,
+    md_esc,
+    table,
+)
+
+
+def category_page(ctx: Context, cat: str) -> Page:
+    title = ctx.cat_title(cat)
+    page = Page(f"categories/{cat}.md", title, hide_toc=True)
+    rows = [r for r in ctx.data.leaderboard if r["category"] == cat]
+    md = [
+        f"# {md_esc(title)} models\n",
+        f"{len(rows)} configs scored in scoring run {md_esc(ctx.data.scoring_run)}, ranked by "
+        "percentage of the maximum score (3 points per judged response). Every row links to "
+        "the config's page with each question, score, judge reason and response.\n",
+    ]
+    dup_here = sorted({r.get("model") for r in rows if r.get("model") in ctx.duplicated})
+    if dup_here:
+        roles = "; ".join(
+            f"{md_esc(m)} ({', '.join(md_esc(r) for r in ctx.model_roles[m])})" for m in dup_here
+        )
+        md.append(
+            f'!!! note "Models under two roles"\n    {roles}: each role is its own '
+            "config, shown with the role after the model name.\n"
+        )
+    body = []
+    for r in rows:
+        model = ctx.config_link(page, r["config"], ctx.labels[r["config"]]).html
+        body.append(
+            [
+                Cell(rank_text(r), r.get("rank")),
+                Cell(f"{model}<small>{esc(r['config'])}</small>", None, "rescore-model"),
+                Cell(pct_with_interval(r), r["pct"]),
+                Cell(esc(fmt_score(r["score"], r["max_score"])), r["pct"]),
+                Cell(fmt_num(r.get("avg_tps")), r.get("avg_tps")),
+                Cell(badges(r.get("notes")), None, "rescore-notes"),
+                Cell(
+                    f"{fmt_num(r.get('judged'), 0)}/{fmt_num(r.get('responses'), 0)}",
+                    r.get("judged"),
+                ),
+                Cell(fmt_num(r.get("truncated"), 0), r.get("truncated")),
+            ]
+        )
+    md.append(
+        page.block(
+            ctx.filter_bar_for(rows)
+            + table(
+                ["#", "Model (config)", "Pct", "Score", "Avg TPS", "Notes", "Judged", "Truncated"],
+                body,
+                numeric={0, 2, 3, 4, 6, 7},
+                css="rescore-filterable rescore-leaderboard",
+                row_attrs=[ctx.filter_attrs(r) for r in rows],
+            )
+        )
+    )
+    md.append("\n## Chart\n")
+    md.append(page.block(chart_html(ctx, page, ch.leaderboard_bars(cat, rows, ctx.duplicated))))
+    if cat == "draft":
+        md.append("\n## Quality against speed\n")
+        md.append(
+            "The Pareto front joins the configs that no other config beats on both "
+            "speed and quality.\n"
+        )
+        md.append(page.block(chart_html(ctx, page, ch.quality_vs_speed(rows, ctx.duplicated))))
+    page.markdown = "\n".join(md)
+    return page
+
+
+def rank_text(r: dict[str, Any]) -> str:
+    """The rank, with the mart's rank range when it has one (`3 (2-5)`)."""
+    text = fmt_num(r.get("rank"), 0)
+    low, high = r.get("rank_low"), r.get("rank_high")
+    if low is not None and high is not None and low != high:
+        text += (
+            f' <small class="rescore-interval">({fmt_num(low, 0)}\u2013{fmt_num(high, 0)})</small>'
+        )
+    return text
+
+
+def pct_with_interval(r: dict[str, Any]) -> str:
+    """The pct, with the mart's interval when it has one (`87.1% 82.0-91.3`)."""
+    text = fmt_pct(r.get("pct"))
+    low, high = r.get("pct_ci_low"), r.get("pct_ci_high")
+    if low is not None and high is not None:
+        text += f' <small class="rescore-interval">{fmt_pct(low)}\u2013{fmt_pct(high)}</small>'
+    return text

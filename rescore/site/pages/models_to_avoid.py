@@ -1,0 +1,40 @@
+"""The Models to avoid page, from `marts.models_to_avoid`."""
+
+from __future__ import annotations
+
+from rescore.site.page import Context, Page
+from rescore.site.toolkit import (
+    Col,
+    focused_table,
+)
+
+AVOID_COLS = (
+    Col("model", "Model (config)"),
+    Col("category_title", "Category"),
+    Col("pct", "Score", "pct"),
+    Col("relevant_pct", "On its suites", "pct"),
+    Col("reason", "Reason", "long"),
+)
+
+
+def models_to_avoid(ctx: Context) -> Page:
+    page = Page("models-to-avoid.md", "Models to avoid", hide_toc=True)
+    md = [
+        "# Models to avoid\n",
+        "Configs below the threshold on the suites relevant to their role, or with a "
+        'critical detector rate, lowest score first. "On its suites" is the score on the '
+        "suites of the role's speciality.\n",
+    ]
+    missing = ctx.missing("models_to_avoid")
+    if missing:
+        md.append(missing)
+    else:
+        rows = sorted(
+            ctx.data.rows("models_to_avoid"),
+            key=lambda r: (r.get("pct") is None, r.get("pct") or 0, str(r.get("config"))),
+        )
+        for r in rows:
+            r["category_title"] = ctx.cat_title(str(r["category"])) if r.get("category") else None
+        md.append(page.block(focused_table(rows, AVOID_COLS, ctx.model_cell(page))))
+    page.markdown = "\n".join(md)
+    return page

@@ -1,0 +1,133 @@
+"""Question pages, config pages, the compare data, titles and sizes, on real marts.
+
+The marts come from the session fixture `site_marts` (real dbt over synthetic raw rows, with a
+config whose config and model names are markup); expected values come from SQL over them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from rescore.site.build import generate_site
+from rescore.site.pages.configs import PAGE_BUDGET
+from rescore.site.settings import SiteSettings
+from rescore.site.toolkit import esc
+from tests.site_marts import HOSTILE_MODEL
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = "2026-01-16-blind"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def content(site_marts: Path, tmp_path_factory: pytest.TempPathFactory):
+    return generate_site(
+        SiteSettings(
+            warehouse=site_marts,
+            work_dir=tmp_path_factory.mktemp("work"),
+            cache_dir=ROOT / "build" / "cache",
+        )
+    )
+
+
+def _sql(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _pages(content) -> dict[str, object]:
+    return {p.src_uri: p for p in content.pages}
+
+
+def test_one_question_page_per_suite_question(site_marts: Path, content) -> None:
+    expected = _sql(
+        site_marts,
+        "select distinct suite, question_id from raw.responses"
+        " where in_suite and not is_speed_test",
+    )
+    pages = [
+        p for p in content.pages if p.src_uri.startswith("questions/") and "index" not in p.src_uri
+    ]
+    assert len(pages) == len(expected) > 0
+    assert not any(p.in_nav for p in pages)
+    assert "questions/index.md" in json.dumps(content.nav)
+
+
+def test_question_page_shows_prompt_reference_and_every_config(site_marts: Path, content) -> None:
+    suite, qid, prompt, reference = _sql(
+        site_marts,
+        "select suite, question_id, prompt, reference_answer from raw.questions order by 1, 2",
+    )[0]
+    page = _pages(content)[f"questions/{suite}/{qid.lower().replace('_', '-')}.md"]
+    html = page.inline()
+    assert esc(prompt) in html and esc(reference) in html
+    answers = _sql(
+        site_marts,
+        "select r.config, j.score from raw.responses r left join raw.judgments j"
+        " on j.response_id = r.response_id and j.scoring_run = ?"
+        " where r.suite = ? and r.question_id = ?",
+        [RUN, suite, qid],
+    )
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", html, flags=re.S)
+    body = [r for r in rows if "<td" in r]
+    assert len(body) == len(answers)
+    for config, score in answers:
+        row = next(r for r in body if f"<small>{esc(config)}</small>" in r)
+        assert f'data-score="{"none" if score is None else score}"' in row
+        assert "#r-" in row  # links to the response's permalink on its config page
+
+
+def test_config_pages_have_permalinks_and_question_links(site_marts: Path, content) -> None:
+    config = "draft_cfg1"
+    page = _pages(content)[f"configs/{config}.md"]
+    html = page.inline()
+    ids = _sql(site_marts, "select response_id from raw.responses where config = ?", [config])
+    for (rid,) in ids:
+        assert f'id="r-{rid}"' in html and f'href="#r-{rid}"' in html
+    assert "../../questions/" in html
+    (model,) = _sql(site_marts, "select model from raw.configs where config = ?", [config])[0]
+    assert page.title.startswith(model) and config in page.title  # titled by model
+
+
+def test_compare_data_has_every_judged_answer(site_marts: Path, content) -> None:
+    index = json.loads(content.text_files["assets/compare/index.json"])
+    assert {c["config"] for c in index} >= {"draft_cfg0", "draft_cfg1"}
+    slug = next(c["slug"] for c in index if c["config"] == "draft_cfg1")
+    answers = json.loads(content.text_files[f"assets/compare/{slug}.json"])
+    scores = _sql(
+        site_marts,
+        "select r.suite || ' / ' || r.question_id, j.score from raw.responses r"
+        " left join raw.judgments j on j.response_id = r.response_id and j.scoring_run = ?"
+        " where r.config = 'draft_cfg1' and r.in_suite and not r.is_speed_test",
+        [RUN],
+    )
+    assert {k: v["score"] for k, v in answers.items()} == dict(scores)
+    assert "compare/index.md" in _pages(content)
+
+
+def test_hostile_names_are_inert_in_titles_and_pages(content) -> None:
+    titles = [p.title for p in content.pages]
+    assert not [t for t in titles if "<" in t or ">" in t or '"' in t]
+    for page in content.pages:
+        html = page.inline()
+        assert "<script>window.__rescore_pwned" not in html, page.src_uri
+        assert "<svg onload" not in html, page.src_uri
+    nav = json.dumps(content.nav)
+    assert "<script" not in nav and "<svg" not in nav
+    assert any(esc(HOSTILE_MODEL) in p.inline() for p in content.pages)
+
+
+def test_no_page_past_the_size_budget(content) -> None:
+    for page in content.pages:
+        assert len(page.inline()) < PAGE_BUDGET * 1.7, page.src_uri
+
+
+def test_leaderboard_tables_carry_filter_data(content) -> None:
+    html = _pages(content)["categories/draft.md"].inline()
+    assert 'class="rescore-filters"' in html and "rescore-filterable" in html
+    assert re.search(r'<tr data-[a-z]+="', html)
