@@ -503,3 +503,28 @@ def test_methodology_thresholds_follow_a_vars_override(warehouse: Path, tmp_path
     descriptions = _sql(copy, "select description from marts.thresholds")
     for (text,) in descriptions:
         assert html.count(esc(text)) == 1  # each threshold's own description, once
+
+
+def test_site_builds_in_a_folder_whose_name_has_quotes(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project under `Bob's "runs"`: paths reach DuckDB's COPY quoted, never as bare text."""
+    import shutil
+
+    from rescore import paths
+
+    folder = tmp_path / "Bob's \"runs\" '; drop table x; --"
+    folder.mkdir()
+    copy = folder / "w.duckdb"
+    shutil.copy(warehouse, copy)
+    monkeypatch.setattr(paths, "scratch_dir", lambda: folder / "scratch")
+    site = folder / "site"
+    assert build_site(copy, site_dir=site) == 0
+    parquet = site / "downloads" / "leaderboard.parquet"
+    assert parquet.exists() and (site / "downloads" / "leaderboard.csv").exists()
+    con = duckdb.connect()
+    try:
+        got = con.execute("select count(*) from read_parquet(?)", [str(parquet)]).fetchone()
+    finally:
+        con.close()
+    assert got == _sql(warehouse, "select count(*) from marts.leaderboard")[0]

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from rescore.site import responses as rs
+from rescore.site.sql import sql_ident
 
 # Marts the site cannot do without; the others are optional and pages say when one is missing.
 REQUIRED_MARTS = ("leaderboard", "suite_scores", "responses")
@@ -146,9 +147,9 @@ def _read_marts(
     for mart, cols in mart_columns.items():
         names = [c for c, _ in cols]
         where = " where scoring_run = ?" if "scoring_run" in names else ""
-        order = " order by " + ", ".join(f'"{c}"' for c in names[:3])
+        order = " order by " + ", ".join(sql_ident(c) for c in names[:3])
         marts[mart] = table(
-            con, f'select * from marts."{mart}"{where}{order}', [run] if where else []
+            con, f"select * from marts.{sql_ident(mart)}{where}{order}", [run] if where else []
         )
     return marts
 
@@ -210,4 +211,6 @@ def _seeds(con: duckdb.DuckDBPyConnection) -> dict[str, Table]:
         "select table_schema, table_name from information_schema.tables"
         " where table_schema = 'seeds' order by 1, 2"
     ).fetchall()
-    return {f"{s}.{t}": table(con, f'select * from "{s}"."{t}"') for s, t in names}
+    return {
+        f"{s}.{t}": table(con, f"select * from {sql_ident(s)}.{sql_ident(t)}") for s, t in names
+    }
