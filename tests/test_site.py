@@ -254,7 +254,7 @@ def test_chart_data_is_numeric_for_vega(content) -> None:
     for chart in content.charts:
         for rows in (chart.spec.get("datasets") or {}).values():
             for row in rows:
-                for key in ("pct", "score", "max_score", "avg_tps"):
+                for key in ("pct", "score", "max_score", "avg_tps", "weighted_tps"):
                     if row.get(key) is not None:
                         assert isinstance(row[key], int | float), (chart.name, key, row[key])
 
@@ -528,3 +528,25 @@ def test_site_builds_in_a_folder_whose_name_has_quotes(
     finally:
         con.close()
     assert got == _sql(warehouse, "select count(*) from marts.leaderboard")[0]
+
+
+def test_pareto_front_is_the_marts(warehouse: Path, content) -> None:
+    """The quality-vs-speed chart marks exactly the rows dbt flags is_pareto (no Python front)."""
+    chart = next(c for c in content.charts if c.name == "draft-quality-vs-speed")
+    rows = [r for v in (chart.spec.get("datasets") or {}).values() for r in v]
+    if not rows:  # inline values
+        rows = chart.spec["data"]["values"] if "data" in chart.spec else []
+    shown = {r["config"] for r in rows if r["pareto"] == "Pareto front"}
+    from rescore.site.data import choose_scoring_run
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        run = choose_scoring_run(con, None)
+    finally:
+        con.close()
+    sql = (
+        "select config from marts.leaderboard where category = 'draft' and is_pareto"
+        " and scoring_run = ?"
+    )
+    expected = {c for (c,) in _sql(warehouse, sql, [run])}
+    assert shown == expected and expected

@@ -135,48 +135,32 @@ def leaderboard_bars(category: str, rows: Sequence[dict[str, Any]], duplicated: 
     return finish(bars, f"leaderboard-{category}", f"{category}: score per config")
 
 
-def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
-    """Indices of points no other point beats on both speed and quality (higher is better)."""
-    front = []
-    for i, (x, y) in enumerate(points):
-        dominated = any(
-            (x2 >= x and y2 >= y) and (x2 > x or y2 > y)
-            for j, (x2, y2) in enumerate(points)
-            if j != i
-        )
-        if not dominated:
-            front.append(i)
-    return sorted(front, key=lambda i: points[i][0])
-
-
 def quality_vs_speed(rows: Sequence[dict[str, Any]], duplicated: set[str]) -> Chart | None:
-    usable = [r for r in rows if r.get("avg_tps") is not None and r.get("pct") is not None]
+    """Quality against token-weighted speed; the front is `marts.leaderboard.is_pareto`, which
+    dbt computes on exactly these two axes (pct x weighted_tps), so the chart draws, not decides."""
+    usable = [r for r in rows if r.get("weighted_tps") is not None and r.get("pct") is not None]
     if not usable:
         return None
-    if all("is_pareto" in r for r in usable):  # the mart decides (decisions helper)
-        front = {i for i, r in enumerate(usable) if r["is_pareto"]}
-    else:  # fallback while marts.leaderboard lacks is_pareto
-        front = set(pareto_front([(float(r["avg_tps"]), float(r["pct"])) for r in usable]))
     values = [
         {
             "label": label_for(r, duplicated),
             "config": r["config"],
             "pct": r["pct"],
-            "avg_tps": r["avg_tps"],
-            "pareto": "Pareto front" if i in front else "dominated",
+            "weighted_tps": r["weighted_tps"],
+            "pareto": "Pareto front" if r.get("is_pareto") else "dominated",
         }
-        for i, r in enumerate(usable)
+        for r in usable
     ]
     base = alt.Chart(alt.Data(values=values))
     tooltip = [
         alt.Tooltip("label:N", title="model"),
         alt.Tooltip("config:N"),
         alt.Tooltip("pct:Q", format=".1f"),
-        alt.Tooltip("avg_tps:Q", format=".1f", title="avg tok/s"),
+        alt.Tooltip("weighted_tps:Q", format=".1f", title="tok/s (token-weighted)"),
         alt.Tooltip("pareto:N", title=""),
     ]
     points = base.mark_point(filled=True, size=80).encode(
-        x=alt.X("avg_tps:Q", title="average tokens per second"),
+        x=alt.X("weighted_tps:Q", title="tokens per second (token-weighted)"),
         y=alt.Y("pct:Q", title="score (% of max)", scale=alt.Scale(zero=False)),
         color=alt.Color(
             "pareto:N",
@@ -189,7 +173,7 @@ def quality_vs_speed(rows: Sequence[dict[str, Any]], duplicated: set[str]) -> Ch
     line = (
         base.transform_filter(alt.datum.pareto == "Pareto front")
         .mark_line(strokeDash=[4, 3], color="#e4572e")
-        .encode(x="avg_tps:Q", y="pct:Q", order="avg_tps:Q")
+        .encode(x="weighted_tps:Q", y="pct:Q", order="weighted_tps:Q")
     )
     chart = (line + points).properties(width="container", height=320)
     return finish(chart, "draft-quality-vs-speed", "Draft models: quality against speed")

@@ -192,7 +192,7 @@ def load_report(
             suites=rs.suites(con),
             configs=rs.configs(con),
             details=rs.details(marts["responses"].dicts()),
-            facts=rs.facts(con),
+            facts=rs.facts(marts),
             seeds=_seeds(con),
             config_names=rs.names_from_configs(marts["configs"].dicts())
             if "configs" in marts
