@@ -4,8 +4,13 @@ Usage: .venv/bin/python benchmarks/ingest_speed.py [--data DATA_DIR] [--scale N 
 
 Floors, on the same files: `json.load` of every run file (the issue's floor: ingest should be
 at most 3x it), orjson when installed, and DuckDB's own `read_json_objects`. The tool's
-figures are a first load into an empty warehouse and an idempotent re-load. The Nx run is N
-copies of the real run's files, each copy with its own run_id (so nothing is a duplicate).
+figures are a first load into an empty warehouse, a no-op re-load (unchanged files are not
+read: issue 13.5), a `--full` re-load (every file read and checked again, nothing rewritten)
+and adding one small run (7 config files) to the loaded warehouse. A further floor is DuckDB
+writing the very rows the tool wrote (one Arrow insert into an empty raw.responses plus
+checkpoint). The Nx run is N copies of the real run's files, each copy with its own run_id
+(so nothing is a duplicate), their mtimes set an hour back (as old files are: a file changed
+within 2 s of being read is read again).
 Peak RSS is the process's maximum so far (ru_maxrss), printed after each stage. On a shared
 machine compare ratios from one invocation (floors and tool measured back to back).
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import tempfile
@@ -75,8 +81,41 @@ def synthetic(real_run: Path, n: int, into: Path) -> list[Path]:
             if isinstance(doc, dict) and "results" in doc:
                 doc["run_id"] = d.name
             (d / p.name).write_text(json.dumps(doc))
+        _age(d)
         runs.append(d)
     return runs
+
+
+def _age(folder: Path) -> None:
+    old = time.time_ns() - 3600 * 10**9
+    for p in folder.iterdir():
+        os.utime(p, ns=(old, old))
+
+
+def small_run(real_run: Path, into: Path, files: int = 7) -> Path:
+    """A new small run: the first `files` config files of the real run under a new run_id."""
+    d = into / "added_small_run"
+    d.mkdir(parents=True)
+    for p in sorted(real_run.glob("*.json"))[:files]:
+        doc = json.loads(p.read_bytes())
+        if isinstance(doc, dict) and "results" in doc:
+            doc["run_id"] = d.name
+        (d / p.name).write_text(json.dumps(doc))
+    _age(d)
+    return d
+
+
+def write_floor(con, tmp: Path) -> tuple[float, float]:
+    """DuckDB alone writing the rows the tool wrote: (wall, cpu)."""
+    rows = con.sql("select * from raw.responses").to_arrow_table()
+    other = connect(tmp / "floor.duckdb")
+    other.register("_rows", rows)
+    t0, c0 = time.perf_counter(), time.process_time()
+    other.execute("insert into raw.responses select * from _rows")
+    other.execute("checkpoint")
+    out = time.perf_counter() - t0, time.process_time() - c0
+    other.close()
+    return out
 
 
 def measure(label: str, suites: Path, runs: list[Path]) -> None:
@@ -84,22 +123,32 @@ def measure(label: str, suites: Path, runs: list[Path]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         con = connect(Path(tmp) / "bench.duckdb")
         times = []
-        for what in ("first load", "re-load (unchanged)"):
+        steps = [
+            ("first load", runs, False),
+            ("no-op re-load", runs, False),
+            ("re-load --full", runs, True),
+            ("add a 7-file run", [*runs, small_run(runs[0], Path(tmp))], False),
+        ]
+        for what, dirs, full in steps:
             t0, c0 = time.perf_counter(), time.process_time()
-            out = ingest_all(con, suites, runs)
+            out = ingest_all(con, suites, dirs, full=full)
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            times.append((what, wall, cpu, out.loaded["responses"]))
+            times.append((what, wall, cpu, out.loaded["responses"], out.unchanged_files))
+            if what == "first load":
+                fl["duckdb write of the rows"], fl["duckdb write (cpu)"] = write_floor(
+                    con, Path(tmp)
+                )
         con.close()
     size = sum(p.stat().st_size for p in _files(runs))
     print(f"\n{label}: {size / 1e6:.0f} MB in {len(_files(runs))} run files")
     floor, floor_cpu = fl["json.load"], fl["json.load (cpu)"]
     for name, t in fl.items():
         print(f"  floor  {name:26s} {t:7.2f} s")
-    for what, t, cpu, n in times:
+    for what, t, cpu, n, unchanged in times:
         print(
             f"  tool   ingest {what:19s} {t:7.2f} s  (cpu {cpu:5.2f} s, all threads)  "
-            f"{n:>8} responses  {t / floor:5.1f}x json.load wall, "
-            f"{cpu / floor_cpu:5.1f}x cpu (goal <= 3x)"
+            f"{n:>8} responses loaded, {unchanged:>5} files unread  "
+            f"{t / floor:5.1f}x json.load wall, {cpu / floor_cpu:5.1f}x cpu (goal <= 3x)"
         )
     print(f"  peak RSS so far {_rss_mb():.0f} MB")
 

@@ -57,6 +57,8 @@ class Outcome:
     files: set[str] = field(default_factory=set)
     failed_files: set[str] = field(default_factory=set)  # quarantined whole
     conflicts: list[str] = field(default_factory=list)  # import-scores: per file pair
+    unchanged_files: int = 0  # ingest: files not read again (unchanged since their last ingest)
+    carried_quarantined: int = 0  # their problems, quarantined then and kept in ingest_errors
 
     def note(self, source_file: str, kind: str, message: str, location: str | None = None) -> None:
         """Something the user should know that is not an error (an encoding converted, a
@@ -123,7 +125,7 @@ class Outcome:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.quarantined else 0
+        return 1 if self.quarantined or self.carried_quarantined else 0
 
     def write(self, con) -> None:
         """Replace this command's earlier problem rows for the files it read, then add its own."""
@@ -183,6 +185,16 @@ class Outcome:
             lines.append(f"  skipped     {n:>7}  {kind}")
         for kind, n in sorted(self.noted.items()):
             lines.append(f"  noted       {n:>7}  {kind}")
+        if self.unchanged_files:
+            lines.append(
+                f"  unchanged   {self.unchanged_files:>7}  run files (same path, size and mtime "
+                "as at their last ingest: not read again; --full reads them)"
+            )
+        if self.carried_quarantined:
+            lines.append(
+                f"  quarantined {self.carried_quarantined:>7}  problems of those unchanged files "
+                "(reported when they were read; still in raw.ingest_errors)"
+            )
         if self.conflicts:
             lines.append(f"  duplicate scores by file pair ({len(self.conflicts) - 1} pairs):")
             lines.extend(f"    {c}" for c in self.conflicts[:11])
@@ -194,7 +206,7 @@ class Outcome:
         q = Counter(p.kind for p in self.quarantined)
         for kind, n in sorted(q.items()):
             lines.append(f"  quarantined {n:>7}  {kind}")
-        if self.quarantined:
+        if self.quarantined or self.carried_quarantined:
             lines.append(
                 f"  details: select * from raw.ingest_errors where command = '{self.command}'"
             )

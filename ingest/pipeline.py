@@ -7,16 +7,19 @@ from pathlib import Path
 
 from ingest.accounting import Outcome
 from ingest.run_writer import mark_in_suite, write_batch
-from ingest.runs import Batch, load_jsonl, load_run_dir
+from ingest.runs import Batch, known_files, load_jsonl, load_run_dir
 from ingest.suites import load_suites
 
 
-def ingest_all(con, suites_dir: Path, run_dirs: list[Path]) -> Outcome:
-    """Load suites and runs; every file ends up loaded, skipped or quarantined in `Outcome`."""
+def ingest_all(con, suites_dir: Path, run_dirs: list[Path], full: bool = False) -> Outcome:
+    """Load suites and runs; every file ends up loaded, skipped or quarantined in `Outcome`.
+
+    Run files unchanged since their last ingest are not read (rule: `ingest.runs.
+    _skip_unchanged`); `full` reads every file again."""
     outcome = Outcome("ingest")
     now = datetime.now(UTC).replace(tzinfo=None)
     changed_suites = load_suites(con, Path(suites_dir), outcome)
-    batch = Batch()
+    batch = Batch(known=known_files(con, full))
     batch.on_full = lambda: write_batch(con, batch, outcome, now, final=False)
     for run in map(Path, run_dirs):
         if run.is_dir():

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from ingest import runs
 from ingest.accounting import Outcome
 from ingest.runs import Batch, FileRows
 from ingest.sources import source_name
@@ -151,7 +152,32 @@ def check_against_warehouse(
     return removed_keys
 
 
-def _write(con, batch: Batch, files: list[FileRows], delete_keys: list[tuple[str, str]], now):
+def _file_states(files: list[FileRows]) -> pa.Table:
+    rows = [f for f in files if f.stat is not None]
+    return pa.table(
+        {
+            "source_file": pa.array([f.name for f in rows], pa.string()),
+            "size_bytes": pa.array([f.stat[0] for f in rows], pa.int64()),
+            "mtime_ns": pa.array([f.stat[1] for f in rows], pa.int64()),
+            "read_at_ns": pa.array([f.stat[2] for f in rows], pa.int64()),
+            "file_sha256": pa.array([f.sha256 for f in rows], pa.string()),
+            "parser_version": pa.array([runs.PARSER_VERSION] * len(rows), pa.string()),
+            "quarantined": pa.array([f.quarantined for f in rows], pa.int32()),
+        }
+    )
+
+
+def _write(
+    con,
+    batch: Batch,
+    files: list[FileRows],
+    delete_keys: list[tuple[str, str]],
+    now,
+    same: list[FileRows] = (),
+):
+    """Write `files` (rows replaced by key) and the read state of `files` and `same` (files
+    whose rows are already these bytes'), in one transaction: rows and the state that lets a
+    later ingest skip the file never disagree, even after kill -9."""
     questions = {
         tuple(r) for r in con.execute("select suite, question_id from raw.questions").fetchall()
     }
@@ -182,6 +208,15 @@ def _write(con, batch: Batch, files: list[FileRows], delete_keys: list[tuple[str
             con.register("_rescore_responses", responses)
             con.execute("insert into raw.responses select * from _rescore_responses")
             con.unregister("_rescore_responses")
+        states = _file_states([*files, *same])
+        if states.num_rows:
+            con.register("_rescore_file_states", states)
+            con.execute(
+                "delete from raw.ingest_files where source_file in "
+                "(select source_file from _rescore_file_states)"
+            )
+            con.execute("insert into raw.ingest_files select * from _rescore_file_states")
+            con.unregister("_rescore_file_states")
         run_ids = sorted({k[0] for k in keys})
         for run_id in run_ids:
             info = batch.runs.get(run_id)
@@ -236,15 +271,16 @@ def _write_pending(con, batch: Batch, outcome: Outcome, now: datetime, final: bo
     import duckdb
 
     removed = check_against_warehouse(con, batch, outcome, final)
-    unchanged = {id(f) for f in _unchanged(con, batch.files)}
+    same = _unchanged(con, batch.files)
+    unchanged = {id(f) for f in same}
     batch.files = [f for f in batch.files if id(f) not in unchanged]
     try:
-        _write(con, batch, list(batch.files), removed, now)
+        _write(con, batch, list(batch.files), removed, now, same)
         return
     except (duckdb.Error, pa.ArrowException, UnicodeError, OverflowError):
         pass
-    if removed:
-        _write(con, batch, [], removed, now)
+    if removed or same:
+        _write(con, batch, [], removed, now, same)
     for rows in list(batch.files):
         try:
             _write(con, batch, [rows], [], now)

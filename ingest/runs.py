@@ -24,6 +24,9 @@ out-of-range numbers (the record loads with that field empty, the error row hold
 
 from __future__ import annotations
 
+import os
+import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +41,14 @@ from ingest.ids import response_id
 from ingest.jsonparse import BadNumber, dumps, loads
 from ingest.models import model_facts
 from ingest.sources import TextFile, clean_text, list_dir, read_text, source_name
+
+PARSER_VERSION = "1"
+"""Stored with every file read (raw.ingest_files.parser_version). Bump it whenever a change to
+reading, parsing or checking could make a file yield other rows or problems: every file is
+then read again by the next ingest, as with `rescore ingest --full`."""
+RACY_NS = 2_000_000_000
+"""A file whose mtime was within this of the moment it was read is read again next time:
+a write in the same clock tick (coarse file systems) would not change its mtime."""
 
 SPEED_SUITE = "speed_test"
 NULL_STRINGS = {"", "none", "null", "nan", "n/a"}
@@ -120,6 +131,8 @@ class FileRows:
     run_dirs: dict[str, str] = field(default_factory=dict)  # run_id -> folder
     loaded: dict[str, int] = field(default_factory=dict)
     size: int = 0  # characters read, for bounding the memory a batch holds
+    stat: tuple[int, int, int] | None = None  # (size_bytes, mtime_ns, read_at_ns) before read
+    quarantined: int = 0  # problems quarantined against this file when it was read
 
 
 FLUSH_CHARS = 64 * 1024 * 1024
@@ -142,6 +155,10 @@ class Batch:
     runs: dict[str, dict] = field(default_factory=dict)
     runs_folders: set[str] = field(default_factory=set)  # resolved run folders read
     folders: dict[str, set[str]] = field(default_factory=dict)  # folder -> run files present
+    # Incremental: file -> (size, mtime_ns, read_at_ns, sha256, quarantined, (run, config)
+    # keys) of its last ingest, when its rows are still those bytes' (see `known_files`).
+    known: dict[str, tuple] = field(default_factory=dict)
+    unchanged: set[str] = field(default_factory=set)  # files not read: unchanged since then
 
     def responses_table(
         self, files: list[FileRows] | None = None, questions: set | None = None
@@ -174,6 +191,11 @@ def coerce(value: Any, field_name: str, place: str, problems: _Problems) -> Any:
     kind, lowest = NUMERIC_FIELDS[field_name]
     if value is None:
         return None
+    t = type(value)  # the common case first: a finite, in-range number of the right kind
+    if t is float and kind is float and (lowest is None or value >= lowest) and value - value == 0:
+        return value
+    if t is int and (lowest is None or value >= lowest) and value <= INT32_MAX:
+        return value if kind is int else float(value)
 
     def bad(why: str) -> None:
         problems.add(
@@ -615,6 +637,8 @@ def _accept(rows: FileRows | None, problems: _Problems, batch: Batch, outcome: O
             outcome.note(name, kind, message, place)
         else:
             outcome.quarantine(name, place, kind, message, raw)
+            if rows is not None:
+                rows.quarantined += 1
     if rows is None:
         return False
     batch.sha_owner.setdefault(rows.sha256, name)
@@ -647,7 +671,11 @@ def read_file(
     """Read one run file (`kind` 'json' or 'jsonl'), isolated: whatever goes wrong inside it
     is quarantined against that file alone."""
     name = name or source_name(path)
+    st = _stat(path)
+    if st is not None and _skip_unchanged(name, st, batch, outcome):
+        return True
     outcome.files.add(name)
+    read_at = time.time_ns()
     try:
         if kind == "jsonl":
             rows, problems = _parse_jsonl(path, name, now)
@@ -669,7 +697,58 @@ def read_file(
         )
         outcome.failed_files.add(name)
         return False
+    if rows is not None and st is not None:
+        rows.stat = (st.st_size, st.st_mtime_ns, read_at)
     return _accept(rows, problems, batch, outcome)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None  # the read reports why
+    return st if stat.S_ISREG(st.st_mode) else None
+
+
+def _skip_unchanged(name: str, st: os.stat_result, batch: Batch, outcome: Outcome) -> bool:
+    """Rule (incremental ingest): a run file whose resolved path, size and mtime_ns equal
+    those stored when it was last read, read by this PARSER_VERSION, whose rows in the
+    warehouse are still from the bytes it had then (content hash), and which had not been
+    modified within RACY_NS before that read, is not read again: its rows and its earlier
+    problem rows stay as they are. Anything else, or `--full`, reads it."""
+    known = batch.known.get(name)
+    if known is None:
+        return False
+    size, mtime_ns, read_at, sha, quarantined, keys = known
+    if (st.st_size, st.st_mtime_ns) != (size, mtime_ns) or mtime_ns + RACY_NS > read_at:
+        return False
+    if sha in batch.sha_owner or any(k in batch.key_owner for k in keys):
+        return False  # something else of this ingest claims it: read it and decide as before
+    batch.sha_owner[sha] = name
+    for k in keys:
+        batch.key_owner[k] = name
+    batch.unchanged.add(name)
+    outcome.unchanged_files += 1
+    outcome.carried_quarantined += quarantined
+    return True
+
+
+def known_files(con, full: bool) -> dict[str, tuple]:
+    """What :func:`_skip_unchanged` compares with: files read by this PARSER_VERSION whose
+    rows in raw.configs carry the hash stored with them (none when `full`)."""
+    if full:
+        return {}
+    out: dict[str, tuple] = {}
+    for src, size, mtime_ns, read_at, sha, quarantined, run_id, config in con.execute(
+        "select f.source_file, f.size_bytes, f.mtime_ns, f.read_at_ns, f.file_sha256, "
+        "f.quarantined, c.run_id, c.config from raw.ingest_files f join raw.configs c "
+        "on c.source_file = f.source_file and c.file_sha256 = f.file_sha256 "
+        "where f.parser_version = ?",
+        [PARSER_VERSION],
+    ).fetchall():
+        entry = out.setdefault(src, (size, mtime_ns, read_at, sha, quarantined, []))
+        entry[5].append((run_id, config))
+    return out
 
 
 def load_jsonl(path: Path, batch: Batch, outcome: Outcome, now: datetime) -> None:

@@ -102,6 +102,30 @@ _TOKEN = re.compile(r"\S+")
 MIN_PARTIAL_ECHO = 8  # tokens: a shorter overlap with the prompt may be a genuine quotation
 
 
+@lru_cache(maxsize=1024)
+def _prompt_tokens(p_text: str) -> tuple[str, ...]:
+    # the same few hundred prompts recur across every config's responses
+    return tuple(p_text.split())
+
+
+def _starts(p_toks: tuple[str, ...], first: str) -> list[int]:
+    """Where in the prompt a copy starting with `first` could begin, in order: every equal
+    token (found by C-level `index`, a long context has thousands), and the last token when
+    `first` runs on from it ("...explanation.{")."""
+    out: list[int] = []
+    i = -1
+    while True:
+        try:
+            i = p_toks.index(first, i + 1)
+        except ValueError:
+            break
+        out.append(i)
+    last = len(p_toks) - 1
+    if (not out or out[-1] != last) and first.startswith(p_toks[last]):
+        out.append(last)
+    return out
+
+
 def _echo_end(response: str, prompt: str) -> int:
     """Offset just past a leading copy of `prompt` (or of its tail) in `response`; 0 if none.
 
@@ -113,7 +137,7 @@ def _echo_end(response: str, prompt: str) -> int:
     lead = len(response) - len(response.lstrip())
     if response.startswith(p_text, lead):
         return lead + len(p_text)
-    p_toks = p_text.split()
+    p_toks = _prompt_tokens(p_text)
     if not p_toks:
         return 0
     matches = list(_TOKEN.finditer(response, 0, lead + 2 * len(p_text) + 200))
@@ -121,9 +145,7 @@ def _echo_end(response: str, prompt: str) -> int:
     if not r_toks:
         return 0
     last = len(p_toks) - 1
-    for i, tok in enumerate(p_toks):
-        if tok != r_toks[0] and not (i == last and r_toks[0].startswith(tok)):
-            continue
+    for i in _starts(p_toks, r_toks[0]):
         j = 0
         while i + j < last and j < len(r_toks) and r_toks[j] == p_toks[i + j]:
             j += 1

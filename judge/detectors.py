@@ -152,9 +152,13 @@ def detect_degenerate(blind_text: str) -> Flag | None:
     if len(text) < MIN_DEGENERATE_CHARS:
         return None
     words = _WORD.findall(text.lower())
-    gram, n, total = _top_trigram(words)
-    if n >= NGRAM_MIN_REPEATS and total and n * 3 / total >= NGRAM_SHARE:
-        return Flag("degenerate", f"trigram '{gram}' x {n}")
+    # A trigram repeats no more often than its commonest word: count trigrams (the costly
+    # part) only when some word is common enough for one to pass the share test.
+    need = max(NGRAM_MIN_REPEATS, NGRAM_SHARE * (len(words) - 2) / 3)
+    if len(words) >= 3 and max(Counter(words).values()) >= need:
+        gram, n, total = _top_trigram(words)
+        if n >= NGRAM_MIN_REPEATS and total and n * 3 / total >= NGRAM_SHARE:
+            return Flag("degenerate", f"trigram '{gram}' x {n}")
     start = loop_start(text)
     if start is not None:
         gram, n, _ = _top_trigram(_WORD.findall(text[start:].lower()))

@@ -45,6 +45,11 @@ VERSIONS = ("v1", "v2")
 # A loop after this many words of answer is "answer, then ran on to the cap" (at most 2);
 # with less before it, the response is the loop (0).
 MIN_WORDS_BEFORE_LOOP = 60
+# rules-v2's revision: part of its cache key, so a changed rule is never answered from verdicts
+# cached by an earlier revision (2: prompt words excluded only where they word the task; final
+# answers: a heading commits to nothing, a run-on line to its first sentence; math answers
+# compared for equivalence).
+V2_REVISION = 2
 
 
 def score_item(item: BlindItem) -> RuleResult:
@@ -133,6 +138,7 @@ def score_item_v2(item: BlindItem) -> RuleResult:
         v2.instructions(item.auto_score, answer)
         or v2.tool_calls(item.expected, item.reference_answer, answer)
         or overlap.json_fields(item.expected, answer)
+        or v2.math_answer(item.expected, answer)
         or v2.key_answers(item.expected, answer, item.prompt)
         or v2.coverage(
             expected=item.expected,
@@ -175,7 +181,9 @@ class RulesJudge:
     def settings(self) -> dict:
         # v1's verdicts depend on the detectors as they were in v1: its key stays the same
         detectors = "detectors-v1" if self.version == "v1" else DETECTOR_VERSION
-        return {"rules": self.name, "detectors": detectors}
+        if self.version == "v1":
+            return {"rules": self.name, "detectors": detectors}
+        return {"rules": self.name, "detectors": detectors, "revision": V2_REVISION}
 
     def judge_all(
         self,

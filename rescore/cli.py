@@ -47,6 +47,9 @@ line and reason; the first score of a response wins.
 """
 
 
+JUDGE_CHOICES = ["rules", "rules-v1", "rules-v2", "claude", "openai", "cascade"]
+
+
 def _add_common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
     # Sub-commands must not reset a --warehouse given before the command name.
     p.add_argument(
@@ -104,9 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load every suite YAML of SUITES_DIR and every per-config run file of each "
         "RUN_DIR (or generic .jsonl run file) into schema raw. Files of other shapes are "
         "skipped with a reason; bad records are quarantined in raw.ingest_errors. Re-running "
-        "is idempotent; a changed file replaces its rows. Creates the warehouse if needed.",
+        "is idempotent; a changed file replaces its rows, an unchanged one (same path, size, "
+        "mtime and parser version) is not read again. Creates the warehouse if needed.",
     )
     p.add_argument("suites_dir", metavar="SUITES_DIR", help="folder of prompt suite YAML files")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="read every run file again, even those unchanged since the last ingest",
+    )
     p.add_argument(
         "run_dirs",
         metavar="RUN_DIR",
@@ -171,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--judge",
-        choices=["rules", "rules-v1", "rules-v2", "claude", "openai", "cascade"],
+        choices=JUDGE_CHOICES,
         default="rules",
         help="rules: offline, free (default; version from --rules-version); rules-v1, "
         "rules-v2: that rules version by name, so an old scoring run stays reproducible; "
@@ -290,10 +299,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--judge",
-        choices=["rules", "claude"],
+        choices=JUDGE_CHOICES,
         default="rules",
-        help="rules: offline, free (default); claude: the Anthropic API, ANTHROPIC_API_KEY",
+        help="the judges of `rescore judge`: rules (offline, free; default), rules-v1, rules-v2, "
+        "claude (ANTHROPIC_API_KEY), openai (--base-url), cascade (--model-judge)",
     )
+    p.add_argument("--rules-version", choices=["v1", "v2"], default="v1", help="for --judge rules")
+    p.add_argument("--model-judge", choices=["claude", "openai"], default="claude",
+                   help="the model judge of --judge cascade (default claude)")  # fmt: skip
+    p.add_argument("--base-url", default=None, metavar="URL",
+                   help="OpenAI-compatible server (default: OPENAI_BASE_URL)")  # fmt: skip
+    p.add_argument("--model", default=None, help="model id of the claude/openai judge")
     p.add_argument(
         "--scoring-run",
         default=None,

@@ -83,7 +83,7 @@ def ingest(args: argparse.Namespace) -> int:
     suites_dir = _existing(args.suites_dir, "suites folder")
     run_dirs = [_existing(d, "run folder") for d in args.run_dirs]
     with _holding(args, must_exist=False) as wh, connect(wh) as con:
-        outcome = ingest_all(con, suites_dir, run_dirs)
+        outcome = ingest_all(con, suites_dir, run_dirs, full=getattr(args, "full", False))
     print(outcome.summary())
     return outcome.exit_code
 
@@ -202,7 +202,15 @@ def report(args: argparse.Namespace) -> int:
                 out = import_summary(con, Path(args.summary), "previous")
                 print(out.summary())
                 worst = max(worst, out.exit_code)
-            code = run_judge(con, JudgeOptions(judge=args.judge, scoring_run=scoring_run))
+            options_ = JudgeOptions(
+                judge=args.judge,
+                scoring_run=scoring_run,
+                model=getattr(args, "model", None),
+                rules_version=getattr(args, "rules_version", "v1"),
+                model_judge=getattr(args, "model_judge", "claude"),
+                base_url=getattr(args, "base_url", None),
+            )
+            code = run_judge(con, options_)
             worst = max(worst, code)
         code = run_dbt_build(wh)
         if code:

@@ -337,6 +337,16 @@ create table if not exists raw.ingest_errors (
     logged_at timestamp not null
 );
 
+create table if not exists raw.ingest_files (
+    source_file varchar primary key,    -- resolved path, as raw.configs.source_file
+    size_bytes bigint not null,         -- os.stat when read: a re-ingest skips the file unread
+    mtime_ns bigint not null,           --   while size, mtime_ns and parser_version still match
+    read_at_ns bigint not null,         -- clock when read (a file changed just before is re-read)
+    file_sha256 varchar not null,       -- content hash of the bytes read
+    parser_version varchar not null,    -- ingest.runs.PARSER_VERSION that read it
+    quarantined integer not null        -- problems quarantined when read (kept in ingest_errors)
+);
+
 -- columns added after the first release: warehouses created before them gain them here
 alter table raw.scoring_runs add column if not exists rubric varchar;
 alter table raw.scoring_runs add column if not exists scored_at timestamp;  -- a stated date

@@ -43,6 +43,16 @@ def test_prompt_and_rubric_words_are_no_coverage(case):
     assert r.score == case["score"] and r.path == "overlap", (case["reason"], r)
 
 
+@pytest.mark.parametrize("case", cases("description"))
+def test_a_point_that_describes_the_answer(case):
+    assert v2.is_description(case["point"]) == case["description"], case["reason"]
+
+
+@pytest.mark.parametrize("case", cases("identifiers"))
+def test_identifiers_the_answer_chooses_among(case):
+    assert v2.identifier_stems(case["text"]) == frozenset(case["stems"]), case["reason"]
+
+
 @pytest.mark.parametrize("case", [c for c in cases("instructions") if c.values[0]["score"]])
 def test_loose_instruction_check(case):
     r = v2.instructions(case["spec"], case["text"])

@@ -393,3 +393,17 @@ def test_a_judged_rerun_rebuilds_no_blind_item_and_changed_input_is_judged_again
     ).fetchone()
     assert score == 1 and key
     con.close()
+
+
+@pytest.mark.parametrize("judge", ["rules", "rules-v1", "rules-v2", "claude", "openai", "cascade"])
+def test_report_accepts_the_judges_of_rescore_judge(judge):
+    from rescore.cli import build_parser
+
+    parser = build_parser()
+    judge_args = parser.parse_args(["judge", "--judge", judge, "--scoring-run", "s"])
+    report_args = parser.parse_args(
+        ["report", "suites", "run", "--judge", judge, "--model-judge", "openai",
+         "--base-url", "http://127.0.0.1:1/v1"]
+    )  # fmt: skip
+    assert report_args.judge == judge_args.judge == judge
+    assert report_args.model_judge == "openai" and report_args.base_url.startswith("http://")

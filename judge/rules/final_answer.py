@@ -40,19 +40,36 @@ def _boxed(text: str) -> str | None:
     return text[i : j - 1] if depth == 0 else text[i:]
 
 
+_LEAD = re.compile(r"^(?:[\s:=\-–—*]|(?:is|was|would be)\b)+", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"\.(?:\s|$)")
+
+
+def _first_sentence(rest: str) -> str:
+    """What a marker line commits to: its first sentence, without the marker's colon.
+
+    A heading ("3. Calculate the final answer:") commits to nothing (empty), and a run-on line
+    ("The final answer is 146.4. I hope it is correct. 1. 20% of 150 ...") to its first
+    sentence, not to the working that follows it.
+    """
+    rest = _LEAD.sub("", rest)
+    m = _SENTENCE_END.search(rest)
+    return (rest[: m.start()] if m else rest).strip()
+
+
 def final_answer(text: str) -> tuple[str, str] | None:
     """(final answer text, how it was found) or None when the response commits to nothing.
 
-    Order: the last `\\boxed{}`; the last "final answer:" / "the answer is" line; the last line
-    that holds a number. A line disowning what it states ("..., but that is wrong") is no answer.
+    Order: the last `\\boxed{}`; the first sentence of the last "final answer:" / "the answer
+    is" line that states something (a heading states nothing); the last line that holds a
+    number. A line disowning what it states ("..., but that is wrong") is no answer.
     """
     boxed = _boxed(text)
     if boxed is not None and boxed.strip():
         return boxed.strip(), "\\boxed{}"
-    marked = [m.group("rest").strip() or m.group(0) for m in _MARKER.finditer(text)]
-    marked = [m for m in marked if not _DISOWNED.search(m)]
-    if marked and marked[-1].strip():
-        return marked[-1].strip(), "final-answer line"
+    marked = [_first_sentence(m.group("rest")) for m in _MARKER.finditer(text)]
+    marked = [m for m in marked if m and not _DISOWNED.search(m)]
+    if marked:
+        return marked[-1], "final-answer line"
     for line in reversed([ln.strip() for ln in text.splitlines() if ln.strip()]):
         if _NUMBER.search(line) and not _DISOWNED.search(line):
             return line, "last result line"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL)
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
@@ -59,7 +60,13 @@ def drop_prompt_continuation(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Words as a reader counts them: hyphenated and apostrophe forms are one word."""
-    return _WORD.findall(text)
+    return list(_words(text))
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, ...]:
+    # several rules count the same answer's words: the regex runs once per text
+    return tuple(_WORD.findall(text))
 
 
 def lines(text: str) -> list[str]:

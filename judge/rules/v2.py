@@ -5,10 +5,15 @@ none of them fitted to any judge's scores (issue 12.3, issue 11.7):
 
 - :func:`key_answers`: the final answer counts where a question has one key answer; a list of
   candidates or a disowned mention is no answer;
+- :func:`math_answer`: a final answer compared with a mathematical `expected` (expression,
+  fraction, interval) for equivalence with sympy, bounded in size and time;
 - :func:`tool_calls`: `{"tool_call": {...}}` / `{"function_call": {...}}` wrappers unwrapped and
   calls written as strings (`name{json}`, `name(args)`) parsed, capped at 2 as a format deviation;
-- :func:`coverage`: the prompt's own words and rubric words never count as coverage of
-  `expected`, the reference or the criteria;
+- :func:`coverage`: rubric words never count as coverage; the prompt's own words do not count
+  where they only word the task: in points of `expected` that describe the answer ("Valid
+  schedule respecting all constraints") and in the criteria (grader guidance). Where `expected`
+  or the reference states the answer, and for identifiers the answer chooses among (tool names,
+  paths, labelled options the prompt offers), the prompt's words are answer content;
 - :func:`instructions`: an IFEval-style "loose" re-check after removing a leading "Here is..."
   line or a trailing note, said in the reason when it decides.
 """
@@ -18,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 
-from judge.rules import auto_score, numbers, overlap
+from judge.rules import auto_score, math_equiv, numbers, overlap
 from judge.rules import tool_calls as v1_tool_calls
 from judge.rules.base import RuleResult
 from judge.rules.final_answer import disowned, final_answer, is_candidate_list
@@ -52,6 +57,40 @@ def key_answers(expected: str | None, text: str, prompt: str = "") -> RuleResult
             1, f"the final answer ({how}: {answer[:60]!r}) is not the key answer {parts[0].text!r}"
         )
     return result
+
+
+_PLAIN_NUMBER = re.compile(r"^\s*[-+]?\$?[\d,]*\.?\d+\s*%?\s*$")
+_MATHY = re.compile(r"[A-Za-z\\^\[\]]|\d\s*/\s*\(|\)\s*/")
+
+
+def math_answer(expected: str | None, text: str) -> RuleResult | None:
+    """Where `expected` is one mathematical expression or interval (not a plain number or a
+    list of them: the key-answer rule handles those with its tolerance), the final answer is
+    compared with it for equivalence (`math_equiv`): equivalent -> 3, a different parsed
+    answer -> 1. None when either side is not a bounded, parseable expression."""
+    if not expected or len(expected) > math_equiv.MAX_CHARS or _PLAIN_NUMBER.match(expected):
+        return None
+    if not _MATHY.search(expected) or math_equiv.equivalent(expected, expected) is not True:
+        return None
+    committed = final_answer(text)
+    if committed is None:
+        return None
+    answer, how = committed
+    tails = [answer]
+    for sep in ("=", " is "):
+        if sep in answer:
+            tails.append(answer.rsplit(sep, 1)[1])
+    for candidate in tails:
+        same = math_equiv.equivalent(expected, candidate)
+        if same is True:
+            return RuleResult(
+                3, f"the final answer ({how}: {candidate[:60]!r}) equals {expected!r}"
+            )
+        if same is False:
+            return RuleResult(
+                1, f"the final answer ({how}: {candidate[:60]!r}) is not equivalent to {expected!r}"
+            )
+    return None
 
 
 # ----------------------------------------------------------------------------- tool calls
@@ -146,24 +185,71 @@ RUBRIC_WORDS = frozenset(
 _RUBRIC_STEMS = frozenset(w[: overlap.STEM] for w in RUBRIC_WORDS)
 
 
+# Words naming the kind of answer rather than its content ("Balanced comparison", "Phased
+# plan", "Integrated analysis"): with a rubric word they mark a point that describes the answer.
+GENRE_WORDS = frozenset(
+    """analysis comparison plan description extraction summary overview discussion
+    identification estimation framing critique design""".split()  # noqa: SIM905
+)
+_DESCRIPTIVE_STEMS = _RUBRIC_STEMS | frozenset(w[: overlap.STEM] for w in GENRE_WORDS)
+# An identifier the answer has to choose: snake_case, camelCase, dotted or slashed names,
+# letters with digits (`search_users`, `getLogs`, `node-7`, `/users`, `v1.2.3`).
+_IDENTIFIER = re.compile(
+    r"(?<![\w/.-])(?:[A-Za-z]\w*_\w+|[a-z]+[A-Z]\w*|\w+(?:[./]\w+)+|/\w[\w/]*|"
+    r"[A-Za-z]+-?\d[\w-]*|\d+[A-Za-z][\w-]*)"
+)
+
+
+def is_description(point: str) -> bool:
+    """Whether a point of `expected` describes a good answer instead of stating it.
+
+    "Valid schedule respecting all constraints", "Balanced comparison with trade-offs" say what
+    any right answer is like (a rubric or genre word); "Selection bias", "check_dns" are what
+    the answer says. Only in a description are the prompt's words the task's wording rather
+    than answer content.
+    """
+    return bool(overlap.stems(point) & _DESCRIPTIVE_STEMS)
+
+
+def identifier_stems(text: str) -> frozenset[str]:
+    """Stems of the identifiers in `text` (tool names, paths, versions, labelled options).
+
+    When the prompt offers them (a tool list, options, named entities) the answer consists of
+    choosing among them, so naming them is answer content even though the prompt has them.
+    """
+    return frozenset(s for m in _IDENTIFIER.finditer(text) for s in overlap.stems(m.group(0)))
+
+
 def _phrase_coverage(
-    expected: str | None, response: frozenset[str], prompt: frozenset[str]
+    expected: str | None,
+    response: frozenset[str],
+    prompt: frozenset[str],
+    *,
+    all_descriptive: bool = False,
 ) -> tuple[float, int]:
     """Share of `expected`'s checkable points that the response covers.
 
-    A point's rubric words are dropped; a point left with only the prompt's words is
-    uncheckable (any response can repeat the question), so it is left out, not missed. A point
-    is covered when the response uses at least half of its words *and* at least one word that
-    is not the prompt's: the prompt's own words alone never count as coverage.
+    A point's rubric words are dropped. In a point that describes the answer (see
+    `is_description`; every criterion does: criteria are grader guidance, not answer text),
+    the prompt's words are the task's wording: a point left with only them is uncheckable (any
+    response can repeat the question), so it is left out, not missed, and it is covered only
+    when the response uses at least half of its words *and* one that is not the prompt's. In a
+    point that states the answer, and for identifiers the answer must choose among, the prompt's
+    words are answer content like any other.
     """
     if not expected:
         return 0.0, 0
     hit = total = 0
     for p in overlap.phrases(expected):
         s = overlap.stems(p) - _RUBRIC_STEMS
-        new = s - prompt
-        if not new:
+        if not s:
             continue
+        if all_descriptive or is_description(p):
+            new = s - (prompt - identifier_stems(p))
+            if not new:
+                continue
+        else:
+            new = s
         total += 1
         if len(s & response) * 2 >= len(s) and new & response:
             hit += 1
@@ -178,8 +264,9 @@ def coverage(
     prompt: str,
     text: str,
 ) -> RuleResult:
-    """rules-v1's coverage estimate where the prompt's and the rubric's words are no evidence:
-    any response can repeat them, so they cannot show that this one is right. Points and
+    """rules-v1's coverage estimate where the rubric's words, and the prompt's words where they
+    only word the task (see `_phrase_coverage`), are no evidence: any response can repeat them,
+    so they cannot show that this one is right. Points and
     reference words that hold nothing else are left out (uncheckable), not counted as missed;
     with nothing checkable at all, a substantive answer gets 2 ("cannot verify"), not 3 or 1."""
     ws = words(text)  # one pass: the word count and the stems (as `overlap.stems` makes them)
@@ -187,20 +274,21 @@ def coverage(
     if n_words < 3:
         return RuleResult(0, f"no substantive answer ({n_words} words)", "overlap")
     prompt_stems = overlap.stems(prompt)
-    rs = frozenset(
+    rs = frozenset(  # distinct words first: a long answer repeats most of its words
         w[: overlap.STEM]
-        for w in (x.lower() for x in ws)
+        for w in {x.lower() for x in ws}
         if len(w) >= 3 and w not in overlap.STOPWORDS and not w.isdigit()
     )
     rs -= _RUBRIC_STEMS
     cov, n_points = _phrase_coverage(expected, rs, prompt_stems)
+    # The reference is an answer, not a description: the prompt's words in it are content.
     ref = (
-        overlap._reference_stems(reference_answer) - _RUBRIC_STEMS - prompt_stems
+        overlap._reference_stems(reference_answer) - _RUBRIC_STEMS
         if reference_answer
         else frozenset()
     )
     rec = len(ref & rs) / len(ref) if ref else 0.0
-    crit_cov, n_crit = _phrase_coverage("\n".join(criteria), rs, prompt_stems)
+    crit_cov, n_crit = _phrase_coverage("\n".join(criteria), rs, prompt_stems, all_descriptive=True)
     wants_code = bool(code_blocks(reference_answer or "")) or bool(
         re.search(
             r"\b(implement|write (a|the)? ?(python|function|class|code)|fix it)\b", prompt, re.I

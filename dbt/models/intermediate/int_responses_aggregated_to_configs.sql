@@ -3,7 +3,9 @@
     detector rates. avg_tps is the report's "Avg TPS": the plain mean of tokens_per_second,
     kept for parity but dominated by 1-token records. weighted_tps is the speed decisions use:
     sum of completion tokens / sum of generation time (completion_tokens / tokens_per_second)
-    over the config's records with both known. median_tps is the median per-record rate.
+    over the config's records with both known; a config none of whose records has a token count
+    (speed-test records carry a rate only) falls back to the mean of its positive rates.
+    median_tps is the median per-record rate.
     suite_responses counts the responses that count for quality (the coverage denominator).
 -#}
 with
@@ -21,8 +23,11 @@ aggregated as (
         config,
         count(*) as responses,
         avg(tokens_per_second) as avg_tps,
-        sum(completion_tokens) filter (where generation_seconds is not null)
-        / nullif(sum(generation_seconds), 0) as weighted_tps,
+        coalesce(
+            sum(completion_tokens) filter (where generation_seconds is not null)
+            / nullif(sum(generation_seconds), 0),
+            avg(tokens_per_second) filter (where tokens_per_second > 0)
+        ) as weighted_tps,
         median(tokens_per_second) as median_tps,
         count(*) filter (where counts_for_quality) as suite_responses,
         avg(completion_tokens) as avg_completion_tokens,

@@ -31,19 +31,27 @@ judgments as (
 speeds_per_config as (
 
     {#- token-weighted: sum of completion tokens / sum of generation time, so 1-token records
-        cannot dominate (a plain mean of per-record rates can call a faster config slower). -#}
+        cannot dominate (a plain mean of per-record rates can call a faster config slower).
+        Records that carry a rate but no token count (the speed-test records of speculative and
+        lookup configs) fall back to the mean of their rates: one record, its own rate. -#}
     select
         run_id,
         config,
-        sum(completion_tokens) filter (where is_speed_test and generation_seconds > 0)
-        / nullif(sum(generation_seconds) filter (where is_speed_test), 0) as speed_test_tps,
+        coalesce(
+            sum(completion_tokens) filter (where is_speed_test and generation_seconds > 0)
+            / nullif(sum(generation_seconds) filter (where is_speed_test), 0),
+            avg(tokens_per_second) filter (where is_speed_test and tokens_per_second > 0)
+        ) as speed_test_tps,
         count(*) filter (
-            where is_speed_test and generation_seconds > 0
+            where is_speed_test and tokens_per_second > 0
         ) as speed_test_records,
-        sum(completion_tokens) filter (where not is_speed_test and generation_seconds > 0)
-        / nullif(sum(generation_seconds) filter (where not is_speed_test), 0) as answer_tps,
+        coalesce(
+            sum(completion_tokens) filter (where not is_speed_test and generation_seconds > 0)
+            / nullif(sum(generation_seconds) filter (where not is_speed_test), 0),
+            avg(tokens_per_second) filter (where not is_speed_test and tokens_per_second > 0)
+        ) as answer_tps,
         count(*) filter (
-            where not is_speed_test and generation_seconds > 0
+            where not is_speed_test and tokens_per_second > 0
         ) as answer_records
 
     from responses

@@ -8,7 +8,9 @@
     in the scoring run: int_judgments_aggregated_to_configs.category_max_judged); unranked
     rows rank after every ranked row of their category. pct_ci_low/high: 95% Wilson interval
     (macro wilson_low/high) on the config's judged responses. rank_low/rank_high: the best and
-    worst rank the intervals allow among the ranked rows of the category. rank: ranked first,
+    worst rank the intervals allow among the ranked rows of the category. is_pareto: a ranked row
+    no other ranked row of the category beats on both pct and weighted_tps (at least as good on
+    both, better on one); unranked rows are never on the front. rank: ranked first,
     then pct, then avg_tps (the report's order), then config name.
 -#}
 with
@@ -162,7 +164,14 @@ rank_ranges as (
         1 + count(other.config) filter (where other.pct_ci_low > this.pct_ci_high)
             as rank_low,
         count(other.config) filter (where other.pct_ci_high >= this.pct_ci_low)
-        + 1 as rank_high
+        + 1 as rank_high,
+        any_value(this.weighted_tps) is not null
+        and count(other.config) filter (
+            where
+            other.pct >= this.pct
+            and other.weighted_tps >= this.weighted_tps
+            and (other.pct > this.pct or other.weighted_tps > this.weighted_tps)
+        ) = 0 as is_pareto
 
     from coverage as this
     left join coverage as other
@@ -182,6 +191,7 @@ final as (
         coverage.*,
         rank_ranges.rank_low,
         rank_ranges.rank_high,
+        coalesce(rank_ranges.is_pareto, false) as is_pareto,
         row_number() over (
             partition by coverage.scoring_run, coverage.category
             order by
