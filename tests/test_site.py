@@ -213,22 +213,6 @@ def test_mkdocs_build_from_the_project_root(warehouse: Path, tmp_path: Path) -> 
         assert not external, f"{page} loads something from the network"
 
 
-def test_dbt_vars_carry_their_comments(tmp_path: Path) -> None:
-    from rescore.site.thresholds import dbt_vars
-
-    project = tmp_path / "dbt_project.yml"
-    project.write_text(
-        "name: x\nvars:\n  # pct below this is bad\n  low_pct: 70\n  low_n: 5\n\n"
-        "  # a rate\n  rate: 0.2\nmodels: {}\n"
-    )
-    assert dbt_vars(project) == [
-        ("low_pct", 70, "pct below this is bad"),
-        ("low_n", 5, "pct below this is bad"),
-        ("rate", 0.2, "a rate"),
-    ]
-    assert dbt_vars(tmp_path / "missing.yml") == []
-
-
 def test_methodology_lists_suites_and_thresholds(warehouse: Path, content) -> None:
     html = _rendered(_page(content, "methodology.md"))
     for suite, count in _sql(warehouse, "select suite, count(*) from raw.questions group by 1"):
@@ -550,3 +534,30 @@ def test_pareto_front_is_the_marts(warehouse: Path, content) -> None:
     )
     expected = {c for (c,) in _sql(warehouse, sql, [run])}
     assert shown == expected and expected
+
+
+def test_leaderboard_charts_draw_the_marts_intervals(warehouse: Path, content) -> None:
+    """Each bar carries the mart's 95% interval, drawn as a rule layer (error bar)."""
+    chart = next(c for c in content.charts if c.name == "leaderboard-draft")
+    marks = [layer["mark"]["type"] for layer in chart.spec["layer"]]
+    assert marks == ["bar", "rule"]
+    values = chart.spec["data"]["values"] if "data" in chart.spec else []
+    if not values:
+        values = next(iter(chart.spec["datasets"].values()))
+    shown = {v["config"]: (v["pct_ci_low"], v["pct_ci_high"]) for v in values}
+    from rescore.site.data import choose_scoring_run
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        run = choose_scoring_run(con, None)
+    finally:
+        con.close()
+    sql = (
+        "select config, pct_ci_low, pct_ci_high from marts.leaderboard"
+        " where category = 'draft' and scoring_run = ?"
+    )
+    expected = {c: (lo, hi) for c, lo, hi in _sql(warehouse, sql, [run])}
+    assert shown == expected
+    assert any(lo is not None for lo, _ in expected.values())
+    svg = render_svgs([chart])[chart.name]
+    assert svg.count("<line") > 0

@@ -98,12 +98,16 @@ def unique_labels(rows: Sequence[dict[str, Any]], labels: dict[str, str]) -> dic
 
 
 def leaderboard_bars(category: str, rows: Sequence[dict[str, Any]], duplicated: set[str]) -> Chart:
+    """One bar per config in the mart's rank order, with its 95% interval as an error bar
+    (`pct_ci_low`-`pct_ci_high` from marts.leaderboard; nothing drawn where the mart has none)."""
     axis = unique_labels(rows, {str(r["config"]): label_for(r, duplicated) for r in rows})
     values = [
         {
             "label": axis[str(r["config"])],
             "config": r["config"],
             "pct": r["pct"],
+            "pct_ci_low": r.get("pct_ci_low"),
+            "pct_ci_high": r.get("pct_ci_high"),
             "score": r["score"],
             "max_score": r["max_score"],
             "avg_tps": r.get("avg_tps"),
@@ -111,28 +115,32 @@ def leaderboard_bars(category: str, rows: Sequence[dict[str, Any]], duplicated: 
         }
         for r in rows
     ]
+    order = [v["label"] for v in values]  # the leaderboard's rank, not a re-sort here
+    y = alt.Y("label:N", sort=order, title=None)
     base = alt.Chart(alt.Data(values=values))
-    bars = (
-        base.mark_bar()
-        .encode(
-            x=alt.X("pct:Q", title="score (% of max)", scale=alt.Scale(domain=[0, 100])),
-            y=alt.Y("label:N", sort="-x", title=None),
-            color=alt.Color(
-                "pct:Q", scale=alt.Scale(scheme="viridis", domain=[0, 100]), legend=None
-            ),
-            tooltip=[
-                alt.Tooltip("label:N", title="model"),
-                alt.Tooltip("config:N"),
-                alt.Tooltip("role:N"),
-                alt.Tooltip("score:Q"),
-                alt.Tooltip("max_score:Q", title="max"),
-                alt.Tooltip("pct:Q", format=".1f"),
-                alt.Tooltip("avg_tps:Q", format=".1f", title="avg tok/s"),
-            ],
-        )
-        .properties(width="container", height=max(60, ROW_PX * len(values)))
+    bars = base.mark_bar().encode(
+        x=alt.X("pct:Q", title="score (% of max)", scale=alt.Scale(domain=[0, 100])),
+        y=y,
+        color=alt.Color("pct:Q", scale=alt.Scale(scheme="viridis", domain=[0, 100]), legend=None),
+        tooltip=[
+            alt.Tooltip("label:N", title="model"),
+            alt.Tooltip("config:N"),
+            alt.Tooltip("role:N"),
+            alt.Tooltip("score:Q"),
+            alt.Tooltip("max_score:Q", title="max"),
+            alt.Tooltip("pct:Q", format=".1f"),
+            alt.Tooltip("pct_ci_low:Q", format=".1f", title="95% low"),
+            alt.Tooltip("pct_ci_high:Q", format=".1f", title="95% high"),
+            alt.Tooltip("avg_tps:Q", format=".1f", title="avg tok/s"),
+        ],
     )
-    return finish(bars, f"leaderboard-{category}", f"{category}: score per config")
+    errors = (
+        base.transform_filter("isValid(datum.pct_ci_low) && isValid(datum.pct_ci_high)")
+        .mark_rule(color="#333333", strokeWidth=1.5)
+        .encode(x="pct_ci_low:Q", x2="pct_ci_high:Q", y=y)
+    )
+    chart = (bars + errors).properties(width="container", height=max(60, ROW_PX * len(values)))
+    return finish(chart, f"leaderboard-{category}", f"{category}: score per config")
 
 
 def quality_vs_speed(rows: Sequence[dict[str, Any]], duplicated: set[str]) -> Chart | None:

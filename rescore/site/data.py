@@ -22,14 +22,6 @@ from rescore.site.sql import sql_ident
 
 # Marts the site cannot do without; the others are optional and pages say when one is missing.
 REQUIRED_MARTS = ("leaderboard", "suite_scores", "responses")
-# Used only while a warehouse lacks marts.categories.
-FALLBACK_CATEGORY_ORDER = (
-    "thinking",
-    "draft",
-    "architect_ingest",
-    "coder_tool_vision",
-    "general_worker",
-)
 
 
 class WarehouseMissing(Exception):
@@ -71,11 +63,9 @@ class ReportData:
     @property
     def categories(self) -> list[str]:
         """The leaderboard's categories in `marts.categories.sort_order` (the house's seed);
-        the fallback order only while a warehouse lacks that mart."""
+        a category the seed lacks sorts last, by name."""
         present = {row["category"] for row in self.leaderboard}
         order = {r["category"]: r.get("sort_order") for r in self.rows("categories")}
-        if not order:
-            order = {c: i for i, c in enumerate(FALLBACK_CATEGORY_ORDER)}
         return sorted(present, key=lambda c: (order.get(c) is None, order.get(c) or 0, c))
 
     def rows(self, mart: str) -> list[dict[str, Any]]:
