@@ -330,25 +330,36 @@ def test_overview_states_the_totals_finding(warehouse: Path, content) -> None:
     assert md_esc(headline) in _page(content, "index.md").markdown
 
 
-def test_drift_table_is_focused_and_sorted_by_change(warehouse: Path, content) -> None:
+def test_drift_table_is_focused_and_in_the_marts_lead_order(warehouse: Path, content) -> None:
     html = _rendered(_page(content, "drift.md"))
     tables = [t for t in html.split("</table>") if "<table" in t]
-    baselines = _sql(
-        warehouse, "select count(distinct baseline) from marts.drift where scoring_run = ?", [RUN]
-    )[0][0]
-    assert len(tables) == baselines > 0  # one table per baseline
-    shown = []
-    for part in tables:
+    baselines = [
+        b
+        for (b,) in _sql(
+            warehouse,
+            "select distinct baseline from marts.drift where scoring_run = ? order by 1",
+            [RUN],
+        )
+    ]
+    assert len(tables) == len(baselines) > 0  # one table per baseline
+    for part, baseline in zip(tables, baselines, strict=True):
         assert _headers(part) == ["Model (config)", "Previous", "Now", "Delta", "Likely cause"]
         deltas = [float(d) for d in re.findall(r'<td data-sort="[^"]+">([+-]\d+\.\d)</td>', part)]
-        assert [abs(d) for d in deltas] == sorted((abs(d) for d in deltas), reverse=True)
-        shown += deltas
-    expected = _sql(
+        expected = _sql(
+            warehouse,
+            "select delta_pct from marts.drift where scoring_run = ? and baseline = ?"
+            " and delta_pct is not null order by lead_rank",
+            [RUN, baseline],
+        )
+        assert deltas == [round(d, 1) for (d,) in expected]
+    summary = _sql(
         warehouse,
-        "select delta_pct from marts.drift where scoring_run = ? and delta_pct is not null",
+        "select compared, regressions, gains from marts.drift_summary where scoring_run = ?"
+        " order by baseline",
         [RUN],
     )
-    assert sorted(shown) == sorted(round(d, 1) for (d,) in expected)
+    for compared, regressions, gains in summary:
+        assert f"{compared} configs compared: {regressions} regressions, {gains} gains" in html
 
 
 @pytest.mark.parametrize(
@@ -561,3 +572,26 @@ def test_leaderboard_charts_draw_the_marts_intervals(warehouse: Path, content) -
     assert any(lo is not None for lo, _ in expected.values())
     svg = render_svgs([chart])[chart.name]
     assert svg.count("<line") > 0
+
+
+def test_methodology_shows_rubric_agreement_and_coverage(warehouse: Path, content) -> None:
+    html = _rendered(_page(content, "methodology.md"))
+    (rubric,) = _sql(
+        warehouse, "select rubric from marts.scoring_runs where scoring_run = ?", [RUN]
+    )[0]
+    assert rubric and esc(rubric) in html and "<b>or</b>" not in html
+    assert "decided_by" in html  # the missing per-path share is stated, not computed here
+    for (message,) in _sql(
+        warehouse,
+        "select message from marts.coverage where scoring_run = ? and message is not null",
+        [RUN],
+    ):
+        assert esc(message) in html
+    pairs = _sql(
+        warehouse,
+        "select scoring_run_a, scoring_run_b from marts.judge_agreement"
+        " where ? in (scoring_run_a, scoring_run_b)",
+        [RUN],
+    )
+    if pairs:
+        assert "How the judge of this scoring run" in html
