@@ -595,3 +595,12 @@ def test_methodology_shows_rubric_agreement_and_coverage(warehouse: Path, conten
     )
     if pairs:
         assert "How the judge of this scoring run" in html
+
+
+def test_every_chart_spec_is_valid_vega_lite(content) -> None:
+    """The build skips Altair's validation for speed; this is where specs are checked."""
+    from rescore.site.charts import validate_spec
+
+    assert content.charts
+    for chart in content.charts:
+        validate_spec(chart.spec)
