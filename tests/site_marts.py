@@ -191,22 +191,25 @@ def write_raw(path: Path, spec: SyntheticSpec | None = None) -> Path:
         judged = [r for r in response_rows if not r[16]]
         for s_index, scoring_run in enumerate(spec.scoring_runs):
             con.execute(
-                "insert into raw.scoring_runs values (?, 'rules-v1', 'rubric-0-3-v1', 'judge',"
-                " null, null, now() + to_days(?), now() + to_days(?))",
+                "insert into raw.scoring_runs (scoring_run, judge, rubric_version, origin,"
+                " source_files, settings, created_at, updated_at, rubric) values (?, 'rules-v1',"
+                " 'rubric-0-3-v1', 'judge', null, null, now() + to_days(?), now() + to_days(?),"
+                " '3 = correct and complete; 0 = wrong <b>or</b> empty')",
                 [scoring_run, s_index, s_index],
             )
             con.executemany(
                 "insert into raw.judgments (scoring_run, response_id, judge, rubric_version,"
-                " score, reason, judged_at) values (?, ?, 'rules-v1', 'rubric-0-3-v1', ?, ?,"
-                " now())",
+                " score, reason, judged_at, decided_by) values (?, ?, 'rules-v1', 'rubric-0-3-v1',"
+                " ?, ?, now(), ?)",
                 [
                     (
                         scoring_run,
                         r[0],
                         rng.randint(0, 3),
                         "reason with <b>markup</b> & </details> for " + r[4],
+                        ("rules", "overlap", "model")[i % 3],
                     )
-                    for r in judged
+                    for i, r in enumerate(judged)
                 ],
             )
         flags = [

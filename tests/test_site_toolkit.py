@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from rescore.site.charts import pareto_front
 from rescore.site.toolkit import esc, fmt_pct, md_esc, page_url, relative
 
 
@@ -41,19 +40,6 @@ def test_relative_links_between_pages(src: str, to: str, expected: str) -> None:
 def test_page_url_without_directory_urls() -> None:
     assert page_url("configs/a.md", use_directory_urls=False) == "configs/a.html"
     assert relative("categories/x.md", "configs/a.md", False) == "../configs/a.html"
-
-
-@pytest.mark.parametrize(
-    ("points", "front"),
-    [
-        ([(1, 90), (2, 80), (3, 70)], [0, 1, 2]),  # a trade-off at every step
-        ([(1, 90), (2, 95), (3, 70)], [1, 2]),  # 0 is beaten on both axes by 1
-        ([(5, 50), (5, 50)], [0, 1]),  # ties dominate nothing
-        ([(1, 10), (2, 20), (3, 30)], [2]),
-    ],
-)
-def test_pareto_front(points: list[tuple[float, float]], front: list[int]) -> None:
-    assert pareto_front(points) == front
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from rescore.site import pages as pg
 from rescore.site.data import WarehouseMissing, load_report
 from rescore.site.page import Context, Page
 from rescore.site.settings import SiteSettings
+from rescore.site.sql import sql_ident, sql_literal
 from rescore.site.toolkit import esc
 
 VEGA_BUNDLE_URI = "assets/vendor/vega-bundle.js"
@@ -95,13 +96,17 @@ def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dic
         parquet = out_dir / f"{mart}.parquet"
         # COPY answers with the number of rows it wrote
         rows = con.execute(
-            f"copy (select * from marts.\"{mart}\") to '{parquet}' (format parquet)"
+            f"copy (select * from marts.{sql_ident(mart)}) to {sql_literal(parquet)}"
+            " (format parquet)"
         ).fetchall()[0][0]
         csv: Path | None = out_dir / f"{mart}.csv"
         if parquet.stat().st_size > CSV_MAX_PARQUET_BYTES:
             csv = None
         else:
-            con.execute(f"copy (select * from marts.\"{mart}\") to '{csv}' (header, delimiter ',')")
+            con.execute(
+                f"copy (select * from marts.{sql_ident(mart)}) to {sql_literal(csv)}"
+                " (header, delimiter ',')"
+            )
         info[mart] = {"rows": rows, "csv": csv, "parquet": parquet}
     return info
 

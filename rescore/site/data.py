@@ -18,17 +18,10 @@ from typing import Any
 import duckdb
 
 from rescore.site import responses as rs
+from rescore.site.sql import sql_ident
 
 # Marts the site cannot do without; the others are optional and pages say when one is missing.
 REQUIRED_MARTS = ("leaderboard", "suite_scores", "responses")
-# Used only while a warehouse lacks marts.categories.
-FALLBACK_CATEGORY_ORDER = (
-    "thinking",
-    "draft",
-    "architect_ingest",
-    "coder_tool_vision",
-    "general_worker",
-)
 
 
 class WarehouseMissing(Exception):
@@ -70,11 +63,9 @@ class ReportData:
     @property
     def categories(self) -> list[str]:
         """The leaderboard's categories in `marts.categories.sort_order` (the house's seed);
-        the fallback order only while a warehouse lacks that mart."""
+        a category the seed lacks sorts last, by name."""
         present = {row["category"] for row in self.leaderboard}
         order = {r["category"]: r.get("sort_order") for r in self.rows("categories")}
-        if not order:
-            order = {c: i for i, c in enumerate(FALLBACK_CATEGORY_ORDER)}
         return sorted(present, key=lambda c: (order.get(c) is None, order.get(c) or 0, c))
 
     def rows(self, mart: str) -> list[dict[str, Any]]:
@@ -146,9 +137,9 @@ def _read_marts(
     for mart, cols in mart_columns.items():
         names = [c for c, _ in cols]
         where = " where scoring_run = ?" if "scoring_run" in names else ""
-        order = " order by " + ", ".join(f'"{c}"' for c in names[:3])
+        order = " order by " + ", ".join(sql_ident(c) for c in names[:3])
         marts[mart] = table(
-            con, f'select * from marts."{mart}"{where}{order}', [run] if where else []
+            con, f"select * from marts.{sql_ident(mart)}{where}{order}", [run] if where else []
         )
     return marts
 
@@ -191,7 +182,7 @@ def load_report(
             suites=rs.suites(con),
             configs=rs.configs(con),
             details=rs.details(marts["responses"].dicts()),
-            facts=rs.facts(con),
+            facts=rs.facts(marts),
             seeds=_seeds(con),
             config_names=rs.names_from_configs(marts["configs"].dicts())
             if "configs" in marts
@@ -210,4 +201,6 @@ def _seeds(con: duckdb.DuckDBPyConnection) -> dict[str, Table]:
         "select table_schema, table_name from information_schema.tables"
         " where table_schema = 'seeds' order by 1, 2"
     ).fetchall()
-    return {f"{s}.{t}": table(con, f'select * from "{s}"."{t}"') for s, t in names}
+    return {
+        f"{s}.{t}": table(con, f"select * from {sql_ident(s)}.{sql_ident(t)}") for s, t in names
+    }

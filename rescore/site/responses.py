@@ -1,8 +1,8 @@
 """The raw-table reads the site still needs, and the grouping of `marts.responses` rows.
 
-Config facts (raw.configs under `marts.configs`), the suites and the overview's counts are
-read here until `marts.coverage`/`marts.data_quality` carry them (CONTRACT.md); everything
-else comes from marts. Reads are plain selects over the build's one connection.
+Config facts (raw.configs under `marts.configs`) and the suites are read here; the overview's
+totals are row counts of the marts of that grain (no aggregate over raw). Reads are plain
+selects over the build's one connection.
 """
 
 from __future__ import annotations
@@ -73,10 +73,18 @@ def details(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """The overview's raw counts that no mart carries yet (`marts.coverage` and
-    `marts.data_quality` will): configs, questions and quarantined records."""
-    (configs,) = con.execute("select count(*) from raw.configs").fetchone()
-    (questions,) = con.execute("select count(*) from raw.questions").fetchone()
-    (errors,) = con.execute("select count(*) from raw.ingest_errors").fetchone()
-    return {"configs": configs, "questions": questions, "ingest_errors": errors}
+def facts(marts: dict[str, Any]) -> dict[str, Any]:
+    """The overview's totals, as row counts of the marts whose grain they are: configs ingested
+    (`marts.configs`, one row per run and config), questions (`marts.questions`, one row per
+    suite question of the scoring run) and quarantined records (`marts.ingest_errors`, one row
+    per record). No SQL aggregate over raw tables: the marts already hold one row per thing."""
+
+    def rows(mart: str) -> int:
+        t = marts.get(mart)
+        return len(t.rows) if t is not None else 0
+
+    return {
+        "configs": rows("configs"),
+        "questions": rows("questions"),
+        "ingest_errors": rows("ingest_errors"),
+    }

@@ -39,7 +39,13 @@ def changelog(ctx: Context, previous: str | None = None) -> Page:
         page.markdown = "\n".join(md)
         return page
     runs = sorted({str(r.get("previous_scoring_run")) for r in rows})
-    chosen = previous if previous in runs else _latest_before(ctx, runs)
+    latest = [r for r in rows if r.get("is_latest_previous")]  # the mart's default pair
+    default = str(latest[0]["previous_scoring_run"]) if latest else None
+    chosen = previous if previous in runs else default
+    if chosen is None:
+        md.append("No earlier scoring run to compare this one with.\n")
+        page.markdown = "\n".join(md)
+        return page
     rows = [r for r in rows if str(r.get("previous_scoring_run")) == chosen]
     md.append(f"Scoring run **{md_esc(ctx.data.scoring_run)}** against **{md_esc(chosen)}**.\n")
     for kind, title in KINDS:
@@ -54,10 +60,3 @@ def changelog(ctx: Context, previous: str | None = None) -> Page:
         md.append(page.block(focused_table(mine, COLS, ctx.model_cell(page))))
     page.markdown = "\n".join(md)
     return page
-
-
-def _latest_before(ctx: Context, runs: list[str]) -> str:
-    """The newest of `runs` by the scoring runs' creation order (the warehouse's order)."""
-    order = [str(r.get("scoring_run")) for r in ctx.data.scoring_runs.dicts()]
-    known = [r for r in order if r in runs]
-    return known[-1] if known else runs[-1]

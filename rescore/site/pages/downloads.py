@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rescore.site.page import Context, Page
+from rescore.site.sql import sql_literal
 from rescore.site.toolkit import (
     Cell,
     esc,
@@ -15,14 +16,14 @@ EXAMPLE_SQL = """\
 -- the {category} leaderboard of scoring run {run}
 select rank, model, role, score, max_score, round(pct, 1) as pct, round(avg_tps, 1) as avg_tps
 from marts.leaderboard
-where scoring_run = '{run}' and category = '{category}'
+where scoring_run = {run} and category = {category}
 order by rank;
 
 -- from a number down to the responses and judge reasons behind it
 select r.suite, r.question_id, j.score, j.reason, r.response
 from raw.responses as r
 inner join raw.judgments as j on j.response_id = r.response_id
-where j.scoring_run = '{run}' and r.config = '{config}'
+where j.scoring_run = {run} and r.config = {config}
 order by r.suite, r.question_id;
 
 -- the downloaded Parquet files work without the warehouse
@@ -59,9 +60,9 @@ def downloads(ctx: Context) -> Page:
     first = ctx.data.leaderboard[0] if ctx.data.leaderboard else {}
     sql = EXAMPLE_SQL.format(
         warehouse=ctx.data.warehouse.name,
-        run=ctx.data.scoring_run,
-        category=first.get("category", "draft"),
-        config=first.get("config", "CONFIG"),
+        run=sql_literal(ctx.data.scoring_run),
+        category=sql_literal(first.get("category", "draft")),
+        config=sql_literal(first.get("config", "CONFIG")),
     )
     md.append(page.block(f'<pre><code class="language-sql">{esc(sql)}</code></pre>'))
     page.markdown = "\n".join(md)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +13,7 @@ from rescore.site.page import Context, Page, chart_html, slug
 from rescore.site.toolkit import (
     Col,
     fmt_delta,
+    fmt_num,
     fmt_pct,
     focused_table,
     md_esc,
@@ -44,25 +44,18 @@ def drift(ctx: Context) -> Page:
     by_baseline: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in ctx.data.rows("drift"):
         by_baseline[str(r.get("baseline"))].append(r)
+    summaries = {str(r.get("baseline")): r for r in ctx.data.rows("drift_summary")}
     model = ctx.model_cell(page)
     for n, (baseline, rows) in enumerate(sorted(by_baseline.items())):
         for r in rows:
             text = r.get("previous_pct_text")
             r["previous"] = text if text else fmt_pct(r.get("previous_pct"))
-        rows.sort(
-            key=lambda r: (
-                -abs(r["delta_pct"]) if r.get("delta_pct") is not None else 1,
-                str(r.get("config")),
-            )
-        )
-        deltas = [r["delta_pct"] for r in rows if r.get("delta_pct") is not None]
+        # the mart's order: enough judged first, then significant, then the largest move
+        rows.sort(key=lambda r: (r.get("lead_rank") is None, r.get("lead_rank") or 0))
         md.append(f"\n## Against {md_esc(baseline)}\n")
-        if deltas:
-            lower = sum(1 for d in deltas if d < 0)
-            md.append(
-                f"{len(rows)} configs compared; {lower} scored lower now; mean change "
-                f"{fmt_delta(statistics.fmean(deltas))} points.\n"
-            )
+        summary = summaries.get(baseline)
+        if summary:
+            md.append(summary_text(summary))
         md.append(page.block(focused_table(rows, DRIFT_COLS, model)))
         name = "drift-dumbbell" if n == 0 else f"drift-dumbbell-{slug(baseline)}"
         chart = drift_dumbbell(
@@ -71,6 +64,22 @@ def drift(ctx: Context) -> Page:
         md.append(page.block(chart_html(ctx, page, chart)))
     page.markdown = "\n".join(md)
     return page
+
+
+def summary_text(r: dict[str, Any]) -> str:
+    """One baseline's `marts.drift_summary` row in words: counts, significance, mean change."""
+    text = (
+        f"{fmt_num(r.get('compared'), 0)} configs compared: {fmt_num(r.get('regressions'), 0)} "
+        f"regressions, {fmt_num(r.get('gains'), 0)} gains, {fmt_num(r.get('unchanged'), 0)} "
+        "unchanged within noise"
+    )
+    if r.get("significant") is not None:
+        text += (
+            f" ({fmt_num(r.get('significant'), 0)} significant: "
+            f"{fmt_num(r.get('significant_regressions'), 0)} down, "
+            f"{fmt_num(r.get('significant_gains'), 0)} up)"
+        )
+    return text + f"; mean change {fmt_delta(r.get('mean_delta_pct'))} points.\n"
 
 
 def drift_dumbbell(

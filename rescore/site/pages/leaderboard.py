@@ -37,6 +37,7 @@ def category_page(ctx: Context, cat: str) -> Page:
             f'!!! note "Models under two roles"\n    {roles}: each role is its own '
             "config, shown with the role after the model name.\n"
         )
+    md.extend(coverage_notes(ctx, rows))
     body = []
     for r in rows:
         model = ctx.config_link(page, r["config"], ctx.labels[r["config"]]).html
@@ -72,8 +73,8 @@ def category_page(ctx: Context, cat: str) -> Page:
     if cat == "draft":
         md.append("\n## Quality against speed\n")
         md.append(
-            "The Pareto front joins the configs that no other config beats on both "
-            "speed and quality.\n"
+            "The Pareto front (`marts.leaderboard.is_pareto`) joins the ranked configs that no "
+            "other ranked config beats on both token-weighted speed and quality.\n"
         )
         md.append(page.block(chart_html(ctx, page, ch.quality_vs_speed(rows, ctx.duplicated))))
     page.markdown = "\n".join(md)
@@ -98,3 +99,15 @@ def pct_with_interval(r: dict[str, Any]) -> str:
     if low is not None and high is not None:
         text += f' <small class="rescore-interval">{fmt_pct(low)}\u2013{fmt_pct(high)}</small>'
     return text
+
+
+def coverage_notes(ctx: Context, rows: list[dict[str, Any]]) -> list[str]:
+    """`marts.coverage` messages of the suites this category's configs answered (e.g. "120 vl
+    responses answer question ids absent from vl.yaml: not judged"), as notes."""
+    configs = {r["config"] for r in rows}
+    suites = {resp["suite"] for c in configs for resp in ctx.data.details.get(c, ())}
+    return [
+        f'!!! warning "Coverage: {md_esc(r["suite"])}"\n    {md_esc(r["message"])}\n'
+        for r in ctx.data.rows("coverage")
+        if r.get("message") and r.get("suite") in suites
+    ]

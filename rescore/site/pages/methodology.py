@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
-from rescore import paths
 from rescore.site import thresholds as th
 from rescore.site.page import Context, Page
 from rescore.site.toolkit import (
@@ -51,21 +48,11 @@ def methodology(ctx: Context) -> Page:
     md.append("## Suites\n")
     md.append(page.block(focused_table(d.suites.dicts(), SUITES_COLS)))
     md.append("\n## Thresholds\n")
-    mart_rows = d.rows("thresholds")
-    if mart_rows:
-        thresholds = th.from_mart(mart_rows)
-        md.append(
-            "The marts of this site were built with these thresholds (`marts.thresholds`: "
-            "the dbt vars in force, `--vars` overrides included):\n"
-        )
-    else:
-        thresholds = [
-            (k, json.dumps(v), c) for k, v, c in th.dbt_vars(paths.dbt_dir() / "dbt_project.yml")
-        ]
-        md.append(
-            "The dbt project's thresholds (`vars` in `dbt_project.yml`). This warehouse has "
-            "no `marts.thresholds`, so an override given to `dbt build --vars` is not shown.\n"
-        )
+    thresholds = th.from_mart(d.rows("thresholds"))
+    md.append(
+        "The marts of this site were built with these thresholds (`marts.thresholds`: "
+        "the dbt vars in force, `--vars` overrides included):\n"
+    )
     if thresholds:
         md.append(
             page.block(
@@ -84,15 +71,43 @@ def methodology(ctx: Context) -> Page:
     else:
         md.append("The warehouse holds no mapping seeds.\n")
     md.append("\n## Judge agreement\n")
-    t = d.marts.get("judge_agreement")
-    if t is not None and len(t):
+    agreement = d.rows("judge_agreement")
+    mine = [
+        r for r in agreement if d.scoring_run in (r.get("scoring_run_a"), r.get("scoring_run_b"))
+    ]
+    if mine:
         md.append(
-            "Agreement between scoring runs that scored the same responses "
-            "(quadratic weighted kappa).\n"
+            f"How the judge of this scoring run ({md_esc(sr.get('judge'))}) agrees with the "
+            "judges of the other scoring runs on the responses both scored "
+            "(`marts.judge_agreement`, quadratic weighted kappa):\n"
         )
-        md.append(page.block(focused_table(t.dicts(), AGREEMENT_COLS)))
+        md.append(page.block(focused_table(mine, AGREEMENT_COLS)))
     else:
-        md.append("No two scoring runs scored the same responses.\n")
+        md.append("No other scoring run scored the same responses as this one.\n")
+    others = [r for r in agreement if r not in mine]
+    if others:
+        md.append("\nBetween the other scoring runs of this warehouse:\n")
+        md.append(page.block(focused_table(others, AGREEMENT_COLS)))
+    md.append("\n## Which path decided each score\n")
+    md.append(
+        "A cascade judge records, per judgment, whether the rules, the overlap check or the "
+        "model decided it (`decided_by` on every row of `marts.responses`, shown on each config "
+        "page). No mart sums it per scoring run yet, so the share decided by each path is not "
+        "shown here: the site does not aggregate.\n"
+    )
+    md.append("\n## Rubric\n")
+    rubric = sr.get("rubric")
+    if rubric:
+        md.append(
+            "The rubric the judge scored against, as stored with the scoring run "
+            "(`marts.scoring_runs.rubric`):\n"
+        )
+        md.append(page.block(f'<pre class="rescore-text">{esc(rubric)}</pre>'))
+    else:
+        md.append(
+            f"This scoring run stores no rubric text (rubric version "
+            f"**{md_esc(sr.get('rubric_version'))}**; imported scores carry none).\n"
+        )
     md.append("\n## Warehouse\n")
     if ctx.dbt_docs:
         href = ctx.href(page, "dbt-docs/index.html", is_page=False)

@@ -23,7 +23,7 @@ def overview(ctx: Context) -> Page:
     version = f" (site version {md_esc(ctx.version)})" if ctx.version else ""
     runs = sr.get("run_ids") or sorted({str(r["run_id"]) for r in d.leaderboard})
     runs = list(runs) if not isinstance(runs, str) else [runs]
-    responses = sum(len(v) for v in d.details.values())
+    responses = len(d.marts["responses"].rows)  # marts.responses: one row per response
     md = [
         f"# Blind rescore: {md_esc(d.scoring_run)}\n",
         f"Scoring run **{md_esc(d.scoring_run)}**{version}, judged by "
@@ -64,7 +64,7 @@ def overview(ctx: Context) -> Page:
         if r.get("pick") == "quality" and r.get("pick_group") is None
     }
     for cat in d.categories:
-        n = sum(1 for r in d.leaderboard if r["category"] == cat)
+        n = len([r for r in d.leaderboard if r["category"] == cat])  # its leaderboard rows
         best = best_of.get(cat)
         rows.append(
             [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from typing import Any
 
@@ -41,29 +40,21 @@ def suite_observations(ctx: Context) -> Page:
         "How the configs of this scoring run did on each suite, hardest suite first.\n",
     ]
     observations = ctx.data.rows("suite_observations")
-    stats = _from_mart(observations) if observations and "best_config" in observations[0] else []
-    for suite, items in by_suite.items() if not stats else ():  # fallback: older marts
-        pcts = [i["pct"] for i in items if i["pct"] is not None]
-        if not pcts:
-            continue
-        best = max(items, key=lambda i: i["pct"] or -1)
-        worst = min(items, key=lambda i: i["pct"] if i["pct"] is not None else 101)
-        stats.append(
-            (statistics.fmean(pcts), suite, len(items), statistics.median(pcts), best, worst)
-        )
-    stats.sort(key=lambda s: (s[0] is None, s[0] or 0))
+    stats = _from_mart(observations)  # hardest first (the mart's difficulty_rank)
     if stats:
         mean, suite, n, median, best, worst = stats[0]
         md.append(
             f"The hardest suite is **{md_esc(suite)}**: mean {fmt_pct(mean)} over {n} "
             f"configs; the best config there reached {fmt_pct(best['pct'])}.\n"
         )
-        all_below = [s for s in stats if (s[4]["pct"] or 0) < stats[-1][0]]
-        if all_below:
-            names = ", ".join(f"**{md_esc(s[1])}**" for s in all_below)
+        # the mart decides which suites' best config is below the easiest suite's mean
+        below = [r for r in observations if r.get("is_best_below_easiest_mean")]
+        if below:
+            names = ", ".join(f"**{md_esc(r['suite'])}**" for r in below)
             md.append(
                 f"On {names}, even the best config scored below the mean of the easiest "
-                f"suite ({md_esc(stats[-1][1])}, {fmt_pct(stats[-1][0])}).\n"
+                f"suite ({md_esc(stats[-1][1])}, "
+                f"{fmt_pct(below[0].get('easiest_suite_avg_pct'))}).\n"
             )
     if observations:
         for r in observations:
