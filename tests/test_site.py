@@ -604,3 +604,23 @@ def test_every_chart_spec_is_valid_vega_lite(content) -> None:
     assert content.charts
     for chart in content.charts:
         validate_spec(chart.spec)
+
+
+def test_models_to_avoid_shows_the_short_list(warehouse: Path, content) -> None:
+    """One row per listed base config (marts.models_to_avoid.is_listed); folded experiments
+    appear only inside their base's row."""
+    html = _rendered(_page(content, "models-to-avoid.md"))
+    rows = [r for r in _table_rows(html) if "<td" in r]
+    listed = _sql(
+        warehouse,
+        "select count(*) from marts.models_to_avoid where scoring_run = ? and is_listed",
+        [RUN],
+    )[0][0]
+    assert listed > 0 and len(rows) == listed
+    folded = _sql(
+        warehouse,
+        "select config from marts.models_to_avoid where scoring_run = ? and not is_listed",
+        [RUN],
+    )
+    for (config,) in folded:
+        assert any(esc(config) in r for r in rows), config

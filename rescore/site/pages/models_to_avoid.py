@@ -14,6 +14,7 @@ AVOID_COLS = (
     Col("pct", "Score", "pct"),
     Col("relevant_pct", "On its suites", "pct"),
     Col("reason", "Reason", "long"),
+    Col("also_avoided", "Experiments folded in", "long"),
 )
 
 
@@ -23,18 +24,23 @@ def models_to_avoid(ctx: Context) -> Page:
         "# Models to avoid\n",
         "Configs below the threshold on the suites relevant to their role, or with a "
         'critical detector rate, lowest score first. "On its suites" is the score on the '
-        "suites of the role's speciality.\n",
+        "suites of the role's speciality. Experiments (MoE, speculative, lookup) are listed "
+        "under their base config, not as separate failures.\n",
     ]
     missing = ctx.missing("models_to_avoid")
     if missing:
         md.append(missing)
     else:
+        # the short list: one row per base config (the mart's is_listed); the rest fold in
+        listed = [r for r in ctx.data.rows("models_to_avoid") if r.get("is_listed", True)]
         rows = sorted(
-            ctx.data.rows("models_to_avoid"),
+            listed,
             key=lambda r: (r.get("pct") is None, r.get("pct") or 0, str(r.get("config"))),
         )
         for r in rows:
             r["category_title"] = ctx.cat_title(str(r["category"])) if r.get("category") else None
+            group = [str(c) for c in (r.get("group_configs") or []) if c != r.get("config")]
+            r["also_avoided"] = ", ".join(group) or None
         md.append(page.block(focused_table(rows, AVOID_COLS, ctx.model_cell(page))))
     page.markdown = "\n".join(md)
     return page
