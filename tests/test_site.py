@@ -624,3 +624,22 @@ def test_models_to_avoid_shows_the_short_list(warehouse: Path, content) -> None:
     )
     for (config,) in folded:
         assert any(esc(config) in r for r in rows), config
+
+
+def test_downloads_python_example_runs(warehouse: Path, content) -> None:
+    """The Downloads page's Python snippet works as printed, in the warehouse's folder."""
+    import html as html_lib
+
+    text = _rendered(_page(content, "downloads.md"))
+    code = re.search(r'<code class="language-python">(.*?)</code>', text, flags=re.S)
+    assert code, "no Python example on the Downloads page"
+    snippet = html_lib.unescape(code.group(1))
+    proc = subprocess.run(
+        [sys.executable, "-c", snippet],
+        cwd=warehouse.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "config" in proc.stdout

@@ -12,7 +12,6 @@ from rescore.site.toolkit import (
 )
 
 EXAMPLE_SQL = """\
--- duckdb {warehouse}
 -- the {category} leaderboard of scoring run {run}
 select rank, model, role, score, max_score, round(pct, 1) as pct, round(avg_tps, 1) as avg_tps
 from marts.leaderboard
@@ -59,11 +58,21 @@ def downloads(ctx: Context) -> Page:
     md.append("\n## Example SQL\n")
     first = ctx.data.leaderboard[0] if ctx.data.leaderboard else {}
     sql = EXAMPLE_SQL.format(
-        warehouse=ctx.data.warehouse.name,
         run=sql_literal(ctx.data.scoring_run),
         category=sql_literal(first.get("category", "draft")),
         config=sql_literal(first.get("config", "CONFIG")),
     )
+    md.append(
+        "Run it with Python's `duckdb` module, which rescore installs (no duckdb CLI and no "
+        "numpy needed; `print` shows the result as a table):\n"
+    )
+    py = (
+        "import duckdb\n"
+        f"con = duckdb.connect({sql_literal(ctx.data.warehouse.name)}, read_only=True)\n"
+        'print(con.sql("select * from marts.leaderboard limit 5"))\n'
+        'rows = con.sql("select config, pct from marts.leaderboard").fetchall()\n'
+    )
+    md.append(page.block(f'<pre><code class="language-python">{esc(py)}</code></pre>'))
     md.append(page.block(f'<pre><code class="language-sql">{esc(sql)}</code></pre>'))
     page.markdown = "\n".join(md)
     return page
