@@ -22,7 +22,7 @@ _PR_SET_PDEATHSIG = 1
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def _die_with_parent(parent: int) -> Callable[[], None] | None:
+def die_with_parent(parent: int) -> Callable[[], None] | None:
     """A `preexec_fn` asking the kernel to SIGKILL the child when its parent dies (Linux)."""
     if not sys.platform.startswith("linux"):
         return None
@@ -97,7 +97,7 @@ def run_child(
         stderr=pipe,
         text=True,
         start_new_session=True,
-        preexec_fn=_die_with_parent(os.getpid()),
+        preexec_fn=die_with_parent(os.getpid()),
     )
     with _stopping_on_signals(proc):
         try:

@@ -61,7 +61,8 @@ CASES = [
     ("marts-missing", "drop table marts.findings", "schema", "findings"),
     (
         "stale-new-judgments",
-        "insert into raw.scoring_runs values ('late', 'rules-v1', 'x', "
+        "insert into raw.scoring_runs (scoring_run, judge, rubric_version, origin, source_files, "
+        "settings, created_at, updated_at) values ('late', 'rules-v1', 'x', "
         "'judge', null, null, now(), now()); insert into raw.judgments (scoring_run, response_id, "
         "judge, rubric_version, score, judged_at) select 'late', response_id, 'rules-v1', 'x', 1, "
         "now() from raw.responses limit 3",

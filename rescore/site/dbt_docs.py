@@ -16,6 +16,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from rescore.procs import die_with_parent
+
 DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
 
 
@@ -51,8 +53,15 @@ def start(project_dir: Path, target: Path, warehouse: Path) -> DbtDocsJob | None
     env = dict(os.environ, RESCORE_WAREHOUSE=str(warehouse), DO_NOT_TRACK="1")
     log = target / "docs-generate.out"
     with open(log, "w", encoding="utf-8") as out:
+        # dbt holds the warehouse while it runs: it must not outlive a killed site build
         proc = subprocess.Popen(
-            cmd, cwd=project_dir, env=env, stdout=out, stderr=subprocess.STDOUT, text=True
+            cmd,
+            cwd=project_dir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=die_with_parent(os.getpid()),
         )
     return DbtDocsJob(proc, target, log)
 
