@@ -39,6 +39,18 @@ def die_with_parent(parent: int) -> Callable[[], None] | None:
     return set_pdeathsig
 
 
+def die_with_parent_now() -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux; else nothing).
+
+    For tools run by tools: mike runs mkdocs as a program, so the mkdocs build that holds the
+    warehouse is a grandchild of `rescore site`; it calls this so a killed publish leaves no
+    process behind holding the warehouse.
+    """
+    preexec = die_with_parent(os.getppid())
+    if preexec is not None:
+        preexec()
+
+
 def stop_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
     """SIGTERM the child's process group, then SIGKILL it if it has not gone within `grace`."""
     if proc.poll() is not None:

@@ -40,7 +40,10 @@ def _settings(config: MkDocsConfig):
     from rescore.site.settings import SETTINGS_ENV, SiteSettings
 
     path = os.environ.get(SETTINGS_ENV)
-    if path:
+    if path:  # run by `rescore site`: never outlive it (mike runs mkdocs as a grandchild)
+        from rescore.procs import die_with_parent_now
+
+        die_with_parent_now()
         return SiteSettings.read(Path(path))
     root = Path(config.config_file_path or ".").resolve().parent
     return SiteSettings.defaults(root, os.environ.get("RESCORE_WAREHOUSE"))
