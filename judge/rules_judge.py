@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from judge.base import BlindItem, Task, Verdict
 from judge.detectors import (
@@ -52,21 +53,31 @@ MIN_WORDS_BEFORE_LOOP = 60
 V2_REVISION = 2
 
 
-def score_item(item: BlindItem) -> RuleResult:
-    """The rules judge's verdict on one blind item."""
-    text = item.response.strip()
-    if not text:
-        return RuleResult(0, "empty response (or only the prompt echoed)")
+def _cut_answer(text: str) -> tuple[RuleResult | None, str, bool, Any]:
+    """The answer part of a response, shared by v1 and v2: cut before a repetition loop (or
+    the verdict 0 when too little comes before it), outside the reasoning block and without a
+    prompt continuation. Returns (verdict when there is no answer, answer, looped, detection)."""
     deg = detect_degenerate(text)
     looped = False
     if deg is not None:
         before = text[: loop_start(text) or 0]
         if len(words(answer_text(before))) < MIN_WORDS_BEFORE_LOOP:
-            return RuleResult(0, f"degenerate repetition: {deg.evidence}")
+            return RuleResult(0, f"degenerate repetition: {deg.evidence}"), "", False, deg
         text, looped = before, True
     answer = drop_prompt_continuation(answer_text(text))
     if not answer:
-        return RuleResult(0, "no answer outside the reasoning block")
+        return RuleResult(0, "no answer outside the reasoning block"), "", looped, deg
+    return None, answer, looped, deg
+
+
+def score_item(item: BlindItem) -> RuleResult:
+    """The rules judge's verdict on one blind item."""
+    text = item.response.strip()
+    if not text:
+        return RuleResult(0, "empty response (or only the prompt echoed)")
+    early, answer, looped, deg = _cut_answer(text)
+    if early is not None:
+        return early
     result = (
         auto_score.evaluate(item.auto_score, answer)
         or tool_calls.evaluate(item.expected, item.reference_answer, answer)
@@ -123,16 +134,9 @@ def score_item_v2(item: BlindItem) -> RuleResult:
     artefact = runner_artefact(text)
     if artefact is not None:
         return RuleResult(0, f"runner artefact, no answer: {artefact}")
-    deg = detect_degenerate(text)
-    looped = False
-    if deg is not None:
-        before = text[: loop_start(text) or 0]
-        if len(words(answer_text(before))) < MIN_WORDS_BEFORE_LOOP:
-            return RuleResult(0, f"degenerate repetition: {deg.evidence}")
-        text, looped = before, True
-    answer = drop_prompt_continuation(answer_text(text))
-    if not answer:
-        return RuleResult(0, "no answer outside the reasoning block")
+    early, answer, looped, deg = _cut_answer(text)
+    if early is not None:
+        return early
     criteria = [c.criterion for c in item.criteria]
     result = (
         v2.instructions(item.auto_score, answer)
