@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from rescore.site.page import Context, Page
 from rescore.site.sql import sql_literal
 from rescore.site.toolkit import (
@@ -11,24 +13,42 @@ from rescore.site.toolkit import (
     table,
 )
 
-EXAMPLE_SQL = """\
--- the {category} leaderboard of scoring run {run}
-select rank, model, role, score, max_score, round(pct, 1) as pct, round(avg_tps, 1) as avg_tps
-from marts.leaderboard
-where scoring_run = {run} and category = {category}
-order by rank;
+# Each example is a Python script that runs as printed (tests/test_site.py runs every one):
+# `warehouse` ones in the folder holding the warehouse, `downloads` ones in the folder of the
+# downloaded files. Python's duckdb module comes with rescore: no duckdb CLI, no numpy.
+WAREHOUSE_EXAMPLE = """\
+import duckdb
 
--- from a number down to the responses and judge reasons behind it
-select r.suite, r.question_id, j.score, j.reason, r.response
-from raw.responses as r
-inner join raw.judgments as j on j.response_id = r.response_id
-where j.scoring_run = {run} and r.config = {config}
-order by r.suite, r.question_id;
-
--- the downloaded Parquet files work without the warehouse
-select category, count(*) as configs, round(avg(pct), 1) as mean_pct
-from 'leaderboard.parquet' group by category order by mean_pct desc;
+con = duckdb.connect({warehouse}, read_only=True)
+# the {category_text} leaderboard of scoring run {run_text}
+print(con.sql(
+    "select rank, model, role, score, max_score, round(pct, 1) as pct,"
+    " round(avg_tps, 1) as avg_tps from marts.leaderboard"
+    " where scoring_run = {run} and category = {category} order by rank"
+))
+# from a number down to the responses and judge reasons behind it
+print(con.sql(
+    "select suite, question_id, score, reason, left(response, 60) as response"
+    " from marts.responses where scoring_run = {run} and config = {config}"
+    " order by suite, question_id"
+))
+rows = con.sql("select config, pct from marts.leaderboard").fetchall()  # plain tuples
 """
+
+DOWNLOADS_EXAMPLE = """\
+import duckdb
+
+# the downloaded Parquet (or CSV) files work without the warehouse
+print(duckdb.sql(
+    "select category, count(*) as configs, round(avg(pct), 1) as mean_pct"
+    " from 'leaderboard.parquet' where scoring_run = {run}"
+    " group by category order by mean_pct desc"
+))
+"""
+
+
+def _example(where: str, code: str) -> str:
+    return f'<pre data-run-in="{where}"><code class="language-python">{esc(code)}</code></pre>'
 
 
 def downloads(ctx: Context) -> Page:
@@ -55,24 +75,36 @@ def downloads(ctx: Context) -> Page:
             ]
         )
     md.append(page.block(table(["Mart", "Rows", "CSV", "Parquet", "Columns"], rows, numeric={1})))
-    md.append("\n## Example SQL\n")
+    md.append("\n## Examples\n")
     first = ctx.data.leaderboard[0] if ctx.data.leaderboard else {}
-    sql = EXAMPLE_SQL.format(
-        run=sql_literal(ctx.data.scoring_run),
-        category=sql_literal(first.get("category", "draft")),
-        config=sql_literal(first.get("config", "CONFIG")),
-    )
+    run = ctx.data.scoring_run
+    category = str(first.get("category", "draft"))
+    values = {
+        "run": _q(run),
+        "run_text": _comment(run),
+        "category": _q(category),
+        "category_text": _comment(category),
+        "config": _q(str(first.get("config", "CONFIG"))),
+        "warehouse": repr(ctx.data.warehouse.name),
+    }
     md.append(
-        "Run it with Python's `duckdb` module, which rescore installs (no duckdb CLI and no "
-        "numpy needed; `print` shows the result as a table):\n"
+        "Python scripts for the `duckdb` module that rescore installs (no duckdb CLI and no "
+        "numpy needed; `print` shows a result as a table). In the folder holding the "
+        "warehouse:\n"
     )
-    py = (
-        "import duckdb\n"
-        f"con = duckdb.connect({sql_literal(ctx.data.warehouse.name)}, read_only=True)\n"
-        'print(con.sql("select * from marts.leaderboard limit 5"))\n'
-        'rows = con.sql("select config, pct from marts.leaderboard").fetchall()\n'
-    )
-    md.append(page.block(f'<pre><code class="language-python">{esc(py)}</code></pre>'))
-    md.append(page.block(f'<pre><code class="language-sql">{esc(sql)}</code></pre>'))
+    md.append(page.block(_example("warehouse", WAREHOUSE_EXAMPLE.format(**values))))
+    md.append("\nIn the folder of the downloaded files:\n")
+    md.append(page.block(_example("downloads", DOWNLOADS_EXAMPLE.format(**values))))
     page.markdown = "\n".join(md)
     return page
+
+
+def _q(value: str) -> str:
+    """A SQL string literal that can sit inside a double-quoted Python string (names are
+    untrusted: JSON's escapes are Python's, so no quote or newline ends the string)."""
+    return json.dumps(sql_literal(value))[1:-1]
+
+
+def _comment(value: str) -> str:
+    """Text for a `#` comment: one line whatever the name holds."""
+    return " ".join(str(value).split())
