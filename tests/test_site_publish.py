@@ -372,3 +372,74 @@ def test_version_switch_keeps_the_page(warehouse: Path, tmp_path: Path) -> None:
         httpd.server_close()
     print(f"screenshot: {shots / 'version-switch.png'}")
     assert (shots / "version-switch.png").stat().st_size > 0
+
+
+@pytest.mark.browser
+def test_version_switch_keeps_config_and_question_pages_without_site_url(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """Published without --site-url (mkdocs' sitemap would be empty), the selector still
+    keeps the reader on a config page and a question page (rescore.site.sitemap writes the
+    sitemap material's selector reads); a path the other version lacks lands on its home.
+    Screenshot: build/test-output/screenshots/version-switch-config.png."""
+    import functools
+    import http.server
+    import threading
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("Debian chromium is not installed (/usr/bin/chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    out = tmp_path / "pub"
+    assert build_site(warehouse, out=out, version="old", scoring_run=OLD) == 0
+    assert build_site(warehouse, out=out, version="new", scoring_run=NEW) == 0
+    sitemap = (out / "old" / "sitemap.xml").read_text()
+    assert "/configs/draft_cfg0/</loc>" in sitemap and "/questions/" in sitemap
+    question = sorted(
+        str(p.parent.relative_to(out / "new")) + "/"
+        for p in (out / "new" / "questions").rglob("index.html")
+        if p.parent != out / "new" / "questions"
+    )[0]
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", port), functools.partial(Quiet, directory=str(out))
+    )
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    shots = PROJECT_ROOT / "build" / "test-output" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    landed = {}
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=str(chromium), args=["--headless", "--no-sandbox"]
+            )
+            for path in ("configs/draft_cfg0/", question, "no-such-page/"):
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                start = f"{url}new/{path}" if path != "no-such-page/" else f"{url}new/"
+                page.goto(start)
+                page.wait_for_selector(".md-version__current")
+                if path == "no-such-page/":  # a page old lacks: pretend we are on one
+                    page.evaluate(
+                        "p => history.replaceState(null, '', p)", f"/new/{path}#somewhere"
+                    )
+                page.locator(".md-version__link[href$='/old/']").dispatch_event("click")
+                page.wait_for_url(f"{url}old/**", timeout=20_000)
+                page.wait_for_load_state("load")
+                landed[path] = page.url
+                if path.startswith("configs/"):
+                    page.screenshot(path=str(shots / "version-switch-config.png"))
+                page.close()
+            browser.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert landed["configs/draft_cfg0/"] == f"{url}old/configs/draft_cfg0/"
+    assert landed[question] == f"{url}old/{question}"
+    assert landed["no-such-page/"] == f"{url}old/"
+    print(f"screenshot: {shots / 'version-switch-config.png'}")

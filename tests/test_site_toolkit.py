@@ -49,3 +49,20 @@ def test_page_url_without_directory_urls() -> None:
 def test_one_percent_format(value, shown: str) -> None:
     """Every percentage on the site goes through fmt_pct (round half to even, one decimal)."""
     assert fmt_pct(value) == shown
+
+
+def test_sitemap_lists_every_page_under_one_listed_prefix() -> None:
+    """What material's version selector needs (rescore.site.sitemap): absolute locs whose
+    common prefix (the home page) is itself listed; names are escaped."""
+    import xml.etree.ElementTree as ET
+
+    from rescore.site.sitemap import PLACEHOLDER_ORIGIN, sitemap_xml
+
+    text = sitemap_xml(["configs/a&b/", "questions/math/q1/", "configs/a&b/", "top/"])
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = [e.text for e in ET.fromstring(text).findall("s:url/s:loc", ns)]
+    assert locs[0] == PLACEHOLDER_ORIGIN  # home first, even when not given
+    assert len(locs) == len(set(locs)) == 4
+    assert f"{PLACEHOLDER_ORIGIN}configs/a&b/" in locs
+    prefix = locs[0]
+    assert all(loc.startswith(prefix) for loc in locs)

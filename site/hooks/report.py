@@ -10,7 +10,8 @@ reads the build's settings and hands mkdocs what it produced:
 - on_files: add pages, chart specs, the vega bundle, downloads and dbt docs.
 - on_page_content: put the HTML blocks in place of their markers after Markdown ran, so
   untrusted text never passes through the Markdown parser.
-- on_post_build: write the static chart SVGs (rendered in a thread meanwhile) and the dbt docs.
+- on_post_build: write the static chart SVGs (rendered in a thread meanwhile), the dbt docs,
+  and, without `site_url`, the sitemap the version switch needs (rescore.site.sitemap).
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         blocks={p.src_uri: p.blocks for p in content.pages},
         svgs=pool.submit(render_svgs, content.charts),
         dbt_job=None,
+        page_urls=[],
     )
     pool.shutdown(wait=False)
     if settings.dbt_docs_generate and not content.problem:
@@ -109,6 +111,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    _state.setdefault("page_urls", []).append(page.url)  # for the sitemap without site_url
     blocks = _state.get("blocks", {}).get(page.file.src_uri)
     if not blocks:
         return html
@@ -127,6 +130,10 @@ def on_post_build(config: MkDocsConfig) -> None:
         charts.mkdir(parents=True, exist_ok=True)
         for name, svg in svgs.result().items():
             (charts / f"{name}.svg").write_text(svg, encoding="utf-8")
+    if not config.site_url:  # mkdocs wrote an empty sitemap: the version switch needs one
+        from rescore.site.sitemap import write_sitemap
+
+        write_sitemap(site, _state.pop("page_urls", []))
     content = _state.get("content")
     if content is not None and content.dbt_docs_pending:
         problem = dbt_docs.finish(_state.get("dbt_job"), site)
