@@ -207,6 +207,10 @@ def test_mkdocs_build_from_the_project_root(warehouse: Path, tmp_path: Path) -> 
     index = (out / "search/search_index.json").read_text()
     # response text stays out of the search index (model names, also hostile, are titles)
     assert "__rescore_pwned = 1" not in index and "onerror" not in index
+    # nor do the question pages' answer tables (only they have a "Judge reason" column)
+    docs = json.loads(index)["docs"]
+    assert [d for d in docs if d["location"].startswith("questions/")]
+    assert not [d["location"] for d in docs if "Judge reason" in d["text"]]
     for page in out.rglob("*.html"):
         text = page.read_text()
         external = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?:)?//', text)

@@ -131,3 +131,55 @@ def test_leaderboard_tables_carry_filter_data(content) -> None:
     html = _pages(content)["categories/draft.md"].inline()
     assert 'class="rescore-filters"' in html and "rescore-filterable" in html
     assert re.search(r'<tr data-[a-z]+="', html)
+
+
+def test_config_pages_load_shared_prompts_from_one_file_per_suite(
+    site_marts: Path, content
+) -> None:
+    """A question's prompt and reference are written once per suite (assets/questions/*.json)
+    and a config page's blocks point at them; the question page shows them without script."""
+    config = "draft_cfg1"
+    html = _pages(content)[f"configs/{config}.md"].inline()
+    lazy = re.findall(
+        r'<details class="rescore-response rescore-lazy" data-search-exclude'
+        r' data-src="([^"]+)" data-key="([^"]+)" data-field="(\w+)">',
+        html,
+    )
+    assert lazy, "no on-demand prompt or reference on the config page"
+    rows = _sql(
+        site_marts,
+        "select q.question_id, q.prompt from raw.responses r join raw.questions q"
+        " using (suite, question_id) where r.config = ? and r.in_suite and not r.is_speed_test",
+        [config],
+    )
+    for qid, prompt in rows:
+        src = next(s for s, k, f in lazy if k == esc(qid) and f == "prompt")
+        uri = "assets/" + src.split("assets/", 1)[1]
+        texts = json.loads(content.text_files[uri])
+        assert texts[qid]["prompt"] == prompt
+        assert uri.startswith("assets/questions/")
+    assert "<summary>Prompt</summary><pre>" not in html  # shared texts are not inline
+
+
+def test_critical_issues_and_acceleration_columns_sort_by_value(content) -> None:
+    """Every column the sort script treats as numbers has a number (or nothing) in each cell,
+    and severity sorts by the mart's rank, not alphabetically."""
+    for uri in ("critical-issues.md", "acceleration.md"):
+        html = _pages(content)[uri].inline()
+        tables = re.findall(r"<table data-sortable.*?</table>", html, flags=re.S)
+        assert tables, uri
+        for t in tables:
+            heads = re.findall(r"<th [^>]*>", t)
+            numeric = [i for i, h in enumerate(heads) if 'data-sort-type="number"' in h]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", t, flags=re.S)[1:]:
+                cells = re.findall(r"<td([^>]*)>", row)
+                for i in numeric:
+                    m = re.search(r'data-sort="([^"]*)"', cells[i])
+                    if m:
+                        float(m.group(1))  # a number, not text like "x1.20" or "5.0%"
+    critical = _pages(content)["critical-issues.md"].inline()
+    head = re.findall(r"<th [^>]*>", critical)[0]
+    assert 'data-sort-type="number"' in head  # the Severity column
+    badge_cell = r'<tr><td data-sort="(\d+)" class="rescore-text"><span class="rescore-badge'
+    ranks = re.findall(badge_cell, critical)
+    assert ranks and ranks == sorted(ranks)

@@ -23,6 +23,7 @@ from rescore.site import charts as ch
 from rescore.site import pages as pg
 from rescore.site.data import WarehouseMissing, load_report
 from rescore.site.page import Context, Page
+from rescore.site.pages.configs import question_text_files
 from rescore.site.settings import SiteSettings
 from rescore.site.sql import sql_ident, sql_literal
 from rescore.site.toolkit import esc
@@ -75,6 +76,7 @@ def problem_site(message: str) -> SiteContent:
 
 
 CSV_MAX_PARQUET_BYTES = 2_000_000  # a mart whose Parquet is bigger is offered as Parquet only
+CSV_MAX_BYTES = 2_000_000  # nor is one whose CSV is bigger (ingest_errors: 16 MB CSV, 1 MB Parquet)
 
 
 def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dict[str, Any]]:
@@ -82,6 +84,8 @@ def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dic
 
     `marts.responses` holds every answer text of every scoring run: as CSV it is ~250 MB for
     the real run (Parquet ~10 MB), so big marts are Parquet only; `csv` is None for them.
+    Repetitive text compresses well in Parquet only (`marts.ingest_errors`: 1.2 MB Parquet,
+    16 MB CSV on the real run), so a CSV over CSV_MAX_BYTES is dropped too.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     info: dict[str, dict[str, Any]] = {}
@@ -107,6 +111,9 @@ def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dic
                 f"copy (select * from marts.{sql_ident(mart)}) to {sql_literal(csv)}"
                 " (header, delimiter ',')"
             )
+            if csv.stat().st_size > CSV_MAX_BYTES:
+                csv.unlink()
+                csv = None
         info[mart] = {"rows": rows, "csv": csv, "parquet": parquet}
     return info
 
@@ -184,6 +191,7 @@ def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) ->
         dbt_docs_pending=pending,
     )
     content.text_files.update(pg.compare_data(ctx))
+    content.text_files.update(question_text_files(ctx))
     for chart in ctx.charts:
         content.text_files[f"assets/charts/{chart.name}.vl.json"] = chart.spec_json()
     content.text_files[VEGA_BUNDLE_URI] = vega_bundle(settings.cache_dir)

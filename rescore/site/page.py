@@ -74,6 +74,8 @@ class Context:
     charts: list[ch.Chart] = field(default_factory=list)
     # response_id -> the config page (part) showing it; filled as config pages are built
     response_pages: dict[str, str] = field(default_factory=dict)
+    # site path of a suite's JSON -> question id -> shared texts (pages.configs.question_texts)
+    question_texts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         roles: dict[str, set[str]] = defaultdict(set)
@@ -187,6 +189,43 @@ class Context:
         if not len(t):
             return f"`marts.{mart}` has no rows for scoring run {md_esc(self.data.scoring_run)}.\n"
         return None
+
+
+def mart_page(
+    ctx: Context,
+    uri: str,
+    title: str,
+    intro: str,
+    mart: str,
+    body: Callable[[Page], list[str]],
+    *,
+    when_empty: str | None = None,
+    hide_toc: bool = True,
+) -> Page:
+    """The shape every page about one mart has: `# title`, the intro, then `body(page)`'s
+    Markdown parts, or, when the mart is absent or has no rows for this scoring run, the
+    sentence saying so (`Context.missing`; `when_empty` replaces the "no rows" one, e.g. "No
+    earlier scoring run to compare this one with.").
+
+        def drift(ctx):
+            return mart_page(ctx, "drift.md", "Drift", INTRO, "drift", lambda page: [...])
+    """
+    page = Page(uri, title, hide_toc=hide_toc)
+    md = [f"# {md_esc(title)}\n"] + ([intro] if intro else [])
+    missing = ctx.missing(mart)
+    table_ = ctx.data.marts.get(mart)
+    if missing and when_empty and table_ is not None and table_.columns:
+        missing = when_empty
+    md += [missing] if missing else body(page)
+    page.markdown = "\n".join(md)
+    return page
+
+
+def mart_table(ctx: Context, page: Page, rows: list[dict[str, Any]], cols: Any, **kw: Any) -> str:
+    """A focused table of mart rows (model cells linked to config pages), as a page block."""
+    from rescore.site.toolkit import focused_table
+
+    return page.block(focused_table(rows, cols, ctx.model_cell(page), **kw))
 
 
 def slugs(configs: Iterable[str]) -> dict[str, str]:

@@ -281,26 +281,36 @@ def format_cell(kind: str, value: Any) -> Cell:
 
 
 def focused_table(
-    rows: Sequence[dict[str, Any]], cols: Sequence[Col], model_cell: Any = None
+    rows: Sequence[dict[str, Any]],
+    cols: Sequence[Col],
+    model_cell: Any = None,
+    *,
+    sort_by: dict[str, str] | None = None,
 ) -> str:
     """A mart table with only the columns a reader needs, in their words and formats.
 
     Columns the mart lacks, or that are empty in every row, are left out (the contract lets
     marts gain columns; tests use a smaller fixture). Col key `model` renders through
     `model_cell(row) -> html` when given, which shows "model (config)" linked to the config
-    page.
+    page. `sort_by` maps a column to the row key its cells sort by (e.g. severity by the
+    mart's `severity_rank`, so "critical" sorts before "moderate", not alphabetically).
     """
+    sort_by = sort_by or {}
     present = {k for row in rows for k, v in row.items() if v is not None}  # all-null: dropped
     keep = [c for c in cols if c.key in present or (c.key == "model" and model_cell)]
-    numeric = {i for i, c in enumerate(keep) if c.kind in _NUMERIC_KINDS}
+    numeric = {i for i, c in enumerate(keep) if c.kind in _NUMERIC_KINDS or c.key in sort_by}
     body = []
     for row in rows:
         cells = []
         for c in keep:
             if c.key == "model" and model_cell is not None:
-                cells.append(Cell(model_cell(row), None, "rescore-model"))
+                one = Cell(model_cell(row), None, "rescore-model")
             else:
-                cells.append(format_cell(c.kind, row.get(c.key)))
+                one = format_cell(c.kind, row.get(c.key))
+            if c.key in sort_by:
+                css = one.css if c.kind in _NUMERIC_KINDS else f"{one.css} rescore-text".strip()
+                one = Cell(one.html, row.get(sort_by[c.key]), css)
+            cells.append(one)
         body.append(cells)
     return table([c.header for c in keep], body, numeric=numeric)
 

@@ -160,35 +160,54 @@ def _names_section(page: Page, names: list[Row]) -> list[str]:
     return md
 
 
+def _caveat(row: Row) -> str:
+    """What a reader must know before trusting the recommendation, from the mart's columns."""
+    notes = []
+    if row.get("quality_source") == "inherited":
+        notes.append(f"quality inherited from {row.get('base_config')}, not measured")
+    elif row.get("quality_source") is None:
+        notes.append("quality not judged")
+    if row.get("is_quality_held") is False:
+        notes.append("quality below the baseline's")
+    if row.get("tps_source") == "speed_test":
+        notes.append("speed from the speed-test prompt")
+    if row.get("config") == row.get("baseline_config"):
+        notes.append("no accelerated config beats the baseline")
+    return "; ".join(notes) or "measured on its own answers"
+
+
 def _recommended_table(rows: list[Row], multi_run: bool) -> str:
+    """The summary: one row per role's baseline config and the config the mart recommends."""
     body = [
         [
             Cell(f'<a href="#{slug(_role_key(r, multi_run))}">{esc(r["role"])}</a>'),
             r.get("model"),
+            r.get("baseline_config"),
+            Cell(fmt_num(r.get("baseline_tps"), 2), r.get("baseline_tps")),
             r["config"],
             _kind(r),
             Cell(fmt_num(r.get("tps"), 2), r.get("tps")),
-            Cell(fmt_num(r.get("baseline_tps"), 2), r.get("baseline_tps")),
             Cell(_speedup(r.get("speedup")), r.get("speedup")),
             Cell(fmt_pct(r.get("quality_pct")), r.get("quality_pct")),
             Cell(fmt_delta(r.get("quality_delta")), r.get("quality_delta")),
-            r.get("quality_source") or "",
+            Cell(f'<span class="rescore-long">{esc(_caveat(r))}</span>'),
         ]
         for r in sorted(rows, key=lambda r: (r["role"], r["run_id"]))
     ]
     headers = [
         "Role",
         "Model",
+        "Baseline config",
+        "Baseline tok/s",
         "Recommended config",
         "Experiment",
         "Tok/s",
-        "Baseline tok/s",
         "Speedup",
         "Quality",
         "\u0394 quality",
-        "Quality from",
+        "Caveat",
     ]
-    return table(headers, body, numeric={4, 5, 6, 7, 8})
+    return table(headers, body, numeric={3, 6, 7, 8, 9})
 
 
 def _role_table(rows: list[Row]) -> str:
@@ -297,8 +316,15 @@ def acceleration(ctx: Context) -> Page:
         chart = tps_against_k_chart(
             role_rows, name, f"{key}: tokens per second against K per draft model"
         )
-        if chart is not None:
-            md.append(page.block(chart_html(ctx, page, chart)))
-        md.append(page.block(_role_table(role_rows)))
+        inner = chart_html(ctx, page, chart) if chart is not None else ""
+        # collapsed: the summary above answers "what do I deploy"; the detail is one click away
+        md.append(
+            page.block(
+                f'<details class="rescore-role"><summary>All {len(role_rows)} configs of '
+                f"{esc(key)}"
+                + (" and the speed chart" if chart is not None else "")
+                + f"</summary>{inner}{_role_table(role_rows)}</details>"
+            )
+        )
     page.markdown = "\n".join(md + _names_section(page, ctx.data.config_names))
     return page

@@ -5,8 +5,8 @@ moves. The mart owns the pairing and the ordering (`move_order`); the page only 
 
 from __future__ import annotations
 
-from rescore.site.page import Context, Page
-from rescore.site.toolkit import Col, focused_table, md_esc
+from rescore.site.page import Context, Page, mart_page, mart_table
+from rescore.site.toolkit import Col, md_esc
 
 KINDS = (
     ("pick_changed", "Picks changed"),
@@ -30,33 +30,36 @@ COLS = (
 )
 
 
+NO_EARLIER = "No earlier scoring run to compare this one with.\n"
+
+
 def changelog(ctx: Context, previous: str | None = None) -> Page:
-    page = Page("changes.md", "What changed", hide_toc=True)
-    md = ["# What changed\n"]
+    return mart_page(
+        ctx,
+        "changes.md",
+        "What changed",
+        "",
+        "changelog",
+        lambda page: _body(ctx, page, previous),
+        when_empty=NO_EARLIER,
+    )
+
+
+def _body(ctx: Context, page: Page, previous: str | None) -> list[str]:
     rows = ctx.data.rows("changelog")
-    if not rows:
-        md.append(ctx.missing("changelog") or "No earlier scoring run to compare this one with.\n")
-        page.markdown = "\n".join(md)
-        return page
     runs = sorted({str(r.get("previous_scoring_run")) for r in rows})
     latest = [r for r in rows if r.get("is_latest_previous")]  # the mart's default pair
     default = str(latest[0]["previous_scoring_run"]) if latest else None
     chosen = previous if previous in runs else default
     if chosen is None:
-        md.append("No earlier scoring run to compare this one with.\n")
-        page.markdown = "\n".join(md)
-        return page
+        return [NO_EARLIER]
     rows = [r for r in rows if str(r.get("previous_scoring_run")) == chosen]
-    md.append(f"Scoring run **{md_esc(ctx.data.scoring_run)}** against **{md_esc(chosen)}**.\n")
+    md = [f"Scoring run **{md_esc(ctx.data.scoring_run)}** against **{md_esc(chosen)}**.\n"]
     for kind, title in KINDS:
         mine = sorted(
             (r for r in rows if r.get("change_kind") == kind),
             key=lambda r: (r.get("move_order") is None, r.get("move_order") or 0),
         )
         md.append(f"\n## {title}\n")
-        if not mine:
-            md.append("None.\n")
-            continue
-        md.append(page.block(focused_table(mine, COLS, ctx.model_cell(page))))
-    page.markdown = "\n".join(md)
-    return page
+        md.append(mart_table(ctx, page, mine, COLS) if mine else "None.\n")
+    return md

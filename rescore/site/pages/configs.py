@@ -4,10 +4,17 @@ A config page is titled by its model (role and config beside it) so search finds
 name, shows every response with the prompt and reference answer, a permalink id per response
 (`anchor` of `marts.responses`) and a link to the question page. A config with many long
 responses is split into numbered parts so no page grows past PAGE_BUDGET characters.
+
+A question's prompt and reference answer are the same for every config that answered it
+(~14 MB of repeats over the real run's 761 config pages), so a config page does not carry
+them: each is a collapsed block that assets/rescore.js fills, when opened, from one JSON file
+per suite (`question_texts`); the question page, linked beside it, shows them without script.
+A response whose texts differ from its question's shared ones keeps them inline.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rescore.site.page import Context, Page
@@ -101,11 +108,78 @@ def score_text(r: dict[str, Any]) -> str:
     return f"{r['score']}/{r.get('max_score') or 3}"
 
 
+def has_question_page(r: dict[str, Any]) -> bool:
+    """Question pages exist for suite questions (pages/questions.py), not speed tests."""
+    return bool(r.get("in_suite")) and not r.get("is_speed_test")
+
+
+def reference_text(r: dict[str, Any]) -> str:
+    ref = str(r.get("reference_answer") or "")
+    if r.get("expected") and r.get("expected") != ref:
+        ref = f"Expected: {r['expected']}\n\n{ref}".strip()
+    return ref
+
+
+def question_texts_uri(ctx: Context, suite: Any) -> str:
+    folder = question_uri(ctx, suite, "x").split("/")[1]
+    return f"assets/questions/{folder}.json"
+
+
+def question_texts(ctx: Context) -> dict[str, dict[str, dict[str, str]]]:
+    """Per suite JSON file: question id -> the prompt and reference its config pages load.
+
+    The first response of a question gives its texts (marts.responses repeats the question's
+    row on every response); responses that differ keep theirs inline (`_shared_text`).
+    """
+    if ctx.question_texts:
+        return ctx.question_texts
+    for rows in ctx.data.details.values():
+        for r in rows:
+            if not has_question_page(r):
+                continue
+            file = ctx.question_texts.setdefault(question_texts_uri(ctx, r["suite"]), {})
+            file.setdefault(
+                str(r["question_id"]),
+                {"prompt": str(r.get("prompt") or ""), "reference": reference_text(r)},
+            )
+    return ctx.question_texts
+
+
+def question_text_files(ctx: Context) -> dict[str, str]:
+    """The JSON files of `question_texts`, by site path."""
+    files = question_texts(ctx).items()
+    return {uri: json.dumps(texts, ensure_ascii=False) for uri, texts in files}
+
+
+def _text_block(
+    ctx: Context, page: Page, r: dict[str, Any], summary: str, field: str, text: str
+) -> str:
+    """The prompt or reference of a response: loaded on demand when it is the question's
+    shared text, inline otherwise."""
+    uri = question_texts_uri(ctx, r["suite"])
+    shared = question_texts(ctx).get(uri, {}).get(str(r["question_id"]), {})
+    if not has_question_page(r) or shared.get(field) != text:
+        return details(summary, text)
+    src = ctx.href(page, uri, is_page=False)
+    q_href = ctx.href(page, question_uri(ctx, r["suite"], r["question_id"]))
+    return (
+        f'<details class="rescore-response rescore-lazy" data-search-exclude'
+        f' data-src="{esc(src)}" data-key="{esc(r["question_id"])}" data-field="{field}">'
+        f"<summary>{esc(summary)}</summary>"
+        f'<p class="rescore-lazy-note">On the {link(q_href, "question page").html}.</p>'
+        "</details>"
+    )
+
+
 def response_html(ctx: Context, page: Page, r: dict[str, Any]) -> str:
     """One response: header with permalink and question link, judge, flags, the texts."""
     anchor = str(r.get("anchor") or f"r-{r['response_id']}")
     title = f"{r['suite']} / {r['question_id']}"
-    q_href = ctx.href(page, question_uri(ctx, r["suite"], r["question_id"]))
+    if has_question_page(r):
+        q_href = ctx.href(page, question_uri(ctx, r["suite"], r["question_id"]))
+        heading = link(q_href, title).html
+    else:  # a speed test or an answer to no suite question: no question page to link
+        heading = esc(title)
     flags = "; ".join(str(f) for f in (r.get("flag_evidence") or r.get("flags") or []))
     extra = [
         " &middot; speed test" if r.get("is_speed_test") else "",
@@ -114,7 +188,7 @@ def response_html(ctx: Context, page: Page, r: dict[str, Any]) -> str:
     parts = [
         f'<div class="rescore-question" id="{esc(anchor)}" data-search-exclude>',
         f'<p><a class="rescore-permalink" href="#{esc(anchor)}" title="Permalink">#</a> ',
-        f"<strong>{link(q_href, title).html}</strong>",
+        f"<strong>{heading}</strong>",
         f" &mdash; {esc(r['question_name'])}" if r.get("question_name") else "",
         f" &middot; score <strong>{esc(score_text(r))}</strong>",
         f" &middot; {esc(fmt_num(r.get('tps')))} tok/s &middot; {esc(tokens_text(r))}",
@@ -125,12 +199,10 @@ def response_html(ctx: Context, page: Page, r: dict[str, Any]) -> str:
         f'<p class="rescore-flags">Flags: {esc(flags)}</p>' if flags else "",
     ]
     if r.get("prompt"):
-        parts.append(details("Prompt", r["prompt"]))
+        parts.append(_text_block(ctx, page, r, "Prompt", "prompt", str(r["prompt"])))
     if r.get("reference_answer") or r.get("expected"):
-        ref = r.get("reference_answer") or ""
-        if r.get("expected") and r.get("expected") != ref:
-            ref = f"Expected: {r['expected']}\n\n{ref}".strip()
-        parts.append(details("Reference answer", ref))
+        ref = reference_text(r)
+        parts.append(_text_block(ctx, page, r, "Reference answer", "reference", ref))
     response = r.get("response")
     parts.append(details(f"Response ({len(response or '')} characters)", response))
     parts.append("</div>")

@@ -9,13 +9,12 @@ from typing import Any
 import altair as alt
 
 from rescore.site import charts as ch
-from rescore.site.page import Context, Page, chart_html, slug
+from rescore.site.page import Context, Page, chart_html, mart_page, mart_table, slug
 from rescore.site.toolkit import (
     Col,
     fmt_delta,
     fmt_num,
     fmt_pct,
-    focused_table,
     md_esc,
 )
 
@@ -28,24 +27,22 @@ DRIFT_COLS = (
 )
 
 
+INTRO = (
+    "This scoring run against earlier scores (imported summaries or earlier scoring "
+    "runs), one table per baseline, biggest change first. Delta is in percentage points.\n"
+)
+
+
 def drift(ctx: Context) -> Page:
-    page = Page("drift.md", "Drift", hide_toc=True)
-    md = [
-        "# Drift\n",
-        "This scoring run against earlier scores (imported summaries or earlier scoring "
-        "runs), one table per baseline, biggest change first. Delta is in percentage "
-        "points.\n",
-    ]
-    missing = ctx.missing("drift")
-    if missing:
-        md.append(missing)
-        page.markdown = "\n".join(md)
-        return page
+    return mart_page(ctx, "drift.md", "Drift", INTRO, "drift", lambda page: _body(ctx, page))
+
+
+def _body(ctx: Context, page: Page) -> list[str]:
+    md: list[str] = []
     by_baseline: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in ctx.data.rows("drift"):
         by_baseline[str(r.get("baseline"))].append(r)
     summaries = {str(r.get("baseline")): r for r in ctx.data.rows("drift_summary")}
-    model = ctx.model_cell(page)
     for n, (baseline, rows) in enumerate(sorted(by_baseline.items())):
         for r in rows:
             text = r.get("previous_pct_text")
@@ -56,14 +53,13 @@ def drift(ctx: Context) -> Page:
         summary = summaries.get(baseline)
         if summary:
             md.append(summary_text(summary))
-        md.append(page.block(focused_table(rows, DRIFT_COLS, model)))
+        md.append(mart_table(ctx, page, rows, DRIFT_COLS))
         name = "drift-dumbbell" if n == 0 else f"drift-dumbbell-{slug(baseline)}"
         chart = drift_dumbbell(
             rows, ctx.labels, name=name, title=f"Drift against {baseline}: previous score and now"
         )
         md.append(page.block(chart_html(ctx, page, chart)))
-    page.markdown = "\n".join(md)
-    return page
+    return md
 
 
 def summary_text(r: dict[str, Any]) -> str:

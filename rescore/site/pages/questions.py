@@ -85,10 +85,13 @@ def question_pages(ctx: Context) -> list[Page]:
         )
         md.append(
             page.block(
-                "<div data-search-exclude>"
+                # a <section>, not a <div>: material's search parser ends an exclusion at
+                # the first closing tag of the same name (Element compares by tag), and the
+                # filter bar and table wrappers are divs (was ~1 MB of answers in the index)
+                "<section data-search-exclude>"
                 + filter_bar(scores=True)
                 + _question_table(ctx, page, rows)
-                + "</div>"
+                + "</section>"
             )
         )
         page.markdown = "\n".join(md)

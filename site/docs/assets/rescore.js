@@ -42,8 +42,56 @@
   function renderAll() {
     document.querySelectorAll(".rescore-chart").forEach(render);
   }
+  // A config page's prompt and reference answer come, when opened, from the suite's JSON
+  // (one file shared by every config page); the text goes in as textContent, never as HTML.
+  var texts = {};
+  function fill(d) {
+    if (d.getAttribute("data-filled")) return;
+    d.setAttribute("data-filled", "loading");
+    var src = d.getAttribute("data-src");
+    if (!texts[src]) {
+      texts[src] = fetch(src).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      });
+    }
+    texts[src].then(function (all) {
+      var q = all[d.getAttribute("data-key")];
+      var text = q && q[d.getAttribute("data-field")];
+      if (typeof text !== "string") throw new Error("no text");
+      var pre = document.createElement("pre");
+      pre.textContent = text;
+      d.appendChild(pre);
+      var note = d.querySelector(".rescore-lazy-note");
+      if (note) note.hidden = true;
+      d.setAttribute("data-filled", "1");
+    }).catch(function () {
+      delete texts[src];  // e.g. opened from file://: the question page link stays
+      d.removeAttribute("data-filled");
+    });
+  }
+  // A chart drawn while its <details> was closed had no width: draw it again when opened.
+  function onToggle(e) {
+    var d = e.target;
+    if (d.tagName === "DETAILS" && d.open) {
+      if (d.classList.contains("rescore-lazy")) fill(d);
+      d.querySelectorAll(".rescore-chart").forEach(render);
+    }
+  }
+  // A link to a section whose body is collapsed (#role on Acceleration) opens it.
+  function openTarget() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var el = id && document.getElementById(id);
+    if (!el) return;
+    var d = el.tagName === "DETAILS" ? el : el.nextElementSibling;
+    while (d && d.tagName !== "DETAILS" && !/^H[1-6]$/.test(d.tagName)) d = d.nextElementSibling;
+    if (d && d.tagName === "DETAILS") d.open = true;
+  }
   function start() {
     renderAll();
+    document.addEventListener("toggle", onToggle, true);
+    window.addEventListener("hashchange", openTarget);
+    openTarget();
     new MutationObserver(renderAll).observe(document.body, {
       attributes: true,
       attributeFilter: ["data-md-color-scheme"],
