@@ -449,3 +449,92 @@ def test_hostile_names_run_no_script(browser, hostile_site: Path) -> None:
         page.close()
     assert not pwned and not dialogs, (pwned, dialogs)
     assert HOSTILE_CONFIG not in text or "&lt;svg" in text
+
+
+def _check_sorts(page, selector: str) -> int:
+    """Click every header of every sortable table under `selector`; each click must leave the
+    column in order (numbers numerically, empty cells last; text by locale). Returns the
+    number of columns checked."""
+    checked = 0
+    for t in range(page.locator(selector).count()):
+        table = page.locator(selector).nth(t)
+        heads = table.locator("thead th")
+        for i in range(heads.count()):
+            head = heads.nth(i)
+            numeric = head.get_attribute("data-sort-type") == "number"
+            head.click()
+            order = head.get_attribute("aria-sort")
+            values = table.evaluate(
+                "(table, i) => [...table.tBodies[0].rows].map(r => { const c = r.cells[i];"
+                " if (!c) return null; return c.hasAttribute('data-sort') ?"
+                " c.getAttribute('data-sort') : c.textContent.trim(); })",
+                i,
+            )
+            if numeric:
+                nums = [float(v) for v in values if v not in (None, "") and _is_number(v)]
+                want = sorted(nums, reverse=order == "descending")
+                assert nums == want, (selector, i, values[:10])
+                tail = values[len(nums) :]
+                assert all(v in (None, "") or not _is_number(v) for v in tail), (i, tail[:5])
+            else:
+                got = page.evaluate(
+                    "vs => vs.slice().sort((a, b) => (a || '').toLowerCase().localeCompare("
+                    "(b || '').toLowerCase(), undefined, {numeric: true}))",
+                    values,
+                )
+                if order == "descending":
+                    got = got[::-1]
+                assert [v or "" for v in values] == [v or "" for v in got], (selector, i)
+            checked += 1
+    return checked
+
+
+def _is_number(v: str) -> bool:
+    try:
+        float(v)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("path", ["acceleration/", "critical-issues/"])
+def test_acceleration_and_critical_tables_sort(browser, server: str, path: str) -> None:
+    page, problems = _open(browser, f"{server}/latest/{path}")
+    try:
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        checked = _check_sorts(page, "table[data-sortable]")
+    finally:
+        page.close()
+    assert not problems, problems
+    assert checked > 0, f"{path}: no sortable column"
+
+
+def test_acceleration_page_is_a_summary_first(browser, server: str, tmp_path_factory) -> None:
+    """The summary table comes first and the per-role details are collapsed; the page height
+    is printed (the real run's is measured the same way, see the note)."""
+    page, problems = _open(browser, f"{server}/latest/acceleration/")
+    try:
+        first = page.eval_on_selector("table[data-sortable] thead", "e => e.textContent")
+        closed = page.eval_on_selector_all(
+            "details.rescore-role", "els => els.filter(e => !e.open).length"
+        )
+        height = page.evaluate("() => document.documentElement.scrollHeight")
+        link = page.locator("table[data-sortable] tbody a[href^='#']").first
+        opened = None
+        if link.count():
+            link.click()
+            opened = page.evaluate(
+                "() => { const h = document.getElementById(decodeURIComponent("
+                "location.hash.slice(1))); let d = h && h.nextElementSibling;"
+                " while (d && d.tagName !== 'DETAILS') d = d.nextElementSibling;"
+                " return d ? d.open : null; }"
+            )
+        _shot(page, tmp_path_factory, "acceleration")
+    finally:
+        page.close()
+    print(f"acceleration page height: {height} px")
+    assert not problems, problems
+    assert "Baseline tok/s" in first and "Recommended config" in first and "Caveat" in first
+    assert closed >= 1
+    assert opened in (True, None)
+    assert height < 20_000

@@ -76,6 +76,7 @@ class Context:
     response_pages: dict[str, str] = field(default_factory=dict)
     # site path of a suite's JSON -> question id -> shared texts (pages.configs.question_texts)
     question_texts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    href_cache: dict[tuple[str, str, bool], str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         roles: dict[str, set[str]] = defaultdict(set)
@@ -147,7 +148,12 @@ class Context:
         return self.titles.get(cat, cat.replace("_", " ").title())
 
     def href(self, page: Page, to: str, *, is_page: bool = True) -> str:
-        return relative(page.src_uri, to, self.use_directory_urls, is_page=is_page)
+        key = (page.src_uri, to, is_page)  # ~35,000 links on the real run, many repeated
+        found = self.href_cache.get(key)
+        if found is None:
+            found = relative(page.src_uri, to, self.use_directory_urls, is_page=is_page)
+            self.href_cache[key] = found
+        return found
 
     def config_uri(self, config: str) -> str:
         return f"configs/{self.slugs[config]}.md"

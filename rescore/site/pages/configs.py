@@ -152,7 +152,7 @@ def question_text_files(ctx: Context) -> dict[str, str]:
 
 
 def _text_block(
-    ctx: Context, page: Page, r: dict[str, Any], summary: str, field: str, text: str
+    ctx: Context, page: Page, r: dict[str, Any], summary: str, field: str, text: str, q_href: str
 ) -> str:
     """The prompt or reference of a response: loaded on demand when it is the question's
     shared text, inline otherwise."""
@@ -161,7 +161,6 @@ def _text_block(
     if not has_question_page(r) or shared.get(field) != text:
         return details(summary, text)
     src = ctx.href(page, uri, is_page=False)
-    q_href = ctx.href(page, question_uri(ctx, r["suite"], r["question_id"]))
     return (
         f'<details class="rescore-response rescore-lazy" data-search-exclude'
         f' data-src="{esc(src)}" data-key="{esc(r["question_id"])}" data-field="{field}">'
@@ -175,6 +174,7 @@ def response_html(ctx: Context, page: Page, r: dict[str, Any]) -> str:
     """One response: header with permalink and question link, judge, flags, the texts."""
     anchor = str(r.get("anchor") or f"r-{r['response_id']}")
     title = f"{r['suite']} / {r['question_id']}"
+    q_href = ""
     if has_question_page(r):
         q_href = ctx.href(page, question_uri(ctx, r["suite"], r["question_id"]))
         heading = link(q_href, title).html
@@ -199,10 +199,10 @@ def response_html(ctx: Context, page: Page, r: dict[str, Any]) -> str:
         f'<p class="rescore-flags">Flags: {esc(flags)}</p>' if flags else "",
     ]
     if r.get("prompt"):
-        parts.append(_text_block(ctx, page, r, "Prompt", "prompt", str(r["prompt"])))
+        parts.append(_text_block(ctx, page, r, "Prompt", "prompt", str(r["prompt"]), q_href))
     if r.get("reference_answer") or r.get("expected"):
         ref = reference_text(r)
-        parts.append(_text_block(ctx, page, r, "Reference answer", "reference", ref))
+        parts.append(_text_block(ctx, page, r, "Reference answer", "reference", ref, q_href))
     response = r.get("response")
     parts.append(details(f"Response ({len(response or '')} characters)", response))
     parts.append("</div>")
