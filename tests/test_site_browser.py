@@ -538,3 +538,30 @@ def test_acceleration_page_is_a_summary_first(browser, server: str, tmp_path_fac
     assert closed >= 1
     assert opened in (True, None)
     assert height < 20_000
+
+
+def test_config_page_loads_a_prompt_when_opened(browser, server: str, published: Path) -> None:
+    """A config page's Prompt block is filled from the suite's JSON when opened, as text."""
+    latest = (published / "latest").resolve()
+    html = next(
+        p
+        for p in sorted((latest / "configs").rglob("index.html"))
+        if "rescore-lazy" in p.read_text(encoding="utf-8")
+    )
+    path = str(html.parent.relative_to(latest))
+    page, problems = _open(browser, f"{server}/latest/{path}/")
+    try:
+        block = page.locator("details.rescore-lazy[data-field='prompt']").first
+        src, key = block.get_attribute("data-src"), block.get_attribute("data-key")
+        block.locator("summary").click()
+        page.wait_for_function(
+            "e => e.getAttribute('data-filled') === '1'", arg=block.element_handle()
+        )
+        shown = block.locator("pre").text_content()
+        note_hidden = block.locator(".rescore-lazy-note").evaluate("e => e.hidden")
+    finally:
+        page.close()
+    assert not problems, problems
+    suite_file = (html.parent / src).resolve()
+    assert shown == json.loads(suite_file.read_text(encoding="utf-8"))[key]["prompt"]
+    assert shown and note_hidden
