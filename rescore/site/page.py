@@ -75,7 +75,7 @@ class Context:
     # response_id -> the config page (part) showing it; filled as config pages are built
     response_pages: dict[str, str] = field(default_factory=dict)
     # site path of a suite's JSON -> question id -> shared texts (pages.configs.question_texts)
-    question_texts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    question_texts: dict[str, dict[str, dict[str, str]]] | None = None
     href_cache: dict[tuple[str, str, bool], str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

@@ -129,10 +129,11 @@ def question_texts(ctx: Context) -> dict[str, dict[str, dict[str, str]]]:
     """Per suite JSON file: question id -> the prompt and reference its config pages load.
 
     The first response of a question gives its texts (marts.responses repeats the question's
-    row on every response); responses that differ keep theirs inline (`_shared_text`).
+    row on every response); responses that differ keep theirs inline (`_text_block`).
     """
-    if ctx.question_texts:
+    if ctx.question_texts is not None:
         return ctx.question_texts
+    ctx.question_texts = {}
     for rows in ctx.data.details.values():
         for r in rows:
             if not has_question_page(r):
@@ -214,7 +215,11 @@ def _chunks(ctx: Context, page_of: Any, rows: list[dict[str, Any]]) -> list[list
     parts: list[list[dict]] = [[]]
     size = 0
     for r in rows:
-        n = sum(len(str(r.get(k) or "")) for k in ("response", "prompt", "reference_answer"))
+        # prompt and reference are loaded on demand for suite questions (_text_block)
+        texts = (
+            ("response",) if has_question_page(r) else ("response", "prompt", "reference_answer")
+        )
+        n = sum(len(str(r.get(k) or "")) for k in texts)
         if parts[-1] and size + n > PAGE_BUDGET:
             parts.append([])
             size = 0
