@@ -180,9 +180,13 @@ def _recommended_table(rows: list[Row], multi_run: bool) -> str:
     """The summary: one row per role's baseline config and the config the mart recommends."""
     body = [
         [
-            Cell(f'<a href="#{slug(_role_key(r, multi_run))}">{esc(r["role"])}</a>'),
+            Cell(
+                f'<a href="#{slug(_role_key(r, multi_run))}">{esc(r["role"])}</a>'
+                f"<small>{esc(r.get('baseline_config'))}</small>",
+                None,
+                "rescore-model",  # the role on one line, its baseline config below
+            ),
             r.get("model"),
-            r.get("baseline_config"),
             Cell(fmt_num(r.get("baseline_tps"), 2), r.get("baseline_tps")),
             r["config"],
             _kind(r),
@@ -195,9 +199,8 @@ def _recommended_table(rows: list[Row], multi_run: bool) -> str:
         for r in sorted(rows, key=lambda r: (r["role"], r["run_id"]))
     ]
     headers = [
-        "Role",
+        "Role (baseline config)",
         "Model",
-        "Baseline config",
         "Baseline tok/s",
         "Recommended config",
         "Experiment",
@@ -207,7 +210,7 @@ def _recommended_table(rows: list[Row], multi_run: bool) -> str:
         "\u0394 quality",
         "Caveat",
     ]
-    return table(headers, body, numeric={3, 6, 7, 8, 9})
+    return table(headers, body, numeric={2, 5, 6, 7, 8})
 
 
 def _role_table(rows: list[Row]) -> str:
