@@ -43,6 +43,30 @@ def test_prompt_and_rubric_words_are_no_coverage(case):
     assert r.score == case["score"] and r.path == "overlap", (case["reason"], r)
 
 
+GUIDANCE = ["Captures the key trade-offs with depth", "Concise and well-structured (2-3 sentences)"]
+
+
+@pytest.mark.parametrize("case", cases("coverage"))
+def test_criteria_are_grader_guidance_not_answer_text(case):
+    """The same response scores the same whatever criteria the grader is given."""
+    kwargs = {k: case[k] for k in ("expected", "prompt", "text")}
+    bare = v2.coverage(reference_answer=case["reference"], criteria=[], **kwargs)
+    guided = v2.coverage(
+        reference_answer=case["reference"], criteria=[*case["criteria"], *GUIDANCE], **kwargs
+    )
+    assert guided.score == bare.score, (case["reason"], bare, guided)
+
+
+@pytest.mark.parametrize(
+    "word, rubric",
+    [("considers", True), ("constraints", True), ("answers", True), ("consistency", False),
+     ("complexity", False), ("approval", False), ("explainability", False), ("accuracy", False),
+     ("import", False)],
+)  # fmt: skip
+def test_rubric_words_are_whole_words_not_stems(word, rubric):
+    assert v2.is_rubric_word(word) is rubric
+
+
 @pytest.mark.parametrize("case", cases("description"))
 def test_a_point_that_describes_the_answer(case):
     assert v2.is_description(case["point"]) == case["description"], case["reason"]
