@@ -18,9 +18,10 @@ rules-v2 (:func:`score_item_v2`) keeps that order and changes principled details
 `judge.rules.v2`): runner artefacts score 0; a 2 needs an answer (free text that only
 overlap scored is capped at 1 when the model ran out of tokens, or began to loop, while still
 reasoning; a loop after a finished answer caps it at 2 like any cut); the final answer counts
-for key answers; tool-call wrappers and string calls are understood (capped at 2); rubric
-words, descriptive points and criteria are no coverage; instructions get IFEval's loose
-re-check. rules-v1 stays reproducible by name.
+for key answers; tool-call wrappers and string calls are understood (capped at 2); a data
+answer (YAML/JSON the reference gives) is parsed and compared as data
+(`judge.rules.data_answer`); rubric words, descriptive points and criteria are no coverage;
+instructions get IFEval's loose re-check. rules-v1 stays reproducible by name.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from judge.detectors import (
     detect_wrong_modality,
     loop_start,
 )
-from judge.rules import auto_score, numbers, overlap, tool_calls, v2
+from judge.rules import auto_score, data_answer, numbers, overlap, tool_calls, v2
 from judge.rules.artefacts import runner_artefact
 from judge.rules.base import RuleResult
 from judge.rules.text import answer_text, drop_prompt_continuation, words
@@ -51,7 +52,8 @@ MIN_WORDS_BEFORE_LOOP = 60
 # cached by an earlier revision (2: prompt words excluded only where they word the task; final
 # answers: a heading commits to nothing, a run-on line to its first sentence; math answers
 # compared for equivalence; 3: rubric words matched as whole words, descriptive points and
-# criteria not matched, a loop caps at 1 only when it began while still reasoning).
+# criteria not matched, a loop caps at 1 only when it began while still reasoning, data answers
+# compared as data).
 V2_REVISION = 3
 
 
@@ -146,6 +148,7 @@ def score_item_v2(item: BlindItem) -> RuleResult:
         or overlap.json_fields(item.expected, answer)
         or v2.math_answer(item.expected, answer)
         or v2.key_answers(item.expected, answer, item.prompt)
+        or data_answer.evaluate(item.expected, item.reference_answer, item.prompt, answer)
         or v2.coverage(
             expected=item.expected,
             reference_answer=item.reference_answer,

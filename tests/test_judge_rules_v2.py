@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from judge.base import BlindItem
-from judge.rules import v2
+from judge.rules import data_answer, v2
 from judge.rules.artefacts import runner_artefact
 from judge.rules_judge import RulesJudge, score_item, score_item_v2
 
@@ -126,3 +126,9 @@ def test_rules_v1_is_unchanged_and_reproducible_by_name():
     assert v1.settings() != v2_.settings()
     with pytest.raises(ValueError):
         RulesJudge("v3")
+
+
+@pytest.mark.parametrize("case", cases("data_answer"))
+def test_data_answers_compare_the_data(case):
+    r = data_answer.evaluate(case["expected"], case["reference"], case["prompt"], case["text"])
+    assert (None if r is None else r.score) == case["score"], (case["reason"], r)

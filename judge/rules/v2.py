@@ -14,6 +14,8 @@ none of them fitted to any judge's scores (issue 12.3, issue 11.7):
   ("Valid schedule respecting all constraints") are uncheckable by words, save the identifiers
   they name, and so are the criteria (grader guidance, not answer text): left out, not missed.
   Where `expected` or the reference states the answer, the prompt's words are answer content;
+- `judge.rules.data_answer` (its own module): where `expected` names YAML or JSON and the
+  reference gives it, the response's data is parsed and compared with the reference's;
 - :func:`instructions`: an IFEval-style "loose" re-check after removing a leading "Here is..."
   line or a trailing note, said in the reason when it decides.
 """
