@@ -132,3 +132,20 @@ def test_rules_v1_is_unchanged_and_reproducible_by_name():
 def test_data_answers_compare_the_data(case):
     r = data_answer.evaluate(case["expected"], case["reference"], case["prompt"], case["text"])
     assert (None if r is None else r.score) == case["score"], (case["reason"], r)
+
+
+def test_rules_v2_is_the_default_of_judge_rules_and_report():
+    """`--judge rules` means rules-v2 unless --rules-version says v1; rules-v1 stays by name."""
+    from judge.run import JudgeOptions, make_judge
+    from rescore.cli import build_parser
+
+    parser = build_parser()
+    for argv in (["judge", "--scoring-run", "s"], ["report", "suites", "run"]):
+        args = parser.parse_args(argv)
+        assert (args.judge, args.rules_version) == ("rules", "v2")
+        judge = make_judge(JudgeOptions(args.judge, "s", rules_version=args.rules_version))
+        assert judge.name == "rules-v2"
+    old = parser.parse_args(["judge", "--scoring-run", "s", "--rules-version", "v1"])
+    v1 = make_judge(JudgeOptions("rules", "s", rules_version=old.rules_version))
+    assert v1.name == "rules-v1"
+    assert make_judge(JudgeOptions("rules-v1", "s", rules_version="v2")).name == "rules-v1"
