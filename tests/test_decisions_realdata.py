@@ -22,7 +22,7 @@ import pytest
 
 from rescore.cli import main as rescore
 from tests.conftest import REAL_REVIEWS, REAL_RUN, REAL_SUITES, require_real_data
-from tests.test_dbt_realdata import ARCHITECT_ROWS
+from tests.test_dbt_realdata import ARCHITECT_ROWS, architect_row
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,20 +177,7 @@ def test_audit_flags_the_blind_file_not_individual_judgments(warehouse: Path) ->
 
 @pytest.mark.parametrize("label", list(ARCHITECT_ROWS))
 def test_blind_architect_ingest_rows_match_the_reference(warehouse: Path, label: str) -> None:
-    model = label.removesuffix(" (ingest)")
-    rows = q(
-        warehouse,
-        "select role, score, max_score, pct from marts.leaderboard"
-        " where scoring_run = ? and category = 'architect_ingest' and model = ?",
-        [BLIND, model],
-    )
-    if label.endswith("(ingest)"):
-        rows = [r for r in rows if r[0].startswith("ingest_")]
-    elif len(rows) > 1:
-        rows = [r for r in rows if r[0].startswith("architect_")]
-    assert len(rows) == 1, rows
-    _, score, max_score, pct = rows[0]
-    assert (score, max_score, f"{pct:.1f}") == ARCHITECT_ROWS[label]
+    assert architect_row(warehouse, BLIND, label) == ARCHITECT_ROWS[label]
 
 
 def test_blind_picks_are_the_reports(warehouse: Path) -> None:
