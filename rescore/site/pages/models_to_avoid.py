@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rescore.site.page import Context, Page
+from rescore.site.page import Context, Page, mart_page, mart_table
 from rescore.site.toolkit import (
     Col,
     focused_table,
@@ -52,22 +52,28 @@ def _order(ctx: Context, r: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+INTRO = (
+    "The short list: configs not to deploy, with clear evidence. Each one degenerates "
+    "instead of answering, echoes the prompt or answers empty at a critical rate, or "
+    "scores below the threshold on the suites relevant to its role with its whole 95% "
+    'interval below it. "On its suites" is the score on the suites of the role\'s '
+    "speciality. Experiments (MoE, speculative, lookup) are folded into one row under "
+    "their base config, not listed as separate failures.\n"
+)
+
+
 def models_to_avoid(ctx: Context) -> Page:
-    page = Page("models-to-avoid.md", "Models to avoid", hide_toc=True)
-    md = [
-        "# Models to avoid\n",
-        "The short list: configs not to deploy, with clear evidence. Each one degenerates "
-        "instead of answering, echoes the prompt or answers empty at a critical rate, or "
-        "scores below the threshold on the suites relevant to its role with its whole 95% "
-        'interval below it. "On its suites" is the score on the suites of the role\'s '
-        "speciality. Experiments (MoE, speculative, lookup) are folded into one row under "
-        "their base config, not listed as separate failures.\n",
-    ]
-    missing = ctx.missing("models_to_avoid")
-    if missing:
-        md.append(missing)
-        page.markdown = "\n".join(md)
-        return page
+    return mart_page(
+        ctx,
+        "models-to-avoid.md",
+        "Models to avoid",
+        INTRO,
+        "models_to_avoid",
+        lambda page: _body(ctx, page),
+    )
+
+
+def _body(ctx: Context, page: Page) -> list[str]:
     rows = ctx.data.rows("models_to_avoid")
     for r in rows:
         r["category_title"] = ctx.cat_title(str(r["category"])) if r.get("category") else None
@@ -75,15 +81,14 @@ def models_to_avoid(ctx: Context) -> Page:
         r["also_avoided"] = ", ".join(group) or None
         evidence = r.get("avoid_evidence")
         r["evidence"] = EVIDENCE_WORDS.get(str(evidence), evidence) if evidence else None
-    # an older mart without is_listed: every row is listed, as before
-    listed = sorted((r for r in rows if r.get("is_listed", True)), key=lambda r: _order(ctx, r))
+    listed = sorted((r for r in rows if r.get("is_listed")), key=lambda r: _order(ctx, r))
     rest = sorted(
-        (r for r in rows if "is_listed" in r and not r["is_listed"] and not r.get("listed_config")),
+        (r for r in rows if not r.get("is_listed") and not r.get("listed_config")),
         key=lambda r: _order(ctx, r),
     )
-    model = ctx.model_cell(page)
+    md = []
     if listed:
-        md.append(page.block(focused_table(listed, AVOID_COLS, model)))
+        md.append(mart_table(ctx, page, listed, AVOID_COLS))
     else:
         md.append("No config has clear evidence against it in this version.\n")
     if rest:
@@ -92,8 +97,7 @@ def models_to_avoid(ctx: Context) -> Page:
                 f"<details><summary>Also flagged, not on the short list ({len(rest)})"
                 "</summary><p>Never picked, but the evidence is not clear: a score within "
                 "noise of the threshold, or too few judged responses.</p>"
-                f"{focused_table(rest, REST_COLS, model)}</details>"
+                f"{focused_table(rest, REST_COLS, ctx.model_cell(page))}</details>"
             )
         )
-    page.markdown = "\n".join(md)
-    return page
+    return md
