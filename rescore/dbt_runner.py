@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rescore import paths
+from rescore import build_state, paths
 from rescore.procs import run_child
 from rescore.warehouse import ENV_VAR, connect
 
@@ -34,6 +34,11 @@ OK_STATUSES = {"success", "pass"}
 KINDS = {"model": "models", "test": "data tests", "unit_test": "unit tests", "seed": "seeds"}
 # dbt flags naming folders: `rescore dbt` adds its own unless the user gave one
 _FOLDER_FLAGS = ("--project-dir", "--profiles-dir", "--target-path", "--log-path")
+# the dbt flags `rescore build` always passes that change what a build makes (in the fingerprint)
+BUILD_ARGS: list[str] = []
+# `rescore dbt` commands that never write models: the build record stays valid across them
+_READ_ONLY_DBT = {"ls", "list", "docs", "parse", "compile", "test", "debug", "deps", "show"}
+_READ_ONLY_DBT |= {"source", "--help", "-h", "--version", "clean", "init"}
 
 
 @dataclass(frozen=True)
@@ -156,21 +161,48 @@ def run_dbt_build(
     *,
     target_path: Path | None = None,
     quiet: bool = True,
+    force: bool = False,
+    full_refresh: bool = False,
 ) -> int:
     """Build staging, intermediate and mart models and run every dbt test; 0 if all passed.
 
     The raw schema is created first when missing, so an empty warehouse builds empty marts
     instead of failing on absent sources. `target_path` (default: the warehouse's own folder,
     `state_dir`) holds dbt's artifacts and logs.
+
+    A full build (no `select`) is skipped when its inputs (`rescore.build_state`: raw content,
+    dbt project, args, versions) equal those of the last successful full build recorded in the
+    warehouse; dbt's unit tests (which read fixtures, never the data) are skipped when the code
+    they test is byte-identical to the code they last passed on. `force` runs everything;
+    `full_refresh` passes `--full-refresh` (incremental models rebuilt from scratch).
     """
     warehouse = Path(warehouse).resolve()
-    connect(warehouse).close()  # raw schema in place; WarehouseBusy/WarehouseError otherwise
     target = Path(target_path).resolve() if target_path else state_dir(warehouse) / "target"
     args = ["build", "--no-use-colors"]
     if quiet:
         args += ["--quiet"]
     if select:
         args += ["--select", select]
+    if full_refresh:
+        args += ["--full-refresh"]
+    con = connect(warehouse)  # raw schema in place; WarehouseBusy/WarehouseError otherwise
+    try:
+        inputs = build_state.build_inputs(con, paths.dbt_dir(), BUILD_ARGS)
+        prev = build_state.last_recorded(con)
+        fresh = prev is not None and prev["fingerprint"] == build_state.digest(inputs)
+        if fresh and not (select or force or full_refresh):
+            print(
+                "rescore build: up to date (nothing changed since "
+                f"{prev['finished_at']:%Y-%m-%d %H:%M:%S} UTC); --force rebuilds"
+            )
+            return 0
+        code = build_state.code_key(inputs)
+        skip_unit = not (select or force) and prev is not None and prev["unit_tests_for"] == code
+        build_state.forget(con)  # a failed or partial build leaves no "up to date" record
+    finally:
+        con.close()
+    if skip_unit:
+        args += ["--exclude", "test_type:unit"]
     run_results = target / "run_results.json"
     if run_results.exists():
         run_results.unlink()
@@ -178,46 +210,36 @@ def run_dbt_build(
     results = read_results(target)
     bad, _warned, summary = summarise(results)
     print(summary)
+    if skip_unit:
+        print(
+            "  unit tests not re-run: the dbt project is unchanged since they passed "
+            "(--force runs them)"
+        )
     if proc.returncode != 0 and not bad:
         # dbt failed before or outside the nodes (parse error, bad profile): show its output.
         print("dbt exited with code", proc.returncode)
         print((proc.stdout + proc.stderr).strip()[-4000:])
     ok = proc.returncode == 0 and not bad
     if ok and not select:
-        _record_build(warehouse)
+        con = connect(warehouse)
+        try:
+            build_state.record(con, inputs, unit_tests_for=code)
+        finally:
+            con.close()
+        _record_build(warehouse, inputs["raw"])
     return 0 if ok else 1
 
 
-# (table, expression): together they change whenever a stage writes raw
-_FINGERPRINT = (
-    ("suites", "count(*) || '/' || coalesce(max(loaded_at)::varchar, '')"),
-    ("questions", "count(*)"),
-    ("configs", "count(*) || '/' || coalesce(max(loaded_at)::varchar, '')"),
-    ("responses", "count(*)"),
-    ("scoring_runs", "count(*) || '/' || coalesce(max(updated_at)::varchar, '')"),
-    ("judgments", "count(*) || '/' || coalesce(max(judged_at)::varchar, '')"),
-    ("response_flags", "count(*) || '/' || coalesce(max(flagged_at)::varchar, '')"),
-    ("baselines", "count(*) || '/' || coalesce(max(loaded_at)::varchar, '')"),
-)
-
-
 def raw_fingerprint(con) -> dict[str, str]:
-    """Counts and latest load times of the raw tables: equal fingerprints, same inputs."""
-    return {
-        table: str(con.execute(f"select {expr} from raw.{table}").fetchone()[0])  # noqa: S608
-        for table, expr in _FINGERPRINT
-    }
+    """Content hashes of the raw tables dbt reads: equal fingerprints, same inputs."""
+    return build_state.raw_fingerprint(con)
 
 
-def _record_build(warehouse: Path) -> None:
+def _record_build(warehouse: Path, raw: dict[str, str]) -> None:
     """Remember what raw held when the marts were built (read by `rescore doctor`)."""
     from datetime import UTC, datetime
 
-    con = connect(warehouse, read_only=True)
-    try:
-        record = {"finished_at": datetime.now(UTC).isoformat(), "raw": raw_fingerprint(con)}
-    finally:
-        con.close()
+    record = {"finished_at": datetime.now(UTC).isoformat(), "raw": raw}
     path = state_dir(warehouse) / "last_build.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -241,6 +263,12 @@ def run_dbt(warehouse: Path, args: Sequence[str]) -> int:
     found) as they are, anything else (dbt's own crash) 3.
     """
     warehouse = Path(warehouse).resolve()
+    if args and args[0] not in _READ_ONLY_DBT:
+        con = connect(warehouse)
+        try:
+            build_state.forget(con)  # dbt may rewrite marts: the next build must run
+        finally:
+            con.close()
     target = state_dir(warehouse) / "target"
     env = dbt_env(warehouse)
     if not sys.stdout.isatty():
