@@ -294,6 +294,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="scoring run to show (default: the newest)",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="build even when this output is up to date with the marts, code and options",
+    )
     _add_common(p)
 
     p = sub.add_parser(

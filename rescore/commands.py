@@ -174,7 +174,13 @@ def site(args: argparse.Namespace) -> int:
 
     options = _site_options(args)
     with _holding(args, must_exist=True) as wh:
-        return build_site(wh, version=args.version, scoring_run=args.scoring_run, **options)
+        return build_site(
+            wh,
+            version=args.version,
+            scoring_run=args.scoring_run,
+            force=getattr(args, "force", False),
+            **options,
+        )
 
 
 def report(args: argparse.Namespace) -> int:
