@@ -49,6 +49,7 @@ class NodeResult:
     status: str
     message: str
     failures: int | None
+    compiled_code: str = ""
 
     @property
     def kind(self) -> str:
@@ -120,6 +121,7 @@ def read_results(target_path: Path) -> list[NodeResult]:
             status=str(r.get("status", "?")),
             message=(r.get("message") or "").strip(),
             failures=r.get("failures"),
+            compiled_code=r.get("compiled_code") or "",
         )
         for r in data.get("results", [])
     ]
@@ -219,6 +221,8 @@ def run_dbt_build(
         # dbt failed before or outside the nodes (parse error, bad profile): show its output.
         print("dbt exited with code", proc.returncode)
         print((proc.stdout + proc.stderr).strip()[-4000:])
+    for line in _null_columns(warehouse, bad):
+        print(line)
     ok = proc.returncode == 0 and not bad
     if ok and not select:
         con = connect(warehouse)
@@ -228,6 +232,27 @@ def run_dbt_build(
             con.close()
         _record_build(warehouse, inputs["raw"])
     return 0 if ok else 1
+
+
+def _null_columns(warehouse: Path, bad: list[NodeResult]) -> list[str]:
+    """For each failed `not_null_columns` test, the columns holding nulls (its own rows).
+
+    The test is one node per model, so dbt's message counts columns; rerunning its compiled
+    query (read-only, only on failure) names them as per-column `not_null` nodes did.
+    """
+    failed = [r for r in bad if ".not_null_columns_" in r.unique_id and r.compiled_code]
+    if not failed:
+        return []
+    lines = []
+    con = connect(warehouse, read_only=True)
+    try:
+        for r in failed:
+            rows = con.execute(r.compiled_code).fetchall()
+            found = ", ".join(f"{column} ({n} null rows)" for column, n in rows)
+            lines.append(f"  {r.name}: nulls in {found}")
+    finally:
+        con.close()
+    return lines
 
 
 def raw_fingerprint(con) -> dict[str, str]:
