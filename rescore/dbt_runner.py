@@ -231,6 +231,7 @@ def run_dbt_build(
         finally:
             con.close()
         _record_build(warehouse, inputs["raw"])
+        _keep_manifest(warehouse, target, build_state.digest(inputs))
     return 0 if ok else 1
 
 
@@ -270,6 +271,37 @@ def _record_build(warehouse: Path, raw: dict[str, str]) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _keep_manifest(warehouse: Path, target: Path, fingerprint: str) -> None:
+    """Keep this build's compiled manifest for the site's dbt docs (`rescore.site.dbt_docs`).
+
+    With it, `dbt docs generate --no-compile` (catalog only, partial parse: ~4 CPU s instead
+    of ~17) documents the marts with the very SQL that built them. Saved apart from the target,
+    which `rescore dbt parse` or `ls` overwrite, and named by the build's fingerprint.
+    """
+    manifest = target / "manifest.json"
+    if not manifest.exists():
+        return
+    dest = state_dir(warehouse) / "docs"
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, src in (("manifest.json", manifest), ("partial_parse.msgpack", None)):
+        src = src or target / name
+        if src.exists():
+            shutil.copyfile(src, dest / f"{name}.tmp")
+            os.replace(dest / f"{name}.tmp", dest / name)
+    (dest / "fingerprint").write_text(fingerprint, encoding="utf-8")
+
+
+def kept_manifest(warehouse: Path, fingerprint: str) -> Path | None:
+    """The folder of the kept manifest when it is the build `fingerprint`'s, else None."""
+    dest = state_dir(warehouse) / "docs"
+    try:
+        if (dest / "fingerprint").read_text(encoding="utf-8") != fingerprint:
+            return None
+    except OSError:
+        return None
+    return dest if (dest / "manifest.json").exists() else None
 
 
 def last_build(warehouse: Path) -> dict | None:
