@@ -11,7 +11,8 @@ The raw fingerprint is a content hash, not a count: per source table, the row co
 XOR of every row's hash (order-free; a changed value anywhere changes it). The two big text
 columns of `raw.responses` are hashed by length only: they change only together with their run
 file, which rewrites the run's `raw.configs` row (new `file_sha256`, `loaded_at`), and hashing
-the text would cost seconds at a million responses. The site's data fingerprint is the build's
+the text would cost seconds at a million responses. `raw.scoring_runs.updated_at` is left out
+(see IGNORED). The site's data fingerprint is the build's
 (the marts are a function of it) plus the raw tables the site reads itself.
 """
 
@@ -43,6 +44,9 @@ SOURCE_TABLES = (
 )
 # (table, column) hashed by byte length: see the module docstring
 LENGTH_ONLY = {("responses", "prompt"), ("responses", "response")}
+# (table, column) left out: the judge re-stamps updated_at on every run, also when it judged
+# nothing (then nothing else changed); a run that writes judgments changes raw.judgments
+IGNORED = {("scoring_runs", "updated_at")}
 # folders of the dbt project that are dbt's output, not its input
 _DBT_OUTPUT = {"target", "logs", "dbt_packages", "__pycache__"}
 STATE_DDL = """
@@ -80,7 +84,9 @@ def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
             out[table] = "absent"
             continue
         parts = [
-            f'strlen("{c}")' if (table, c) in LENGTH_ONLY else f'"{c}"' for c, _ in cols[table]
+            f'strlen("{c}")' if (table, c) in LENGTH_ONLY else f'"{c}"'
+            for c, _ in cols[table]
+            if (table, c) not in IGNORED
         ]
         row = con.execute(
             f"select count(*), coalesce(bit_xor(hash({', '.join(parts)})), 0) "  # noqa: S608

@@ -109,6 +109,7 @@ def test_a_new_judgment_rebuilds(raw_warehouse, fake_dbt, capsys):
         ("responses", "update raw.responses set response = response || 'x' where rowid = 0"),
         ("configs", "update raw.configs set role = 'other_role' where rowid = 0"),
         ("response_flags", "delete from raw.response_flags where rowid = 0"),
+        ("scoring_runs", "update raw.scoring_runs set settings = '{\"k\": 1}' where rowid = 0"),
     ],
 )
 def test_an_edited_raw_value_with_the_same_counts_rebuilds(
@@ -123,6 +124,16 @@ def test_an_edited_raw_value_with_the_same_counts_rebuilds(
     assert before[table] != after[table]
     build(raw_warehouse, capsys)
     assert len(fake_dbt.calls) == 2
+
+
+def test_a_judge_run_that_judged_nothing_does_not_rebuild(raw_warehouse, fake_dbt, capsys):
+    """The judge re-stamps raw.scoring_runs.updated_at even when it judged nothing."""
+    build(raw_warehouse, capsys)
+    con = duckdb.connect(str(raw_warehouse))
+    con.execute("update raw.scoring_runs set updated_at = updated_at + interval 1 hour")
+    con.close()
+    assert "up to date" in build(raw_warehouse, capsys)[1]
+    assert len(fake_dbt.calls) == 1
 
 
 def test_an_edited_model_rebuilds_with_unit_tests(raw_warehouse, project_copy, fake_dbt, capsys):
