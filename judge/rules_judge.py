@@ -15,11 +15,13 @@ loop is (nearly) all there is; when a substantive answer (60+ words) precedes th
 answer is judged and capped at 2, like any answer that ran on to the token cap.
 
 rules-v2 (:func:`score_item_v2`) keeps that order and changes principled details (see
-`judge.rules.v2`): runner artefacts score 0; a 2 needs a verified answer (free text that only
-overlap scored is capped at 1 when a loop follows it or the model ran out of tokens still
-reasoning); the final answer counts for key answers; tool-call wrappers and string calls are
-understood (capped at 2); prompt and rubric words are no coverage; instructions get IFEval's
-loose re-check. rules-v1 stays reproducible by name.
+`judge.rules.v2`): runner artefacts score 0; a 2 needs an answer (free text that only
+overlap scored is capped at 1 when the model ran out of tokens, or began to loop, while still
+reasoning; a loop after a finished answer caps it at 2 like any cut); the final answer counts
+for key answers; tool-call wrappers and string calls are understood (capped at 2); a data
+answer (YAML/JSON the reference gives) is parsed and compared as data
+(`judge.rules.data_answer`); rubric words, descriptive points and criteria are no coverage;
+instructions get IFEval's loose re-check. rules-v1 stays reproducible by name.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from judge.detectors import (
     detect_wrong_modality,
     loop_start,
 )
-from judge.rules import auto_score, numbers, overlap, tool_calls, v2
+from judge.rules import auto_score, data_answer, numbers, overlap, tool_calls, v2
 from judge.rules.artefacts import runner_artefact
 from judge.rules.base import RuleResult
 from judge.rules.text import answer_text, drop_prompt_continuation, words
@@ -49,8 +51,10 @@ MIN_WORDS_BEFORE_LOOP = 60
 # rules-v2's revision: part of its cache key, so a changed rule is never answered from verdicts
 # cached by an earlier revision (2: prompt words excluded only where they word the task; final
 # answers: a heading commits to nothing, a run-on line to its first sentence; math answers
-# compared for equivalence).
-V2_REVISION = 2
+# compared for equivalence; 3: rubric words matched as whole words, descriptive points and
+# criteria not matched, a loop caps at 1 only when it began while still reasoning, data answers
+# compared as data).
+V2_REVISION = 3
 
 
 def _cut_answer(text: str) -> tuple[RuleResult | None, str, bool, Any]:
@@ -144,6 +148,7 @@ def score_item_v2(item: BlindItem) -> RuleResult:
         or overlap.json_fields(item.expected, answer)
         or v2.math_answer(item.expected, answer)
         or v2.key_answers(item.expected, answer, item.prompt)
+        or data_answer.evaluate(item.expected, item.reference_answer, item.prompt, answer)
         or v2.coverage(
             expected=item.expected,
             reference_answer=item.reference_answer,
@@ -156,13 +161,21 @@ def score_item_v2(item: BlindItem) -> RuleResult:
     if wrong is not None:
         result = result.capped(1, wrong.evidence)
     unverified = result.path == "overlap"
-    reasoning = None
-    if not looped and (item.truncated or "<think>" in item.response):
-        reasoning = still_reasoning(item.response, item.truncated)
     if looped:
-        cap = 1 if unverified else 2
-        result = result.capped(cap, f"answer followed by a repetition loop ({deg.evidence})")
-    elif reasoning is not None:
+        # Where the loop began decides: after an answer it is that answer cut short ("correct
+        # but truncated": 2, as the rubric says); while the model was still reasoning there was
+        # no answer yet, so free text that only overlap scored gets 1.
+        reasoning = still_reasoning(text[: loop_start(text) or len(text)], truncated=True)
+        evidence = f"answer followed by a repetition loop ({deg.evidence})"
+        if unverified and reasoning is not None:
+            result = result.capped(1, f"{evidence}, begun while still reasoning ({reasoning})")
+        else:
+            result = result.capped(2, evidence)
+        return result
+    reasoning = None
+    if item.truncated or "<think>" in item.response:
+        reasoning = still_reasoning(item.response, item.truncated)
+    if reasoning is not None:
         result = result.capped(1 if unverified else 2, reasoning)
     elif item.truncated:
         result = result.capped(2, "response truncated")

@@ -182,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--judge",
         choices=JUDGE_CHOICES,
         default="rules",
-        help="rules: offline, free (default; version from --rules-version); rules-v1, "
+        help="rules: offline, free (default; version from --rules-version, default v2); rules-v1, "
         "rules-v2: that rules version by name, so an old scoring run stays reproducible; "
         "claude: the Anthropic API, ANTHROPIC_API_KEY; openai: any OpenAI-compatible server "
         "(llama-server, vLLM, Ollama), --base-url; cascade: rules-v2 decides where a "
@@ -191,8 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--rules-version",
         choices=["v1", "v2"],
-        default="v1",
-        help="rules version for --judge rules (default v1)",
+        default="v2",
+        help="rules version for --judge rules (default v2; v1 stays reproducible by name)",
     )
     p.add_argument(
         "--model-judge",
@@ -319,7 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the judges of `rescore judge`: rules (offline, free; default), rules-v1, rules-v2, "
         "claude (ANTHROPIC_API_KEY), openai (--base-url), cascade (--model-judge)",
     )
-    p.add_argument("--rules-version", choices=["v1", "v2"], default="v1", help="for --judge rules")
+    p.add_argument("--rules-version", choices=["v1", "v2"], default="v2",
+                   help="for --judge rules (default v2)")  # fmt: skip
     p.add_argument("--model-judge", choices=["claude", "openai"], default="claude",
                    help="the model judge of --judge cascade (default claude)")  # fmt: skip
     p.add_argument("--base-url", default=None, metavar="URL",

@@ -18,31 +18,14 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from fake_http import FakeHTTPServer, Recorded
+
 _CUSTOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-@dataclass
-class Recorded:
-    """One HTTP request as the fake received it."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: str
-    json: Any = None
-
-
-@dataclass
-class _Rule:
-    match: str
-    actions: list[str] = field(default_factory=list)
+__all__ = ["FakeAnthropic", "Recorded"]
 
 
 def _tokens(text: str) -> int:
@@ -61,62 +44,22 @@ _STATUS_ERRORS = {
 }
 
 
-class FakeAnthropic:
+class FakeAnthropic(FakeHTTPServer):
     """The fake server. `start()` serves in a daemon thread; `stop()` shuts it down."""
 
     def __init__(self, api_key: str = "test-key", retry_after_ms: int = 10) -> None:
+        super().__init__()
         self.api_key = api_key
         self.retry_after_ms = retry_after_ms
-        self.requests: list[Recorded] = []
         self.grader: Callable[[str], int] = lambda response: 2
         self.batch_polls_before_end = 2
         self.batches: dict[str, dict] = {}
-        self._rules: list[_Rule] = []
         self._cache: set[str] = set()
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
         self._counter = 0
-
-    # -- control
-
-    def on(self, match: str, *actions: str) -> None:
-        """Script the next requests whose body contains `match` (in order, one action each)."""
-        with self._lock:
-            self._rules.append(_Rule(match, list(actions)))
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeAnthropic:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:  # keep test output quiet
-                pass
-
-            def do_GET(self) -> None:
-                fake._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                fake._handle(self, "POST")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        return self.origin
 
     # -- views for assertions
 
@@ -126,46 +69,19 @@ class FakeAnthropic:
     def batch_creates(self) -> list[Recorded]:
         return [r for r in self.requests if r.method == "POST" and r.path == "/v1/messages/batches"]
 
-    # -- HTTP plumbing
+    # -- routing
 
-    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length).decode() if length else ""
-        try:
-            parsed = json.loads(raw) if raw else None
-        except json.JSONDecodeError:
-            parsed = None
-        path = handler.path.split("?", 1)[0]
-        with self._lock:
-            self.requests.append(
-                Recorded(
-                    method, path, {k.lower(): v for k, v in handler.headers.items()}, raw, parsed
-                )
-            )
-        status, body, headers = self._route(handler, method, path, raw, parsed)
-        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
-            handler.send_header("Content-Length", str(len(payload)))
-            handler.send_header("request-id", f"req_fake_{len(self.requests)}")
-            for name, value in headers.items():
-                handler.send_header(name, value)
-            handler.end_headers()
-            handler.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test): nothing to answer
+    def route(self, method: str, path: str, rec: Recorded, headers: dict[str, str]):
+        status, body, extra = self._route(method, path, rec, headers)
+        return status, body, {"request-id": f"req_fake_{len(self.requests)}", **extra}
 
-    def _authorised(self, handler: BaseHTTPRequestHandler) -> bool:
-        bearer = handler.headers.get("Authorization", "")
-        key = handler.headers.get("x-api-key")
-        return key == self.api_key or bearer == f"Bearer {self.api_key}"
-
-    def _route(self, handler, method: str, path: str, raw: str, parsed: Any):
-        if not self._authorised(handler):
+    def _route(self, method: str, path: str, rec: Recorded, headers: dict[str, str]):
+        bearer = headers.get("authorization", "")
+        if headers.get("x-api-key") != self.api_key and bearer != f"Bearer {self.api_key}":
             return 401, _error("authentication_error", "invalid x-api-key"), {}
+        parsed = rec.json
         if method == "POST" and path == "/v1/messages":
-            return self._messages(raw, parsed)
+            return self._messages(rec.body, parsed)
         if method == "POST" and path == "/v1/messages/batches":
             return self._create_batch(parsed)
         match = re.fullmatch(r"/v1/messages/batches/([^/]+)(/results)?", path)
@@ -179,11 +95,7 @@ class FakeAnthropic:
         return 404, _error("not_found_error", f"no route {method} {path}"), {}
 
     def _next_action(self, raw: str) -> str:
-        with self._lock:
-            for rule in self._rules:
-                if rule.actions and rule.match in raw:
-                    return rule.actions.pop(0)
-        return "ok"
+        return self.next_action(raw, "ok") or "ok"
 
     # -- Messages API
 

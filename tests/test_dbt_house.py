@@ -86,7 +86,7 @@ def built(tmp_path_factory) -> Path:
         "summary.csv",
         warehouse=warehouse,
     )
-    rescore("judge", "--judge", "rules", "--scoring-run", "rules-v1", warehouse=warehouse)
+    rescore("judge", "--judge", "rules-v1", "--scoring-run", "rules-v1", warehouse=warehouse)
     assert run_dbt_build(warehouse, target_path=tmp / "target") == 0
     return warehouse
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from judge.base import BlindItem
-from judge.rules import v2
+from judge.rules import data_answer, v2
 from judge.rules.artefacts import runner_artefact
 from judge.rules_judge import RulesJudge, score_item, score_item_v2
 
@@ -41,6 +41,30 @@ def test_prompt_and_rubric_words_are_no_coverage(case):
         text=case["text"],
     )
     assert r.score == case["score"] and r.path == "overlap", (case["reason"], r)
+
+
+GUIDANCE = ["Captures the key trade-offs with depth", "Concise and well-structured (2-3 sentences)"]
+
+
+@pytest.mark.parametrize("case", cases("coverage"))
+def test_criteria_are_grader_guidance_not_answer_text(case):
+    """The same response scores the same whatever criteria the grader is given."""
+    kwargs = {k: case[k] for k in ("expected", "prompt", "text")}
+    bare = v2.coverage(reference_answer=case["reference"], criteria=[], **kwargs)
+    guided = v2.coverage(
+        reference_answer=case["reference"], criteria=[*case["criteria"], *GUIDANCE], **kwargs
+    )
+    assert guided.score == bare.score, (case["reason"], bare, guided)
+
+
+@pytest.mark.parametrize(
+    "word, rubric",
+    [("considers", True), ("constraints", True), ("answers", True), ("consistency", False),
+     ("complexity", False), ("approval", False), ("explainability", False), ("accuracy", False),
+     ("import", False)],
+)  # fmt: skip
+def test_rubric_words_are_whole_words_not_stems(word, rubric):
+    assert v2.is_rubric_word(word) is rubric
 
 
 @pytest.mark.parametrize("case", cases("description"))
@@ -102,3 +126,26 @@ def test_rules_v1_is_unchanged_and_reproducible_by_name():
     assert v1.settings() != v2_.settings()
     with pytest.raises(ValueError):
         RulesJudge("v3")
+
+
+@pytest.mark.parametrize("case", cases("data_answer"))
+def test_data_answers_compare_the_data(case):
+    r = data_answer.evaluate(case["expected"], case["reference"], case["prompt"], case["text"])
+    assert (None if r is None else r.score) == case["score"], (case["reason"], r)
+
+
+def test_rules_v2_is_the_default_of_judge_rules_and_report():
+    """`--judge rules` means rules-v2 unless --rules-version says v1; rules-v1 stays by name."""
+    from judge.run import JudgeOptions, make_judge
+    from rescore.cli import build_parser
+
+    parser = build_parser()
+    for argv in (["judge", "--scoring-run", "s"], ["report", "suites", "run"]):
+        args = parser.parse_args(argv)
+        assert (args.judge, args.rules_version) == ("rules", "v2")
+        judge = make_judge(JudgeOptions(args.judge, "s", rules_version=args.rules_version))
+        assert judge.name == "rules-v2"
+    old = parser.parse_args(["judge", "--scoring-run", "s", "--rules-version", "v1"])
+    v1 = make_judge(JudgeOptions("rules", "s", rules_version=old.rules_version))
+    assert v1.name == "rules-v1"
+    assert make_judge(JudgeOptions("rules-v1", "s", rules_version="v2")).name == "rules-v1"

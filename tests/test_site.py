@@ -607,10 +607,12 @@ def test_every_chart_spec_is_valid_vega_lite(content) -> None:
 
 
 def test_models_to_avoid_shows_the_short_list(warehouse: Path, content) -> None:
-    """One row per listed base config (marts.models_to_avoid.is_listed); folded experiments
-    appear only inside their base's row."""
+    """One row per listed base config (marts.models_to_avoid.is_listed) in the first table;
+    configs folded into a listed row appear only inside it; avoided configs of groups not on
+    the short list are in the collapsed block after it, each once."""
     html = _rendered(_page(content, "models-to-avoid.md"))
-    rows = [r for r in _table_rows(html) if "<td" in r]
+    short, _, collapsed = html.partition("<details")
+    rows = [r for r in _table_rows(short) if "<td" in r]
     listed = _sql(
         warehouse,
         "select count(*) from marts.models_to_avoid where scoring_run = ? and is_listed",
@@ -619,11 +621,22 @@ def test_models_to_avoid_shows_the_short_list(warehouse: Path, content) -> None:
     assert listed > 0 and len(rows) == listed
     folded = _sql(
         warehouse,
-        "select config from marts.models_to_avoid where scoring_run = ? and not is_listed",
+        "select config from marts.models_to_avoid where scoring_run = ? and not is_listed"
+        " and listed_config is not null",
         [RUN],
     )
     for (config,) in folded:
         assert any(esc(config) in r for r in rows), config
+    rest = _sql(
+        warehouse,
+        "select config from marts.models_to_avoid where scoring_run = ? and listed_config is null",
+        [RUN],
+    )
+    rest_rows = [r for r in _table_rows(collapsed) if "<td" in r]
+    assert len(rest_rows) == len(rest)
+    for (config,) in rest:
+        assert not any(esc(config) in r for r in rows), config
+        assert any(esc(config) in r for r in rest_rows), config
 
 
 def test_downloads_python_example_runs(warehouse: Path, content) -> None:

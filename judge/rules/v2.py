@@ -9,11 +9,13 @@ none of them fitted to any judge's scores (issue 12.3, issue 11.7):
   fraction, interval) for equivalence with sympy, bounded in size and time;
 - :func:`tool_calls`: `{"tool_call": {...}}` / `{"function_call": {...}}` wrappers unwrapped and
   calls written as strings (`name{json}`, `name(args)`) parsed, capped at 2 as a format deviation;
-- :func:`coverage`: rubric words never count as coverage; the prompt's own words do not count
-  where they only word the task: in points of `expected` that describe the answer ("Valid
-  schedule respecting all constraints") and in the criteria (grader guidance). Where `expected`
-  or the reference states the answer, and for identifiers the answer chooses among (tool names,
-  paths, labelled options the prompt offers), the prompt's words are answer content;
+- :func:`coverage`: rubric words (matched as whole words, not by stem: "consistency" is no
+  "considers") never count as coverage; points of `expected` that describe a good answer
+  ("Valid schedule respecting all constraints") are uncheckable by words, save the identifiers
+  they name, and so are the criteria (grader guidance, not answer text): left out, not missed.
+  Where `expected` or the reference states the answer, the prompt's words are answer content;
+- `judge.rules.data_answer` (its own module): where `expected` names YAML or JSON and the
+  reference gives it, the response's data is parsed and compared with the reference's;
 - :func:`instructions`: an IFEval-style "loose" re-check after removing a leading "Here is..."
   line or a trailing note, said in the reason when it decides.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from judge.rules import auto_score, math_equiv, numbers, overlap
 from judge.rules import tool_calls as v1_tool_calls
@@ -182,16 +185,45 @@ RUBRIC_WORDS = frozenset(
     included considers considered demonstrates demonstrated specific relevant key important
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
-_RUBRIC_STEMS = frozenset(w[: overlap.STEM] for w in RUBRIC_WORDS)
-
-
 # Words naming the kind of answer rather than its content ("Balanced comparison", "Phased
 # plan", "Integrated analysis"): with a rubric word they mark a point that describes the answer.
 GENRE_WORDS = frozenset(
     """analysis comparison plan description extraction summary overview discussion
     identification estimation framing critique design""".split()  # noqa: SIM905
 )
-_DESCRIPTIVE_STEMS = _RUBRIC_STEMS | frozenset(w[: overlap.STEM] for w in GENRE_WORDS)
+
+
+def _word_in(word: str, vocabulary: frozenset[str]) -> bool:
+    """A word of `vocabulary`, or its plural ("answers", "plans")."""
+    return word in vocabulary or (word.endswith("s") and word[:-1] in vocabulary)
+
+
+def is_rubric_word(word: str) -> bool:
+    """Whether a lower-case word is a rubric word, matched as a whole word.
+
+    Not by its five-letter stem: "considers" shares its stem with "consistency", "complete"
+    with "complexity", "approach" with "approval", "explains" with "explainability",
+    "accurate" with "accuracy", "important" with "import": answer content that a stem match
+    would throw away with the rubric's words.
+    """
+    return _word_in(word, RUBRIC_WORDS)
+
+
+@lru_cache(maxsize=4096)
+def content_stems(text: str, min_len: int = 3) -> frozenset[str]:
+    """`overlap.stems` of `text` (words of at least `min_len` letters) without its rubric
+    words, matched as whole words (see `is_rubric_word`): a stem stays when any word it comes
+    from is content, so "consistency" keeps "consi" although "considers" is a rubric word."""
+    return frozenset(
+        w[: overlap.STEM]
+        for w in {x.lower() for x in words(text)}
+        if len(w) >= min_len
+        and w not in overlap.STOPWORDS
+        and not w.isdigit()
+        and not is_rubric_word(w)
+    )
+
+
 # An identifier the answer has to choose: snake_case, camelCase, dotted or slashed names,
 # letters with digits (`search_users`, `getLogs`, `node-7`, `/users`, `v1.2.3`).
 _IDENTIFIER = re.compile(
@@ -208,7 +240,9 @@ def is_description(point: str) -> bool:
     the answer says. Only in a description are the prompt's words the task's wording rather
     than answer content.
     """
-    return bool(overlap.stems(point) & _DESCRIPTIVE_STEMS)
+    return any(
+        is_rubric_word(w) or _word_in(w, GENRE_WORDS) for w in (x.lower() for x in words(point))
+    )
 
 
 def identifier_stems(text: str) -> frozenset[str]:
@@ -220,38 +254,29 @@ def identifier_stems(text: str) -> frozenset[str]:
     return frozenset(s for m in _IDENTIFIER.finditer(text) for s in overlap.stems(m.group(0)))
 
 
-def _phrase_coverage(
-    expected: str | None,
-    response: frozenset[str],
-    prompt: frozenset[str],
-    *,
-    all_descriptive: bool = False,
-) -> tuple[float, int]:
+def _phrase_coverage(expected: str | None, response: frozenset[str]) -> tuple[float, int]:
     """Share of `expected`'s checkable points that the response covers.
 
-    A point's rubric words are dropped. In a point that describes the answer (see
-    `is_description`; every criterion does: criteria are grader guidance, not answer text),
-    the prompt's words are the task's wording: a point left with only them is uncheckable (any
-    response can repeat the question), so it is left out, not missed, and it is covered only
-    when the response uses at least half of its words *and* one that is not the prompt's. In a
-    point that states the answer, and for identifiers the answer must choose among, the prompt's
-    words are answer content like any other.
+    A point's rubric words are dropped. A point that describes a good answer (see
+    `is_description`: "Balanced comparison with trade-offs", "Phased approach addressing all
+    constraints") says what any right answer is like, not what this one must say: its words,
+    the prompt's or not, are the task's wording or qualities ("balanced", "sophisticated")
+    that no answer states, so the point is uncheckable by words and left out, not missed,
+    except for the identifiers it names (`identifier_stems`: "Logical next step (check_dns,
+    ...)"). A point that states the answer ("Selection bias", "check_dns") is checked on all
+    its words, the prompt's included: naming what the prompt offers is how an answer chooses.
     """
     if not expected:
         return 0.0, 0
     hit = total = 0
     for p in overlap.phrases(expected):
-        s = overlap.stems(p) - _RUBRIC_STEMS
+        s = content_stems(p)
+        if is_description(p):
+            s &= identifier_stems(p)  # the tools or options it names are still answer content
         if not s:
             continue
-        if all_descriptive or is_description(p):
-            new = s - (prompt - identifier_stems(p))
-            if not new:
-                continue
-        else:
-            new = s
         total += 1
-        if len(s & response) * 2 >= len(s) and new & response:
+        if len(s & response) * 2 >= len(s):
             hit += 1
     return (hit / total if total else 0.0), total
 
@@ -264,52 +289,43 @@ def coverage(
     prompt: str,
     text: str,
 ) -> RuleResult:
-    """rules-v1's coverage estimate where the rubric's words, and the prompt's words where they
-    only word the task (see `_phrase_coverage`), are no evidence: any response can repeat them,
-    so they cannot show that this one is right. Points and
-    reference words that hold nothing else are left out (uncheckable), not counted as missed;
+    """rules-v1's coverage estimate over what can be checked by words: the points of
+    `expected` that state the answer (not those describing a good answer, see
+    `_phrase_coverage`) and the reference answer's words, without the rubric's words. The
+    criteria are grader guidance ("Captures key trade-offs", "Concise (2-3 sentences)"), not
+    answer text, so they are not matched at all (`criteria` is taken for the signature's sake
+    and named in the reason). What holds nothing checkable is left out, not counted as missed;
     with nothing checkable at all, a substantive answer gets 2 ("cannot verify"), not 3 or 1."""
     ws = words(text)  # one pass: the word count and the stems (as `overlap.stems` makes them)
     n_words = len(ws)
     if n_words < 3:
         return RuleResult(0, f"no substantive answer ({n_words} words)", "overlap")
     prompt_stems = overlap.stems(prompt)
-    rs = frozenset(  # distinct words first: a long answer repeats most of its words
-        w[: overlap.STEM]
-        for w in {x.lower() for x in ws}
-        if len(w) >= 3 and w not in overlap.STOPWORDS and not w.isdigit()
-    )
-    rs -= _RUBRIC_STEMS
-    cov, n_points = _phrase_coverage(expected, rs, prompt_stems)
+    rs = content_stems(text)
+    cov, n_points = _phrase_coverage(expected, rs)
     # The reference is an answer, not a description: the prompt's words in it are content.
-    ref = (
-        overlap._reference_stems(reference_answer) - _RUBRIC_STEMS
-        if reference_answer
-        else frozenset()
-    )
+    ref = content_stems(reference_answer, min_len=6) if reference_answer else frozenset()
     rec = len(ref & rs) / len(ref) if ref else 0.0
-    crit_cov, n_crit = _phrase_coverage("\n".join(criteria), rs, prompt_stems, all_descriptive=True)
     wants_code = bool(code_blocks(reference_answer or "")) or bool(
         re.search(
             r"\b(implement|write (a|the)? ?(python|function|class|code)|fix it)\b", prompt, re.I
         )
     )
     has_code = looks_like_code(text)
-    # Only what is checkable counts, each part with rules-v1's weight: a point made of the
-    # prompt's or the rubric's words is no evidence either way, so it is left out, not missed.
+    # Only what is checkable counts, each part with rules-v1's weight (its criteria part goes:
+    # criteria are guidance): what is no evidence either way is left out, not missed.
     parts = [
         (w, x)
         for w, x, checkable in (
             (0.45, cov, n_points > 0),
             (0.35, min(1.0, rec / 0.35), len(ref) >= 3),
-            (0.20, crit_cov, n_crit > 0),
         )
         if checkable
     ]
     notes = (
-        f"expected points {cov:.0%} of {n_points}, reference words {rec:.0%} of {len(ref)}, "
-        f"criteria {crit_cov:.0%} of {n_crit}, {n_words} words "
-        "(prompt and rubric words not counted)"
+        f"expected points {cov:.0%} of {n_points} checkable, reference words {rec:.0%} of "
+        f"{len(ref)}, {n_words} words (rubric words, descriptive points and "
+        f"{len(criteria)} criteria not matched)"
     )
     structured = has_code or bool(re.search(r"[{\[]\s*\"", text))
     if len(rs - prompt_stems) < 5 and not structured and n_words > 8:
@@ -317,8 +333,8 @@ def coverage(
     if not parts:
         score = 2 if n_words >= 40 else 1
         return RuleResult(
-            score, "an answer nothing checkable can verify (expected, reference and criteria "
-            "hold only the prompt's and the rubric's words); " + notes, "overlap",
+            score, "an answer nothing checkable can verify (expected only describes a good "
+            "answer, no reference); " + notes, "overlap",
         )  # fmt: skip
     credit = sum(w * x for w, x in parts) / sum(w for w, _ in parts)
     if wants_code and not has_code:

@@ -182,61 +182,65 @@ judged as (
 
 ),
 
-newly_avoided as (
+pair_directions as (
 
+    -- each pair both ways: a config avoided on one side and judged, not avoided, on the
+    -- other is newly_avoided (avoided in the current run) or cleared (in the previous one)
     select
-        pairs_marked.scoring_run,
-        pairs_marked.previous_scoring_run,
-        pairs_marked.is_latest_previous,
+        scoring_run,
+        previous_scoring_run,
+        is_latest_previous,
         'newly_avoided' as change_kind,
-        avoided.config as subject,
-        avoided.config,
-        avoided.run_id,
-        avoided.category,
-        format('newly on Models to avoid: {}', coalesce(avoided.reason, '')) as description
+        scoring_run as avoided_run,
+        previous_scoring_run as other_run
 
     from pairs_marked
-    inner join avoided
-        on pairs_marked.scoring_run = avoided.scoring_run
-    inner join judged as previously_judged
-        on
-            pairs_marked.previous_scoring_run = previously_judged.scoring_run
-            and avoided.config = previously_judged.config
-    left join avoided as previously_avoided
-        on
-            pairs_marked.previous_scoring_run = previously_avoided.scoring_run
-            and avoided.config = previously_avoided.config
-    where previously_avoided.config is null
+
+    union all
+
+    select
+        scoring_run,
+        previous_scoring_run,
+        is_latest_previous,
+        'cleared' as change_kind,
+        previous_scoring_run as avoided_run,
+        scoring_run as other_run
+
+    from pairs_marked
 
 ),
 
-cleared as (
+avoid_changes as (
 
     select
-        pairs_marked.scoring_run,
-        pairs_marked.previous_scoring_run,
-        pairs_marked.is_latest_previous,
-        'cleared' as change_kind,
-        previously_avoided.config as subject,
-        previously_avoided.config,
-        now_judged.run_id,
-        previously_avoided.category,
-        format(
-            'no longer on Models to avoid (was: {})', coalesce(previously_avoided.reason, '')
-        ) as description
+        pair_directions.scoring_run,
+        pair_directions.previous_scoring_run,
+        pair_directions.is_latest_previous,
+        pair_directions.change_kind,
+        avoided.config as subject,
+        avoided.config,
+        case
+            when pair_directions.change_kind = 'newly_avoided' then avoided.run_id
+            else other_judged.run_id
+        end as run_id,
+        avoided.category,
+        case
+            when pair_directions.change_kind = 'newly_avoided'
+                then format('newly on Models to avoid: {}', coalesce(avoided.reason, ''))
+            else format('no longer on Models to avoid (was: {})', coalesce(avoided.reason, ''))
+        end as description
 
-    from pairs_marked
-    inner join avoided as previously_avoided
-        on pairs_marked.previous_scoring_run = previously_avoided.scoring_run
-    inner join judged as now_judged
+    from pair_directions
+    inner join avoided
+        on pair_directions.avoided_run = avoided.scoring_run
+    inner join judged as other_judged
         on
-            pairs_marked.scoring_run = now_judged.scoring_run
-            and previously_avoided.config = now_judged.config
-    left join avoided as still_avoided
+            pair_directions.other_run = other_judged.scoring_run
+            and avoided.config = other_judged.config
+    anti join avoided as other_avoided
         on
-            pairs_marked.scoring_run = still_avoided.scoring_run
-            and previously_avoided.config = still_avoided.config
-    where still_avoided.config is null
+            pair_directions.other_run = other_avoided.scoring_run
+            and avoided.config = other_avoided.config
 
 ),
 
@@ -271,64 +275,47 @@ moves as (
 
 ),
 
-rank_moves as (
+move_kinds as (
 
-    select
-        scoring_run,
-        previous_scoring_run,
-        is_latest_previous,
-        'rank_move' as change_kind,
-        config as subject,
-        config,
-        run_id,
-        category,
-        previous_rank,
-        rank,
-        rank_delta,
-        previous_pct,
-        pct,
-        pct_delta,
-        previous_pct_ci_low,
-        previous_pct_ci_high,
-        pct_ci_low,
-        pct_ci_high,
-        previous_rank::varchar as previous_value,
-        rank::varchar as value,
-        format('rank {} -> {}', previous_rank, rank) as description
-
-    from moves
-    where rank_delta != 0
+    select unnest(['rank_move', 'pct_move']) as change_kind
 
 ),
 
-pct_moves as (
+move_changes as (
 
+    -- one long-form CTE for both move kinds: a rank move when the rank changed, a pct move
+    -- when pct moved at least changelog_min_pct_move points
     select
-        scoring_run,
-        previous_scoring_run,
-        is_latest_previous,
-        'pct_move' as change_kind,
-        config as subject,
-        config,
-        run_id,
-        category,
-        previous_rank,
-        rank,
-        rank_delta,
-        previous_pct,
-        pct,
-        pct_delta,
-        previous_pct_ci_low,
-        previous_pct_ci_high,
-        pct_ci_low,
-        pct_ci_high,
-        format('{:.1f}', previous_pct) as previous_value,
-        format('{:.1f}', pct) as value,
-        format('{:.1f}% -> {:.1f}% ({:+.1f} points)', previous_pct, pct, pct_delta)
-            as description
+        moves.*,
+        move_kinds.change_kind,
+        moves.config as subject,
+        case
+            when move_kinds.change_kind = 'rank_move' then moves.previous_rank::varchar
+            else format('{:.1f}', moves.previous_pct)
+        end as previous_value,
+        case
+            when move_kinds.change_kind = 'rank_move' then moves.rank::varchar
+            else format('{:.1f}', moves.pct)
+        end as value,
+        case
+            when move_kinds.change_kind = 'rank_move'
+                then format('rank {} -> {}', moves.previous_rank, moves.rank)
+            else format(
+                '{:.1f}% -> {:.1f}% ({:+.1f} points)',
+                moves.previous_pct,
+                moves.pct,
+                moves.pct_delta
+            )
+        end as description
 
     from moves
-    where abs(pct_delta) >= {{ var('changelog_min_pct_move') }}
+    cross join move_kinds
+    where
+        (move_kinds.change_kind = 'rank_move' and moves.rank_delta != 0)
+        or (
+            move_kinds.change_kind = 'pct_move'
+            and abs(moves.pct_delta) >= {{ var('changelog_min_pct_move') }}
+        )
 
 ),
 
@@ -336,13 +323,9 @@ changes as (
 
     select * from picks_changed
     union all by name
-    select * from newly_avoided
+    select * from avoid_changes
     union all by name
-    select * from cleared
-    union all by name
-    select * from rank_moves
-    union all by name
-    select * from pct_moves
+    select * from move_changes
 
 ),
 

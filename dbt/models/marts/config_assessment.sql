@@ -16,6 +16,15 @@
       "answers, then loops": a caveat, not a reason to avoid.
     May be picked when ranked (leaderboard coverage rule), not to avoid, and judged on at least
     pick_min_judged answers of its pick group's speciality suites (seed speciality_suites).
+
+    avoid_evidence grades an avoid, so models_to_avoid can keep a short list a human reads:
+    - not_enough_judged: the config is unranked (leaderboard coverage rule);
+    - clear: it degenerates instead of answering, echoes or answers empty at a critical rate
+      (detector facts about what it returned, not a judge's sample), or the 95% Wilson interval
+      of the pct it was flagged on (relevant_pct for the relevant-suite rule, pct for the very
+      low rule) lies wholly below avoid_list_below_pct;
+    - within_noise: flagged on a pct whose interval reaches avoid_list_below_pct (it may score
+      as well as a kept config; still never picked).
 -#}
 with
 
@@ -74,6 +83,10 @@ signals as (
         leaderboard.judged,
         leaderboard.relevant_judged,
         leaderboard.relevant_pct,
+        {{ wilson_low('leaderboard.relevant_pct / 100.0', 'leaderboard.relevant_judged') }}
+            as relevant_pct_ci_low,
+        {{ wilson_high('leaderboard.relevant_pct / 100.0', 'leaderboard.relevant_judged') }}
+            as relevant_pct_ci_high,
         leaderboard.avg_tps,
         leaderboard.weighted_tps,
         leaderboard.responses,
@@ -181,6 +194,21 @@ final as (
 
     select
         *,
+        case
+            when not is_avoid then null
+            when not is_ranked then 'not_enough_judged'
+            when
+                degeneration_mode = 'degenerates_instead'
+                or is_echo_critical
+                or is_empty_critical
+                or (
+                    is_below_threshold
+                    and relevant_pct_ci_high < {{ var('avoid_list_below_pct') }}
+                )
+                or (is_very_low and pct_ci_high < {{ var('avoid_list_below_pct') }})
+                then 'clear'
+            else 'within_noise'
+        end as avoid_evidence,
         (
             is_ranked
             and not is_avoid

@@ -38,6 +38,12 @@ speciality_suites as (
 
 ),
 
+coverage as (
+
+    select * from {{ ref('coverage') }}
+
+),
+
 candidates as (
 
     select
@@ -212,14 +218,75 @@ groups_judged as (
         count(distinct assessment.config) filter (
             where assessment.is_ranked and not assessment.is_avoid
         ) as ranked_not_avoided,
-        string_agg(distinct speciality_suites.suite, ', ' order by speciality_suites.suite)
-            as speciality_suites
+        (list(
+            assessment.config
+            order by assessment.pct desc, assessment.weighted_tps desc, assessment.config asc
+        ) filter (where assessment.is_ranked))[1] as best_ranked_config,
+        (list(
+            format(
+                '{:.1f}%, {}{}',
+                assessment.pct,
+                assessment.not_pickable_reason,
+                case
+                    when assessment.avoid_evidence = 'within_noise'
+                        then ', within noise of the threshold'
+                    else ''
+                end
+            )
+            order by assessment.pct desc, assessment.weighted_tps desc, assessment.config asc
+        ) filter (where assessment.is_ranked))[1] as best_ranked_why
 
     from assessment
-    left join speciality_suites
-        on assessment.speciality = speciality_suites.speciality
     where assessment.pick_group is not null
     group by assessment.scoring_run, assessment.pick_group
+
+),
+
+group_specialities as (
+
+    select distinct
+        scoring_run,
+        pick_group,
+        speciality
+
+    from assessment
+    where pick_group is not null
+
+),
+
+group_suites as (
+
+    select
+        group_specialities.scoring_run,
+        group_specialities.pick_group,
+        string_agg(
+            distinct speciality_suites.suite, ', ' order by speciality_suites.suite
+        ) as speciality_suites
+
+    from group_specialities
+    inner join speciality_suites
+        on group_specialities.speciality = speciality_suites.speciality
+    group by group_specialities.scoring_run, group_specialities.pick_group
+
+),
+
+group_unjudged_suites as (
+
+    -- why a group's speciality suites have no counting judgment (marts.coverage's message)
+    select
+        group_specialities.scoring_run,
+        group_specialities.pick_group,
+        string_agg(distinct coverage.message, '; ' order by coverage.message) as coverage_note
+
+    from group_specialities
+    inner join speciality_suites
+        on group_specialities.speciality = speciality_suites.speciality
+    inner join coverage
+        on
+            group_specialities.scoring_run = coverage.scoring_run
+            and speciality_suites.suite = coverage.suite
+    where coverage.judged_counting = 0 and coverage.message is not null
+    group by group_specialities.scoring_run, group_specialities.pick_group
 
 ),
 
@@ -237,15 +304,28 @@ groups_without_pick as (
                     groups_judged.configs
                 )
             when groups_judged.ranked_not_avoided = 0
-                then 'none named: every ranked config is to avoid'
+                then format(
+                    'none named: every ranked config is to avoid; the best, {} ({})',
+                    groups_judged.best_ranked_config,
+                    groups_judged.best_ranked_why
+                )
             else format(
-                'none named: no config has {} judged answers on its speciality suites ({})',
+                'none named: no config has {} judged answers on its speciality suites ({}){}',
                 {{ var('pick_min_judged') }},
-                groups_judged.speciality_suites
+                group_suites.speciality_suites,
+                coalesce(' because ' || group_unjudged_suites.coverage_note, '')
             )
         end as no_pick_reason
 
     from groups_judged
+    left join group_suites
+        on
+            groups_judged.scoring_run = group_suites.scoring_run
+            and groups_judged.pick_group = group_suites.pick_group
+    left join group_unjudged_suites
+        on
+            groups_judged.scoring_run = group_unjudged_suites.scoring_run
+            and groups_judged.pick_group = group_unjudged_suites.pick_group
     anti join picks
         on
             groups_judged.scoring_run = picks.scoring_run

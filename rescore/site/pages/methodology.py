@@ -89,12 +89,7 @@ def methodology(ctx: Context) -> Page:
         md.append("\nBetween the other scoring runs of this warehouse:\n")
         md.append(page.block(focused_table(others, AGREEMENT_COLS)))
     md.append("\n## Which path decided each score\n")
-    md.append(
-        "A cascade judge records, per judgment, whether the rules, the overlap check or the "
-        "model decided it (`decided_by` on every row of `marts.responses`, shown on each config "
-        "page). No mart sums it per scoring run yet, so the share decided by each path is not "
-        "shown here: the site does not aggregate.\n"
-    )
+    md.append(_paths(page, d.rows("judge_paths"), d.rows("judge_path_agreement")))
     md.append("\n## Rubric\n")
     rubric = sr.get("rubric")
     if rubric:
@@ -138,6 +133,45 @@ COVERAGE_COLS = (
     Col("judged_counting", "Judged, counting", "int"),
     Col("message", "Note", "long"),
 )
+
+
+PATH_COLS = (
+    Col("decided_by", "Decided by", "badge"),
+    Col("judgments", "Judgments", "int"),
+    Col("share_of_run", "Share", "rate"),
+)
+PATH_AGREEMENT_COLS = (
+    Col("other_scoring_run", "Other scoring run"),
+    Col("decided_by", "Decided by", "badge"),
+    Col("n", "Responses", "int"),
+    Col("exact_agreement", "Exact", "rate"),
+    Col("within_one", "Within one", "rate"),
+    Col("mean_abs_difference", "Mean difference", "ratio"),
+)
+_PATHS = (
+    "`rules`: a deterministic rule (auto_score checks, tool calls, JSON fields, key answers, "
+    "data answers, empty or looping responses); `overlap`: the rules judge's word-overlap "
+    "estimate of free text; `model`: a model judge; `not recorded`: imported scores"
+)
+
+
+def _paths(page: Page, paths: list[dict], agreement: list[dict]) -> str:
+    """The share of this run's judgments each path decided, and its agreement per path."""
+    if not paths:
+        return "This scoring run has no judgments.\n"
+    out = [
+        "The path that decided each judgment of this scoring run (`decided_by`, summed in "
+        f"`marts.judge_paths`; {_PATHS}):\n",
+        page.block(focused_table(paths, PATH_COLS)),
+    ]
+    if agreement:
+        out.append(
+            "\nAgreement with the other scoring runs on the responses both scored, split by the "
+            "path that decided this run's judgment (`marts.judge_path_agreement`):\n"
+        )
+        rows = sorted(agreement, key=lambda r: (str(r["other_scoring_run"]), str(r["decided_by"])))
+        out.append(page.block(focused_table(rows, PATH_AGREEMENT_COLS)))
+    return "\n".join(out)
 
 
 def _judging(facts: dict, sr: dict) -> str:
