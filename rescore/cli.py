@@ -246,6 +246,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--select", default=None, metavar="SELECTOR", help="dbt node selection (default: all)"
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="build even when nothing changed since the last build (and re-run unit tests)",
+    )
+    p.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild incremental models from scratch (dbt --full-refresh)",
+    )
     _add_common(p)
 
     p = sub.add_parser(
@@ -283,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="NAME",
         help="scoring run to show (default: the newest)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="build even when this output is up to date with the marts, code and options",
     )
     _add_common(p)
 

@@ -140,7 +140,12 @@ def build(args: argparse.Namespace) -> int:
     from rescore.dbt_runner import run_dbt_build
 
     with _holding(args, must_exist=True) as wh:
-        return run_dbt_build(wh, select=args.select)
+        return run_dbt_build(
+            wh,
+            select=args.select,
+            force=getattr(args, "force", False),
+            full_refresh=getattr(args, "full_refresh", False),
+        )
 
 
 def dbt(args: argparse.Namespace) -> int:
@@ -169,7 +174,13 @@ def site(args: argparse.Namespace) -> int:
 
     options = _site_options(args)
     with _holding(args, must_exist=True) as wh:
-        return build_site(wh, version=args.version, scoring_run=args.scoring_run, **options)
+        return build_site(
+            wh,
+            version=args.version,
+            scoring_run=args.scoring_run,
+            force=getattr(args, "force", False),
+            **options,
+        )
 
 
 def report(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rescore import paths
+from rescore import build_state, paths
 from rescore.procs import run_child
 from rescore.warehouse import ENV_VAR, connect
 
@@ -34,6 +34,11 @@ OK_STATUSES = {"success", "pass"}
 KINDS = {"model": "models", "test": "data tests", "unit_test": "unit tests", "seed": "seeds"}
 # dbt flags naming folders: `rescore dbt` adds its own unless the user gave one
 _FOLDER_FLAGS = ("--project-dir", "--profiles-dir", "--target-path", "--log-path")
+# the dbt flags `rescore build` always passes that change what a build makes (in the fingerprint)
+BUILD_ARGS: list[str] = []
+# `rescore dbt` commands that never write models: the build record stays valid across them
+_READ_ONLY_DBT = {"ls", "list", "docs", "parse", "compile", "test", "debug", "deps", "show"}
+_READ_ONLY_DBT |= {"source", "--help", "-h", "--version", "clean", "init"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class NodeResult:
     status: str
     message: str
     failures: int | None
+    compiled_code: str = ""
 
     @property
     def kind(self) -> str:
@@ -115,6 +121,7 @@ def read_results(target_path: Path) -> list[NodeResult]:
             status=str(r.get("status", "?")),
             message=(r.get("message") or "").strip(),
             failures=r.get("failures"),
+            compiled_code=r.get("compiled_code") or "",
         )
         for r in data.get("results", [])
     ]
@@ -156,21 +163,48 @@ def run_dbt_build(
     *,
     target_path: Path | None = None,
     quiet: bool = True,
+    force: bool = False,
+    full_refresh: bool = False,
 ) -> int:
     """Build staging, intermediate and mart models and run every dbt test; 0 if all passed.
 
     The raw schema is created first when missing, so an empty warehouse builds empty marts
     instead of failing on absent sources. `target_path` (default: the warehouse's own folder,
     `state_dir`) holds dbt's artifacts and logs.
+
+    A full build (no `select`) is skipped when its inputs (`rescore.build_state`: raw content,
+    dbt project, args, versions) equal those of the last successful full build recorded in the
+    warehouse; dbt's unit tests (which read fixtures, never the data) are skipped when the code
+    they test is byte-identical to the code they last passed on. `force` runs everything;
+    `full_refresh` passes `--full-refresh` (incremental models rebuilt from scratch).
     """
     warehouse = Path(warehouse).resolve()
-    connect(warehouse).close()  # raw schema in place; WarehouseBusy/WarehouseError otherwise
     target = Path(target_path).resolve() if target_path else state_dir(warehouse) / "target"
     args = ["build", "--no-use-colors"]
     if quiet:
         args += ["--quiet"]
     if select:
         args += ["--select", select]
+    if full_refresh:
+        args += ["--full-refresh"]
+    con = connect(warehouse)  # raw schema in place; WarehouseBusy/WarehouseError otherwise
+    try:
+        inputs = build_state.build_inputs(con, paths.dbt_dir(), BUILD_ARGS)
+        prev = build_state.last_recorded(con)
+        fresh = prev is not None and prev["fingerprint"] == build_state.digest(inputs)
+        if fresh and not (select or force or full_refresh):
+            print(
+                "rescore build: up to date (nothing changed since "
+                f"{prev['finished_at']:%Y-%m-%d %H:%M:%S} UTC); --force rebuilds"
+            )
+            return 0
+        code = build_state.code_key(inputs)
+        skip_unit = not (select or force) and prev is not None and prev["unit_tests_for"] == code
+        build_state.forget(con)  # a failed or partial build leaves no "up to date" record
+    finally:
+        con.close()
+    if skip_unit:
+        args += ["--exclude", "test_type:unit"]
     run_results = target / "run_results.json"
     if run_results.exists():
         run_results.unlink()
@@ -178,51 +212,96 @@ def run_dbt_build(
     results = read_results(target)
     bad, _warned, summary = summarise(results)
     print(summary)
+    if skip_unit:
+        print(
+            "  unit tests not re-run: the dbt project is unchanged since they passed "
+            "(--force runs them)"
+        )
     if proc.returncode != 0 and not bad:
         # dbt failed before or outside the nodes (parse error, bad profile): show its output.
         print("dbt exited with code", proc.returncode)
         print((proc.stdout + proc.stderr).strip()[-4000:])
+    for line in _null_columns(warehouse, bad):
+        print(line)
     ok = proc.returncode == 0 and not bad
     if ok and not select:
-        _record_build(warehouse)
+        con = connect(warehouse)
+        try:
+            build_state.record(con, inputs, unit_tests_for=code)
+        finally:
+            con.close()
+        _record_build(warehouse, inputs["raw"])
+        _keep_manifest(warehouse, target, build_state.digest(inputs))
     return 0 if ok else 1
 
 
-# (table, expression): together they change whenever a stage writes raw
-_FINGERPRINT = (
-    ("suites", "count(*) || '/' || coalesce(max(loaded_at)::varchar, '')"),
-    ("questions", "count(*)"),
-    ("configs", "count(*) || '/' || coalesce(max(loaded_at)::varchar, '')"),
-    ("responses", "count(*)"),
-    ("scoring_runs", "count(*) || '/' || coalesce(max(updated_at)::varchar, '')"),
-    ("judgments", "count(*) || '/' || coalesce(max(judged_at)::varchar, '')"),
-    ("response_flags", "count(*) || '/' || coalesce(max(flagged_at)::varchar, '')"),
-    ("baselines", "count(*) || '/' || coalesce(max(loaded_at)::varchar, '')"),
-)
+def _null_columns(warehouse: Path, bad: list[NodeResult]) -> list[str]:
+    """For each failed `not_null_columns` test, the columns holding nulls (its own rows).
+
+    The test is one node per model, so dbt's message counts columns; rerunning its compiled
+    query (read-only, only on failure) names them as per-column `not_null` nodes did.
+    """
+    failed = [r for r in bad if ".not_null_columns_" in r.unique_id and r.compiled_code]
+    if not failed:
+        return []
+    lines = []
+    con = connect(warehouse, read_only=True)
+    try:
+        for r in failed:
+            rows = con.execute(r.compiled_code).fetchall()
+            found = ", ".join(f"{column} ({n} null rows)" for column, n in rows)
+            lines.append(f"  {r.name}: nulls in {found}")
+    finally:
+        con.close()
+    return lines
 
 
 def raw_fingerprint(con) -> dict[str, str]:
-    """Counts and latest load times of the raw tables: equal fingerprints, same inputs."""
-    return {
-        table: str(con.execute(f"select {expr} from raw.{table}").fetchone()[0])  # noqa: S608
-        for table, expr in _FINGERPRINT
-    }
+    """Content hashes of the raw tables dbt reads: equal fingerprints, same inputs."""
+    return build_state.raw_fingerprint(con)
 
 
-def _record_build(warehouse: Path) -> None:
+def _record_build(warehouse: Path, raw: dict[str, str]) -> None:
     """Remember what raw held when the marts were built (read by `rescore doctor`)."""
     from datetime import UTC, datetime
 
-    con = connect(warehouse, read_only=True)
-    try:
-        record = {"finished_at": datetime.now(UTC).isoformat(), "raw": raw_fingerprint(con)}
-    finally:
-        con.close()
+    record = {"finished_at": datetime.now(UTC).isoformat(), "raw": raw}
     path = state_dir(warehouse) / "last_build.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _keep_manifest(warehouse: Path, target: Path, fingerprint: str) -> None:
+    """Keep this build's compiled manifest for the site's dbt docs (`rescore.site.dbt_docs`).
+
+    With it, `dbt docs generate --no-compile` (catalog only, partial parse: ~4 CPU s instead
+    of ~17) documents the marts with the very SQL that built them. Saved apart from the target,
+    which `rescore dbt parse` or `ls` overwrite, and named by the build's fingerprint.
+    """
+    manifest = target / "manifest.json"
+    if not manifest.exists():
+        return
+    dest = state_dir(warehouse) / "docs"
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, src in (("manifest.json", manifest), ("partial_parse.msgpack", None)):
+        src = src or target / name
+        if src.exists():
+            shutil.copyfile(src, dest / f"{name}.tmp")
+            os.replace(dest / f"{name}.tmp", dest / name)
+    (dest / "fingerprint").write_text(fingerprint, encoding="utf-8")
+
+
+def kept_manifest(warehouse: Path, fingerprint: str) -> Path | None:
+    """The folder of the kept manifest when it is the build `fingerprint`'s, else None."""
+    dest = state_dir(warehouse) / "docs"
+    try:
+        if (dest / "fingerprint").read_text(encoding="utf-8") != fingerprint:
+            return None
+    except OSError:
+        return None
+    return dest if (dest / "manifest.json").exists() else None
 
 
 def last_build(warehouse: Path) -> dict | None:
@@ -241,6 +320,12 @@ def run_dbt(warehouse: Path, args: Sequence[str]) -> int:
     found) as they are, anything else (dbt's own crash) 3.
     """
     warehouse = Path(warehouse).resolve()
+    if args and args[0] not in _READ_ONLY_DBT:
+        con = connect(warehouse)
+        try:
+            build_state.forget(con)  # dbt may rewrite marts: the next build must run
+        finally:
+            con.close()
     target = state_dir(warehouse) / "target"
     env = dbt_env(warehouse)
     if not sys.stdout.isatty():

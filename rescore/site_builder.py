@@ -21,11 +21,12 @@ from pathlib import Path
 
 import duckdb
 
-from rescore import paths
+from rescore import paths, site_state
 from rescore.mkdocs_tools import mkdocs_child_config, run_tool, tool
 from rescore.publish import publish, read_versions, scoring_run_meta
 from rescore.site.data import WarehouseMissing, choose_scoring_run
 from rescore.site.settings import SETTINGS_ENV, SiteSettings
+from rescore.site_state import output_index
 
 PROJECT_ROOT = paths.project_root()
 
@@ -81,8 +82,13 @@ def build_site(
     scoring_run: str | None = None,
     site_dir: Path | None = None,
     site_url: str | None = None,
+    force: bool = False,
 ) -> int:
-    """Build the site; return a CLI exit code (0 ok, 1 nothing to show, 2 bad output folder)."""
+    """Build the site; return a CLI exit code (0 ok, 1 nothing to show, 2 bad output folder).
+
+    Skipped when this output was built from the same marts, code and options and is still
+    there (`rescore.site_state`); `force` builds anyway.
+    """
     started = time.perf_counter()
     warehouse = Path(warehouse)
     try:
@@ -91,12 +97,28 @@ def build_site(
         print(f"rescore site: {exc}", file=sys.stderr)
         return 1
     version = version or run
+    target = Path(out).resolve() if out else Path(site_dir or Path("build") / "site").resolve()
+    stamp_version = version if out else None
+    options = {"version": version, "run": run, "created_at": created_at, "site_url": site_url}
+    key = site_state.site_key(warehouse, {**options, "target": str(target), "mike": bool(out)})
+    since = None if force else site_state.is_current(warehouse, target, stamp_version, key)
+    if since:
+        where = output_index(target, stamp_version).parent
+        print(
+            f"Site for scoring run {run} up to date (nothing changed since {since} UTC): "
+            f"{where}; --force rebuilds"
+        )
+        return 0
+    site_state.forget(warehouse, target, stamp_version)
     # A fresh scratch folder per build: several builds (tests, CLI) may run at once.
     scratch = paths.scratch_dir()  # never inside an installed package
     scratch.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=scratch))
     try:
-        return _build(warehouse, out, version, run, created_at, site_dir, site_url, work, started)
+        code = _build(warehouse, out, version, run, created_at, site_dir, site_url, work, started)
+        if code == 0:
+            site_state.remember(warehouse, target, stamp_version, key)
+        return code
     except RuntimeError as exc:  # a failed mkdocs, mike or git step: show its output
         print(f"rescore site: {exc}", file=sys.stderr)
         return 1

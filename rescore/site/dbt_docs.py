@@ -28,6 +28,7 @@ class DbtDocsJob:
     process: subprocess.Popen[str]
     target: Path
     log: Path
+    manifest: Path | None = None  # the build's compiled manifest, when the catalog alone runs
 
 
 def start(project_dir: Path, target: Path, warehouse: Path) -> DbtDocsJob | None:
@@ -37,9 +38,14 @@ def start(project_dir: Path, target: Path, warehouse: Path) -> DbtDocsJob | None
     from rescore.dbt_runner import dbt_executable
 
     target.mkdir(parents=True, exist_ok=True)
-    cmd = dbt_executable() + [
-        "docs",
-        "generate",
+    kept = _kept_build(warehouse)
+    cmd = dbt_executable() + ["docs", "generate"]
+    if kept is not None:
+        # the marts' own build compiled every node: only the catalog is new (see _kept_build)
+        cmd.append("--no-compile")
+        if (kept / "partial_parse.msgpack").exists():
+            shutil.copyfile(kept / "partial_parse.msgpack", target / "partial_parse.msgpack")
+    cmd += [
         "--project-dir",
         str(project_dir),
         "--target-path",
@@ -63,7 +69,31 @@ def start(project_dir: Path, target: Path, warehouse: Path) -> DbtDocsJob | None
             text=True,
             preexec_fn=die_with_parent(os.getpid()),
         )
-    return DbtDocsJob(proc, target, log)
+    return DbtDocsJob(proc, target, log, kept / "manifest.json" if kept else None)
+
+
+def _kept_build(warehouse: Path) -> Path | None:
+    """The compiled manifest `rescore build` kept, when it is the current build record's.
+
+    The record (`meta.dbt_builds`) names the project and raw content the marts were built
+    from; the manifest kept under the same fingerprint is that build's, so its compiled SQL is
+    what made the marts and `--no-compile` loses nothing. Otherwise (no record: a partial or
+    failed build, `rescore dbt run`) dbt compiles as usual.
+    """
+    import duckdb
+
+    from rescore import build_state
+    from rescore.dbt_runner import kept_manifest
+
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        built = build_state.last_recorded(con)
+    finally:
+        con.close()
+    return kept_manifest(warehouse, built["fingerprint"]) if built else None
 
 
 def finish(job: DbtDocsJob | None, site_dir: Path, timeout: float = 600) -> str | None:
@@ -79,13 +109,16 @@ def finish(job: DbtDocsJob | None, site_dir: Path, timeout: float = 600) -> str 
         except subprocess.TimeoutExpired:
             job.process.kill()
             code = -1
-        missing = [f for f in DOCS_FILES if not (job.target / f).exists()]
+        sources = {f: job.target / f for f in DOCS_FILES}
+        if job.manifest is not None:  # --no-compile writes no manifest: the build's is used
+            sources["manifest.json"] = job.manifest
+        missing = [f for f, src in sources.items() if not src.exists()]
         if code != 0 or missing:
             tail = job.log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
             problem = f"dbt docs generate exited with {code}: " + " | ".join(tail[-4:])
         else:
-            for name in DOCS_FILES:
-                shutil.copyfile(job.target / name, dest / name)
+            for name, src in sources.items():
+                shutil.copyfile(src, dest / name)
     if problem:
         (dest / "index.html").write_text(
             "<!doctype html><meta charset=utf-8><title>dbt docs</title>"

@@ -31,7 +31,7 @@ role_pick_groups as (
 
 responses as (
 
-    select * from {{ ref('stg_rescore__responses') }}
+    select * from {{ ref('int_responses_joined') }}
 
 ),
 

@@ -41,11 +41,12 @@ configs as (
 
 ),
 
-quality_rule as (
+responses_joined as (
 
     select
         response_id,
-        counts_for_quality
+        counts_for_quality,
+        is_truncated
 
     from {{ ref('int_responses_joined') }}
 
@@ -69,7 +70,6 @@ flags_listed as (
         response_id,
         list(flag order by flag) as flags,
         list(flag || ': ' || coalesce(evidence, '') order by flag) as flag_evidence,
-        bool_or(flag = 'truncated') as is_truncated,
         max(
             try_cast(regexp_extract(evidence, 'cap ([0-9]+)', 1) as integer)
         ) filter (where flag = 'truncated') as detector_cap
@@ -134,10 +134,10 @@ final as (
         responses_in_scope.completion_tokens,
         responses_in_scope.prompt_tokens,
         responses_in_scope.tokens_per_second as tps,
-        coalesce(flags_listed.is_truncated, false) as is_truncated,
+        coalesce(responses_joined.is_truncated, false) as is_truncated,
         responses_in_scope.is_speed_test,
         responses_in_scope.in_suite,
-        coalesce(quality_rule.counts_for_quality, false) as counts_for_quality,
+        coalesce(responses_joined.counts_for_quality, false) as counts_for_quality,
         responses_in_scope.source_file,
         responses_in_scope.source_path
 
@@ -158,8 +158,8 @@ final as (
         on
             responses_in_scope.run_id = configs.run_id
             and responses_in_scope.config = configs.config
-    left join quality_rule
-        on responses_in_scope.response_id = quality_rule.response_id
+    left join responses_joined
+        on responses_in_scope.response_id = responses_joined.response_id
 
 )
 

@@ -1,0 +1,223 @@
+"""`rescore build` skips dbt only when nothing it depends on changed (issue 13.1).
+
+Each skip rule has a test that makes a real change of that kind (a new judgment, an edited
+model, a changed var, another dbt version, `rescore dbt run`, a failed build) and proves the
+next build runs dbt. The fast tests replace the dbt child by a recorder (the decision is
+rescore's, not dbt's); the slow one runs the real `dbt build` twice on a real warehouse.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from rescore import build_state, dbt_runner, paths
+from tests.site_marts import SyntheticSpec, write_raw
+
+
+class FakeDbt:
+    """Stands in for the dbt child: records each command, exits with `returncode`."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+        self.returncode = 0
+
+    def __call__(self, cmd, **_kwargs):
+        self.calls.append(list(cmd))
+        return subprocess.CompletedProcess(cmd, self.returncode, "", "")
+
+
+@pytest.fixture
+def fake_dbt(monkeypatch) -> FakeDbt:
+    fake = FakeDbt()
+    monkeypatch.setattr(dbt_runner, "run_child", fake)
+    return fake
+
+
+@pytest.fixture(scope="module")
+def raw_template(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("raw")
+    return write_raw(folder / "w.duckdb", SyntheticSpec(configs_per_role=1))
+
+
+@pytest.fixture
+def raw_warehouse(raw_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of a warehouse holding raw rows only (never built)."""
+    return Path(shutil.copyfile(raw_template, tmp_path / "w.duckdb"))
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the dbt project that `rescore build` uses instead of the checkout's."""
+    dest = tmp_path / "dbt"
+    shutil.copytree(
+        paths.dbt_dir(), dest, ignore=shutil.ignore_patterns("target", "logs", ".user.yml")
+    )
+    monkeypatch.setattr(paths, "dbt_dir", lambda: dest)
+    return dest
+
+
+def build(warehouse: Path, capsys, **kwargs) -> tuple[int, str]:
+    code = dbt_runner.run_dbt_build(warehouse, **kwargs)
+    return code, capsys.readouterr().out
+
+
+def test_second_build_is_skipped_and_says_since_when(raw_warehouse, fake_dbt, capsys):
+    assert build(raw_warehouse, capsys)[0] == 0
+    assert len(fake_dbt.calls) == 1
+    code, out = build(raw_warehouse, capsys)
+    assert code == 0
+    assert len(fake_dbt.calls) == 1, "dbt ran although nothing changed"
+    assert "up to date (nothing changed since" in out
+
+
+def test_force_rebuilds_and_reruns_unit_tests(raw_warehouse, fake_dbt, capsys):
+    build(raw_warehouse, capsys)
+    build(raw_warehouse, capsys, force=True)
+    assert len(fake_dbt.calls) == 2
+    assert "test_type:unit" not in fake_dbt.calls[1]
+
+
+def test_a_new_judgment_rebuilds(raw_warehouse, fake_dbt, capsys):
+    build(raw_warehouse, capsys)
+    con = duckdb.connect(str(raw_warehouse))
+    rid = con.execute("select response_id from raw.responses limit 1").fetchone()[0]
+    con.execute(
+        "insert into raw.judgments (scoring_run, response_id, judge, rubric_version, score,"
+        " judged_at) values ('new-run', ?, 'rules-v1', 'v1', 2, ?)",
+        [rid, datetime(2026, 2, 1)],
+    )
+    con.close()
+    code, out = build(raw_warehouse, capsys)
+    assert len(fake_dbt.calls) == 2 and "up to date" not in out
+    # only the code is unchanged: the unit tests are not re-run, the data tests are
+    cmd = fake_dbt.calls[1]
+    assert cmd[cmd.index("--exclude") + 1] == "test_type:unit"
+    assert "unit tests not re-run" in out
+
+
+@pytest.mark.parametrize(
+    "table, change",
+    [
+        ("judgments", "update raw.judgments set score = 3 - score where rowid = 0"),
+        ("responses", "update raw.responses set tokens_per_second = 1 where rowid = 0"),
+        ("responses", "update raw.responses set response = response || 'x' where rowid = 0"),
+        ("configs", "update raw.configs set role = 'other_role' where rowid = 0"),
+        ("response_flags", "delete from raw.response_flags where rowid = 0"),
+        ("scoring_runs", "update raw.scoring_runs set settings = '{\"k\": 1}' where rowid = 0"),
+    ],
+)
+def test_an_edited_raw_value_with_the_same_counts_rebuilds(
+    raw_warehouse, fake_dbt, capsys, table, change
+):
+    build(raw_warehouse, capsys)
+    con = duckdb.connect(str(raw_warehouse))
+    before = build_state.raw_fingerprint(con)
+    con.execute(change)
+    after = build_state.raw_fingerprint(con)
+    con.close()
+    assert before[table] != after[table]
+    build(raw_warehouse, capsys)
+    assert len(fake_dbt.calls) == 2
+
+
+def test_a_judge_run_that_judged_nothing_does_not_rebuild(raw_warehouse, fake_dbt, capsys):
+    """The judge re-stamps raw.scoring_runs.updated_at even when it judged nothing."""
+    build(raw_warehouse, capsys)
+    con = duckdb.connect(str(raw_warehouse))
+    con.execute("update raw.scoring_runs set updated_at = updated_at + interval 1 hour")
+    con.close()
+    assert "up to date" in build(raw_warehouse, capsys)[1]
+    assert len(fake_dbt.calls) == 1
+
+
+def test_an_edited_model_rebuilds_with_unit_tests(raw_warehouse, project_copy, fake_dbt, capsys):
+    build(raw_warehouse, capsys)
+    model = project_copy / "models" / "marts" / "leaderboard.sql"
+    model.write_text(model.read_text() + "\n-- edited\n")
+    build(raw_warehouse, capsys)
+    assert len(fake_dbt.calls) == 2
+    assert "test_type:unit" not in fake_dbt.calls[1]
+
+
+def test_a_changed_var_rebuilds(raw_warehouse, project_copy, fake_dbt, capsys):
+    build(raw_warehouse, capsys)
+    project = project_copy / "dbt_project.yml"
+    text = project.read_text()
+    assert "  avoid_below_pct: 70\n" in text
+    project.write_text(text.replace("  avoid_below_pct: 70\n", "  avoid_below_pct: 60\n"))
+    build(raw_warehouse, capsys)
+    assert len(fake_dbt.calls) == 2
+
+
+def test_another_dbt_version_rebuilds(raw_warehouse, fake_dbt, capsys, monkeypatch):
+    build(raw_warehouse, capsys)
+    real = build_state._versions
+    monkeypatch.setattr(build_state, "_versions", lambda *d: {**real(*d), "dbt-core": "9.9.9"})
+    build(raw_warehouse, capsys)
+    assert len(fake_dbt.calls) == 2
+
+
+def test_a_failed_build_is_not_recorded(raw_warehouse, fake_dbt, capsys):
+    build(raw_warehouse, capsys)
+    fake_dbt.returncode = 1
+    assert build(raw_warehouse, capsys, force=True)[0] == 1
+    fake_dbt.returncode = 0
+    code, out = build(raw_warehouse, capsys)
+    assert len(fake_dbt.calls) == 3 and "up to date" not in out
+    assert "test_type:unit" not in fake_dbt.calls[2], "unit tests skipped after a failure"
+
+
+def test_a_selected_build_or_dbt_run_invalidates_the_record(raw_warehouse, fake_dbt, capsys):
+    build(raw_warehouse, capsys)
+    build(raw_warehouse, capsys, select="leaderboard")
+    build(raw_warehouse, capsys)
+    assert len(fake_dbt.calls) == 3, "a --select build left the full build's record"
+    dbt_runner.run_dbt(raw_warehouse, ["run", "--select", "leaderboard"])
+    build(raw_warehouse, capsys)
+    assert len(fake_dbt.calls) == 5, "`rescore dbt run` left the build record"
+    dbt_runner.run_dbt(raw_warehouse, ["ls"])
+    build(raw_warehouse, capsys)
+    assert len(fake_dbt.calls) == 6, "`rescore dbt ls` (read-only) dropped the record"
+
+
+def test_full_refresh_passes_through_and_always_builds(raw_warehouse, fake_dbt, capsys):
+    build(raw_warehouse, capsys)
+    build(raw_warehouse, capsys, full_refresh=True)
+    assert len(fake_dbt.calls) == 2 and "--full-refresh" in fake_dbt.calls[1]
+
+
+@pytest.mark.slow
+def test_real_build_then_noop_then_new_judgment(tmp_path, capsys):
+    """The real dbt: the no-op keeps the marts, a new scoring run reaches them."""
+    warehouse = write_raw(tmp_path / "w.duckdb", SyntheticSpec(configs_per_role=1))
+    code, out = build(warehouse, capsys)
+    assert code == 0, out
+    assert "unit tests" in out and "passed" in out
+    code, out = build(warehouse, capsys)
+    assert code == 0 and "up to date" in out
+    con = duckdb.connect(str(warehouse))
+    before = con.execute("select count(*) from marts.leaderboard").fetchone()[0]
+    con.execute(
+        "insert into raw.scoring_runs (scoring_run, judge, origin, created_at, updated_at)"
+        " values ('late-run', 'rules-v1', 'judge', now(), now())"
+    )
+    con.execute(
+        "insert into raw.judgments (scoring_run, response_id, judge, rubric_version, score,"
+        " judged_at) select 'late-run', response_id, 'rules-v1', 'v1', 1, now()"
+        " from raw.responses where not is_speed_test"
+    )
+    con.close()
+    code, out = build(warehouse, capsys)
+    assert code == 0, out
+    assert "up to date" not in out and "unit tests not re-run" in out
+    con = duckdb.connect(str(warehouse), read_only=True)
+    runs = {r[0] for r in con.execute("select scoring_run from marts.leaderboard").fetchall()}
+    after = con.execute("select count(*) from marts.leaderboard").fetchone()[0]
+    con.close()
+    assert "late-run" in runs and after > before
