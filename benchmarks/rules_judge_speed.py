@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +29,17 @@ from judge.run import JudgeOptions, run_judge
 from rescore.warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the judge's worker processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def _dump(con, scoring_run: str, path: Path) -> None:
@@ -66,15 +79,16 @@ def main() -> None:
             ("re-run (all done)", "bench"),
             ("new run, from cache", "bench-2"),
         ):
-            t0, c0 = time.perf_counter(), time.process_time()
+            t0, c0 = time.perf_counter(), _cpu()
             opts = JudgeOptions("rules", scoring_run, progress=False)
             opts.rules_version = args.rules_version
             run_judge(con, opts)
-            dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+            dt, cpu = time.perf_counter() - t0, _cpu() - c0
             floor = "floor 2,000/s" if label == "first run" else "floor: under 1 s"
             print(
-                f"== rules-{args.rules_version} {label:22s} {dt:6.2f} s wall ({cpu:.2f} s CPU) "
-                f"for {n} responses, {n / dt:,.0f} responses/s ({floor})"
+                f"== rules-{args.rules_version} {label:22s} {dt:6.2f} s wall ({cpu:.2f} s CPU, "
+                f"workers included) for {n} responses, {n / dt:,.0f} responses/s wall, "
+                f"{n / max(cpu, 1e-9):,.0f} per CPU second ({floor}; load {_load()})"
             )
             if args.dump is not None and label == "first run":
                 _dump(con, scoring_run, args.dump)
