@@ -20,8 +20,8 @@ import json
 import os
 import sys
 import threading
-from concurrent.futures import Executor, ProcessPoolExecutor
 from collections import Counter
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
