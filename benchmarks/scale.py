@@ -298,7 +298,7 @@ def run_size_label(label: str, args, profile: _synthetic.Profile) -> dict:
     res["input_mb"] = round(mb, 1)
     res["floors"] = {}
     cap = args.max_gb
-    for kind in FLOORS:
+    for kind in [k for k in FLOORS if k in args.floors]:
         if kind == "orjson" and not _has_orjson():
             continue
         cmd = [sys.executable, __file__, "_floor", kind, *map(str, runs)]
@@ -444,6 +444,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--timeout", type=float, default=1800, help="seconds per stage")
     r.add_argument("--skip-incremental", action="store_true", help="full pass only")
     r.add_argument("--stages", nargs="*", default=list(STAGES), choices=STAGES)
+    r.add_argument(
+        "--floors", nargs="*", default=list(FLOORS), choices=FLOORS, help="bare: no floors"
+    )
     r.add_argument(
         "--max-gb", type=float, default=0, help="address-space cap per stage (GB; 0 = none)"
     )

@@ -16,6 +16,18 @@ def ingest_all(con, suites_dir: Path, run_dirs: list[Path], full: bool = False) 
 
     Run files unchanged since their last ingest are not read (rule: `ingest.runs.
     _skip_unchanged`); `full` reads every file again."""
+    # Checkpoint once, when the ingest's connection closes, not after every 64 MB batch: each
+    # checkpoint rewrites the growing tables' indexes, so per-batch checkpoints grew
+    # faster than the data (10x: -2 CPU s of 27.6). The WAL keeps every commit durable.
+    saved = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
+    con.execute("set checkpoint_threshold = '4GB'")
+    try:
+        return _ingest(con, suites_dir, run_dirs, full)
+    finally:
+        con.execute(f"set checkpoint_threshold = '{saved.replace(chr(39), '')}'")
+
+
+def _ingest(con, suites_dir: Path, run_dirs: list[Path], full: bool) -> Outcome:
     outcome = Outcome("ingest")
     now = datetime.now(UTC).replace(tzinfo=None)
     changed_suites = load_suites(con, Path(suites_dir), outcome)

@@ -178,6 +178,12 @@ def identity_names(values: Iterable[str | None]) -> list[str]:
     plain word such as a role called 'draft' cannot blank out ordinary text; family names
     without such marks are covered by the family patterns instead.
     """
+    return list(_identity_names(tuple(values)))
+
+
+@lru_cache(maxsize=4096)
+def _identity_names(values: tuple[str | None, ...]) -> tuple[str, ...]:
+    # one config's responses share their names: computed once per config, not per response
     out = set()
     for v in values:
         if not v:
@@ -189,7 +195,7 @@ def identity_names(values: Iterable[str | None]) -> list[str]:
         for name in (v, stem):
             if len(name) >= 4 and re.search(r"[\d_.-]", name):
                 out.add(name)
-    return sorted(out, key=len, reverse=True)
+    return tuple(sorted(out, key=len, reverse=True))
 
 
 @lru_cache(maxsize=4096)

@@ -17,9 +17,11 @@ Order of work, each step bulk and idempotent:
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from collections import Counter
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -90,6 +92,8 @@ left join raw.questions as q on q.suite = r.suite and q.question_id = r.question
 """
 
 FETCH_CHUNK = 2000  # responses read and prepared at a time: memory stays bounded
+WORKER_CHUNK = 250  # responses per task sent to a worker process (rules judges)
+MIN_PARALLEL = 1000  # fewer fresh responses than this: the workers would cost more than they save
 
 
 @dataclass
@@ -110,6 +114,9 @@ class JudgeOptions:
     base_url: str | None = None  # --judge openai: the server's /v1 URL (else OPENAI_BASE_URL)
     price_input: float = 0.0  # --judge openai: US dollars per million prompt tokens
     price_output: float = 0.0  # --judge openai: US dollars per million completion tokens
+    # rules judges: processes that prepare and score (None = RESCORE_JUDGE_WORKERS, else up to
+    # 2 cores); 1 = all in this process. Same verdicts either way: results come back in order.
+    workers: int | None = None
 
 
 @dataclass
@@ -200,6 +207,51 @@ def _prepare_row(
     return Prepared(task, [(r["response_id"], f.flag, f.evidence) for f in flags])
 
 
+def _prepare_and_score(
+    rows: list[dict], judge: Judge, settings: dict, input_keys: list[str | None]
+) -> list[tuple[Prepared, Verdict]]:
+    """A worker's share of a batch: each row prepared and scored, in the rows' order."""
+    prepared = [
+        _prepare_row(r, judge.name, settings, k) for r, k in zip(rows, input_keys, strict=True)
+    ]
+    verdicts: list[Verdict] = []
+    judge.judge_all([p.task for p in prepared], on_result=lambda t, v: verdicts.append(v))
+    return list(zip(prepared, verdicts, strict=True))
+
+
+def _workers(options: JudgeOptions, judge: Judge, n_fresh: int) -> int:
+    """How many worker processes score this run: only the shipped rules judges (their
+    objects pickle by name; a test's instrumented judge stays in this process)."""
+    from judge.rules_judge import RulesJudge
+
+    if options.dry_run or type(judge) is not RulesJudge or n_fresh < MIN_PARALLEL:
+        return 1
+    n = options.workers
+    if n is None:
+        env = os.environ.get("RESCORE_JUDGE_WORKERS", "").strip()
+        n = int(env) if env.isdigit() else min(2, len(os.sched_getaffinity(0)))
+    return max(1, n)
+
+
+def _scored_batches(rows_iter, judge: Judge, settings: dict, input_of: dict, pool: Executor):
+    """(rows, [(prepared, verdict)]) per batch, computed by `pool` one batch ahead: while the
+    caller writes batch k, the workers score batch k+1 (at most two batches in memory)."""
+    ahead = None
+    for rows in rows_iter:
+        futures = [
+            pool.submit(
+                _prepare_and_score, part, judge, settings,
+                [input_of[r["response_id"]] for r in part],
+            )
+            for part in (rows[i : i + WORKER_CHUNK] for i in range(0, len(rows), WORKER_CHUNK))
+        ]  # fmt: skip
+        if ahead is not None:
+            yield ahead[0], [x for f in ahead[1] for x in f.result()]
+        ahead = (rows, futures)
+    if ahead is not None:
+        yield ahead[0], [x for f in ahead[1] for x in f.result()]
+
+
 def prepare(con, judge: Judge) -> tuple[list[Prepared], Counter[str]]:
     """Blind items, cache keys and flags for every judgeable response; counts of skipped ones.
 
@@ -232,21 +284,25 @@ def _settings_token(judge: Judge) -> str:
 
 
 def _stream_rows(con, ids: list[str]):
-    """The load query's rows for `ids`, FETCH_CHUNK at a time (bounded memory)."""
+    """The load query's rows for `ids`, FETCH_CHUNK at a time (bounded memory).
+
+    Unordered and as Arrow record batches: an `order by` would make DuckDB sort every
+    response text before the first row (the judge's peak memory grew with the warehouse);
+    a join streamed batch by batch holds one batch. Verdicts do not depend on the order."""
     cur = con.cursor()
     cur.register("_judge_ids", pa.table({"response_id": pa.array(ids, pa.string())}))
     try:
-        sql = _LOAD_SQL.replace(
-            "order by r.suite",
-            "where r.response_id in (select response_id from _judge_ids)\norder by r.suite",
-        )
-        res = cur.execute(sql)
-        names = [d[0] for d in res.description]
-        while True:
-            batch = res.fetchmany(FETCH_CHUNK)
-            if not batch:
-                return
-            yield [dict(zip(names, row, strict=True)) for row in batch]
+        head, _ = _LOAD_SQL.split("order by r.suite")
+        sql = head + "where r.response_id in (select response_id from _judge_ids)\n"
+        reader = cur.sql(sql).to_arrow_reader(FETCH_CHUNK)
+        pending: list[dict] = []
+        for batch in reader:
+            pending += batch.to_pylist()
+            while len(pending) >= FETCH_CHUNK:
+                yield pending[:FETCH_CHUNK]
+                pending = pending[FETCH_CHUNK:]
+        if pending:
+            yield pending
     finally:
         cur.unregister("_judge_ids")
         cur.close()
@@ -612,15 +668,31 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
         persister.add_reused([(rid, ck, input_of[rid]) for rid, ck in reused.items()])
 
     bar = _progress(options.progress and not options.dry_run, len(fresh_ids))
+    pool: ProcessPoolExecutor | None = None
     try:
         if bar is not None:
             bar.start()
             bar_task = bar.add_task("judging", total=len(fresh_ids))
             persister.on_progress = lambda: bar.advance(bar_task)
-        for rows in _stream_rows(con, fresh_ids):
-            prepared = [
-                _prepare_row(r, judge.name, settings, input_of[r["response_id"]]) for r in rows
-            ]
+        n_workers = _workers(options, judge, len(fresh_ids))
+        if n_workers > 1:
+            import multiprocessing
+
+            # fork: the workers start warm (modules and prompt caches loaded); they run judge
+            # code only, never DuckDB, and exit with os._exit, so no finalizer touches the file
+            pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"))
+            batches = _scored_batches(_stream_rows(con, fresh_ids), judge, settings, input_of, pool)
+        else:
+            batches = ((rows, None) for rows in _stream_rows(con, fresh_ids))
+        for rows, scored in batches:
+            if scored is None:
+                prepared = [
+                    _prepare_row(r, judge.name, settings, input_of[r["response_id"]]) for r in rows
+                ]
+                computed = None
+            else:
+                prepared = [p for p, _ in scored]
+                computed = {p.task.response_id: v for p, v in scored}
             todo = [
                 p.task for p in prepared if done_by_key.get(p.task.response_id) != p.task.cache_key
             ]
@@ -641,7 +713,10 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
                 if t.cache_key in hits:
                     persister.add(t, hits[t.cache_key], from_cache=True)
             persister.flush()
-            if offline:
+            if computed is not None:
+                for t in pending:
+                    persister.add(t, computed[t.response_id])
+            elif offline:
                 judge.judge_all(pending, on_result=persister.add)
             else:
                 pending_all += pending
@@ -656,6 +731,8 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
         return 2
     finally:
         persister.flush()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         if bar is not None:
             bar.stop()
 

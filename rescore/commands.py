@@ -17,6 +17,7 @@ from pathlib import Path
 from rescore.warehouse import (
     WarehouseBusy,
     WarehouseError,
+    bound_memory,
     check_warehouse,
     connect,
     warehouse_lock,
@@ -83,6 +84,7 @@ def ingest(args: argparse.Namespace) -> int:
     suites_dir = _existing(args.suites_dir, "suites folder")
     run_dirs = [_existing(d, "run folder") for d in args.run_dirs]
     with _holding(args, must_exist=False) as wh, connect(wh) as con:
+        bound_memory(con)
         outcome = ingest_all(con, suites_dir, run_dirs, full=getattr(args, "full", False))
     print(outcome.summary())
     return outcome.exit_code
@@ -133,6 +135,7 @@ def judge(args: argparse.Namespace) -> int:
             price_output=args.price_per_mtok[1],
         )
         with connect(wh) as con:
+            bound_memory(con)
             return run_judge(con, options)
 
 
@@ -198,6 +201,7 @@ def report(args: argparse.Namespace) -> int:
     worst = 0
     with _holding(args, must_exist=False) as wh:
         with connect(wh) as con:
+            bound_memory(con)
             outcome = ingest_all(con, suites_dir, run_dirs)
             print(outcome.summary())
             worst = max(worst, outcome.exit_code)

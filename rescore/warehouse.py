@@ -356,6 +356,19 @@ alter table raw.judge_cache add column if not exists decided_by varchar;
 """
 
 
+DEFAULT_BATCH_MEMORY = "2GB"
+
+
+def bound_memory(con) -> None:
+    """Cap DuckDB's own memory for a bulk stage (ingest, judge): its buffer pool otherwise
+    grows to 80% of the machine's RAM as the warehouse grows, and the stage's peak RSS with
+    it; over the cap it spills to `<warehouse>.tmp`. `RESCORE_DUCKDB_MEMORY` overrides the
+    cap (a DuckDB size such as '4GB'; 'none' leaves DuckDB's default)."""
+    limit = os.environ.get("RESCORE_DUCKDB_MEMORY", DEFAULT_BATCH_MEMORY).strip()
+    if limit and limit.lower() != "none":
+        con.execute(f"set memory_limit = '{limit.replace(chr(39), '')}'")
+
+
 def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False):
     """Open (and create if needed) the warehouse with the `raw` schema in place.
 

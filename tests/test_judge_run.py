@@ -407,3 +407,35 @@ def test_report_accepts_the_judges_of_rescore_judge(judge):
     )  # fmt: skip
     assert report_args.judge == judge_args.judge == judge
     assert report_args.model_judge == "openai" and report_args.base_url.startswith("http://")
+
+
+def _verdicts_and_flags(con, scoring_run: str) -> tuple[list, list]:
+    judged = con.execute(
+        "select response_id, score, reason, decided_by, cache_key from raw.judgments "
+        "where scoring_run = ? order by response_id",
+        [scoring_run],
+    ).fetchall()
+    flags = con.execute("select response_id, flag, evidence from raw.response_flags order by all")
+    return judged, flags.fetchall()
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_worker_processes_give_the_same_verdicts_and_flags(tmp_path, monkeypatch, version):
+    """Scoring in two worker processes (in chunks of 7, several batches of 11) writes exactly
+    what one process writes: same scores, reasons, paths, cache keys and flags."""
+    import judge.run as run
+
+    monkeypatch.setattr(run, "MIN_PARALLEL", 0)
+    monkeypatch.setattr(run, "WORKER_CHUNK", 7)
+    monkeypatch.setattr(run, "FETCH_CHUNK", 11)
+    got = {}
+    for workers in (1, 2):
+        path = tmp_path / f"w{workers}.duckdb"
+        build_warehouse(path, extra_responses=12)
+        con = duckdb.connect(str(path))
+        opts = JudgeOptions("rules", "s1", progress=False, rules_version=version, workers=workers)
+        assert run_judge(con, opts) == 0
+        got[workers] = _verdicts_and_flags(con, "s1")
+        con.close()
+    assert len(got[1][0]) == 2 * (3 + 12)
+    assert got[2] == got[1]
