@@ -50,3 +50,16 @@ def site_marts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def site_marts_target(site_marts: Path) -> Path:
     """dbt's artifacts (manifest.json) of the site fixture's build."""
     return site_marts.parent / "dbt-target"
+
+
+@pytest.fixture(scope="session")
+def readme_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder in which the README's real-run recipe ran up to `rescore build`
+    (tests/readme_run.py), once per session; its warehouse is `warehouse/rescore.duckdb`,
+    the default the README's examples name. Read it or copy it, never write it."""
+    require_real_data()
+    from tests.readme_run import run_readme_recipe
+
+    folder = tmp_path_factory.mktemp("readme")
+    run_readme_recipe(folder)
+    return folder

@@ -1,13 +1,13 @@
 """Issue 10's "Must show" on the real data, with the README's three scoring runs.
 
-The warehouse is built the way a user would (the CLI, in the README's real-run order): ingest
-the real suites and run; import architect_ingest_baseline_scores.csv as `2026-01-16-blind`;
+The warehouse is the README's own real run (the session's `readme_run`: its recipe run as
+printed through the CLI): ingest the real suites and run; import architect_ingest_baseline_scores.csv as `2026-01-16-blind`;
 import the whole reviews folder as `claude-per-config`; import summary.csv as the baseline
 `summary.csv`; judge with rules-v2 as `rules-v2`; `rescore build`. The tests then check the
 invariants of the decision model (picks, avoid list, coverage, intervals, audit) on every
 scoring run, never a hard-coded figure except the reference report's own rows.
 
-Building takes a few minutes. RESCORE_TEST_REAL_WAREHOUSE may name a warehouse already built
+RESCORE_TEST_REAL_WAREHOUSE may name a warehouse already built
 by that recipe: it is copied, never written, and the copy rebuilt with this checkout's models.
 """
 
@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 from rescore.cli import main as rescore
-from tests.conftest import REAL_REVIEWS, REAL_RUN, REAL_SUITES, require_real_data
+from tests.conftest import require_real_data
 from tests.test_dbt_realdata import ARCHITECT_ROWS, architect_row
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
@@ -34,23 +34,17 @@ RUNS = (BLIND, PER_CONFIG, RULES)
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def warehouse(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """A copy of the README's real run (the session's `readme_run`), or of
+    RESCORE_TEST_REAL_WAREHOUSE when set, rebuilt with this checkout's models."""
     require_real_data()
     path = tmp_path_factory.mktemp("decisions") / "rescore.duckdb"
     prebuilt = os.environ.get("RESCORE_TEST_REAL_WAREHOUSE")
     if prebuilt:
         shutil.copyfile(prebuilt, path)
     else:
-        wh = ["--warehouse", str(path)]
-        # ingest and imports quarantine records (speed tests, unknown ids): a nonzero exit
-        # there is expected; what they loaded is checked below through the marts
-        rescore([*wh, "ingest", str(REAL_SUITES), str(REAL_RUN)])
-        blind_csv = REAL_REVIEWS / "architect_ingest_baseline_scores.csv"
-        rescore([*wh, "import-scores", str(blind_csv), "--scoring-run", BLIND])
-        rescore([*wh, "import-scores", str(REAL_REVIEWS), "--scoring-run", PER_CONFIG])
-        summary = REAL_REVIEWS / "backup_20260116" / "summary.csv"
-        rescore([*wh, "import-summary", str(summary), "--baseline", "summary.csv"])
-        rescore([*wh, "judge", "--judge", "rules-v2", "--scoring-run", RULES])
+        readme_run = request.getfixturevalue("readme_run")
+        shutil.copyfile(readme_run / "warehouse" / "rescore.duckdb", path)
     assert rescore(["--warehouse", str(path), "build"]) == 0
     return path
 

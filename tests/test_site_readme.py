@@ -18,33 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.readme_run import README
+
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[1]
-REAL = (ROOT / ".." / "shared" / "data" / "epyc").resolve()
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-BIN = Path(sys.executable).parent
-
-
-def _section(title: str) -> str:
-    start = README.index(f"## {title}")
-    end = README.find("\n## ", start + 1)
-    return README[start : end if end > 0 else None]
-
-
-def _commands() -> list[list[str]]:
-    """The real run's commands up to `rescore build`, with `$D` and `.venv/bin/` resolved."""
-    block = re.search(r"```bash\n(.*?)```", _section("A real run, step by step"), re.S)
-    assert block, "the README has no real-run recipe"
-    out = []
-    for line in block.group(1).splitlines():
-        if not line.startswith(".venv/bin/rescore "):
-            continue
-        argv = shlex.split(line.replace("$D", str(REAL)))
-        if argv[1] in ("site", "doctor"):
-            continue
-        out.append([str(BIN / "rescore"), *argv[1:]])
-    assert any(a[1] == "build" for a in out)
-    return out
 
 
 def _statements() -> list[str]:
@@ -57,19 +33,6 @@ def _statements() -> list[str]:
             if code:
                 out.append(code)
     return out
-
-
-@pytest.fixture(scope="module")
-def readme_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not REAL.is_dir():
-        pytest.skip(f"no real data at {REAL}")
-    folder = tmp_path_factory.mktemp("readme")
-    for argv in _commands():
-        proc = subprocess.run(argv, cwd=folder, capture_output=True, text=True, timeout=900)
-        # ingest and import-scores exit 1 when they quarantined records (the real data has)
-        assert proc.returncode in (0, 1), (argv, proc.stdout[-2000:], proc.stderr[-2000:])
-    assert (folder / "warehouse" / "rescore.duckdb").exists()
-    return folder
 
 
 def test_readme_sql_runs_and_returns_rows(readme_run: Path) -> None:
