@@ -188,7 +188,7 @@ class RulesJudge:
 
     offline = True  # no API: run_judge commits its verdicts in chunks, not one by one
 
-    def __init__(self, version: str = "v1") -> None:
+    def __init__(self, version: str = "v2") -> None:
         if version not in VERSIONS:
             raise ValueError(f"unknown rules version {version!r}: choose v1 or v2")
         self.version = version

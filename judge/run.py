@@ -109,7 +109,7 @@ class JudgeOptions:
     limit: int | None = None
     progress: bool = True
     batch_state: str | None = None  # file remembering submitted batches, so a rerun resumes them
-    rules_version: str = "v1"  # --judge rules: v1 or v2 (rules-v1 / rules-v2 name one directly)
+    rules_version: str = "v2"  # --judge rules: v1 or v2 (rules-v1 / rules-v2 name one directly)
     model_judge: str = "claude"  # --judge cascade: the judge for what no rule verified
     base_url: str | None = None  # --judge openai: the server's /v1 URL (else OPENAI_BASE_URL)
     price_input: float = 0.0  # --judge openai: US dollars per million prompt tokens

@@ -221,7 +221,7 @@ def report(args: argparse.Namespace) -> int:
                 judge=args.judge,
                 scoring_run=scoring_run,
                 model=getattr(args, "model", None),
-                rules_version=getattr(args, "rules_version", "v1"),
+                rules_version=getattr(args, "rules_version", "v2"),
                 model_judge=getattr(args, "model_judge", "claude"),
                 base_url=getattr(args, "base_url", None),
             )

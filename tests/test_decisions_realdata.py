@@ -1,14 +1,15 @@
 """Issue 10's "Must show" on the real data, with the README's three scoring runs.
 
 The warehouse is the README's own real run (the session's `readme_run`: its recipe run as
-printed through the CLI): ingest the real suites and run; import architect_ingest_baseline_scores.csv as `2026-01-16-blind`;
-import the whole reviews folder as `claude-per-config`; import summary.csv as the baseline
-`summary.csv`; judge with rules-v2 as `rules-v2`; `rescore build`. The tests then check the
-invariants of the decision model (picks, avoid list, coverage, intervals, audit) on every
-scoring run, never a hard-coded figure except the reference report's own rows.
+printed through the CLI): ingest the real suites and run; import
+architect_ingest_baseline_scores.csv as `2026-01-16-blind`; import the whole reviews folder
+as `claude-per-config`; import summary.csv as the baseline `summary.csv`; judge with rules-v2
+as `rules-v2`; `rescore build`. The tests then check the invariants of the decision model
+(picks, avoid list, coverage, intervals, audit) on every scoring run, never a hard-coded figure
+except the reference report's own rows.
 
-RESCORE_TEST_REAL_WAREHOUSE may name a warehouse already built
-by that recipe: it is copied, never written, and the copy rebuilt with this checkout's models.
+RESCORE_TEST_REAL_WAREHOUSE may name a warehouse already built by that recipe: it is copied,
+never written, and the copy rebuilt with this checkout's models.
 """
 
 from __future__ import annotations

@@ -167,7 +167,7 @@ def test_rules_judge_writes_judgments_flags_and_scoring_run(wh: Path, capsys) ->
     run = con.execute(
         "select judge, rubric_version, origin from raw.scoring_runs where scoring_run = 's1'"
     ).fetchone()
-    assert run == ("rules-v1", "rubric-0-3-v1", "judge")
+    assert run == ("rules-v2", "rubric-0-3-v1", "judge")  # rules-v2 is the default
     out = capsys.readouterr().out
     assert "judged 6" in out and "skipped 4" in out and "failed 0" in out
 
@@ -206,7 +206,7 @@ class CountingJudge:
     def __init__(self) -> None:
         from judge.rules_judge import RulesJudge
 
-        self.inner = RulesJudge()
+        self.inner = RulesJudge(JudgeOptions("rules", "").rules_version)  # what --judge rules runs
         self.name = self.inner.name
         self.calls = 0
 
