@@ -5,25 +5,16 @@
 -#}
 with
 
-judgments as (
-
-    select * from {{ ref('stg_rescore__judgments') }}
-
-),
-
 paired as (
 
     select
-        judgments_a.scoring_run as scoring_run_a,
-        judgments_b.scoring_run as scoring_run_b,
-        judgments_a.score as score_a,
-        judgments_b.score as score_b
+        scoring_run as scoring_run_a,
+        other_scoring_run as scoring_run_b,
+        score as score_a,
+        other_score as score_b
 
-    from judgments as judgments_a
-    inner join judgments as judgments_b
-        on
-            judgments_a.response_id = judgments_b.response_id
-            and judgments_a.scoring_run < judgments_b.scoring_run
+    from {{ ref('int_judgments_paired') }}
+    where scoring_run < other_scoring_run
 
 ),
 

@@ -7,27 +7,9 @@
 -#}
 with
 
-judgments as (
-
-    select * from {{ ref('stg_rescore__judgments') }}
-
-),
-
 paired as (
 
-    select
-        judgments.scoring_run,
-        other_judgments.scoring_run as other_scoring_run,
-        judgments.score,
-        other_judgments.score as other_score,
-        coalesce(judgments.decided_by, 'not recorded') as decided_by
-
-    from judgments
-    inner join judgments as other_judgments
-        on
-            judgments.response_id = other_judgments.response_id
-            and judgments.scoring_run <> other_judgments.scoring_run
-    where judgments.score is not null and other_judgments.score is not null
+    select * from {{ ref('int_judgments_paired') }}
 
 ),
 
