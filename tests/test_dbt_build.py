@@ -74,72 +74,38 @@ CONFIGS: dict[str, tuple[str, str, list[tuple[str, str, float, int]]]] = {
     ),
 }
 
+
+def _scored(config: str, questions: str, scores: list[int]) -> dict[tuple[str, str, str], int]:
+    """{(config, suite, question_id): score} for "suite:q1 suite:q2 ..." in order."""
+    keys = [tuple(sq.split(":")) for sq in questions.split()]
+    return {(config, s, q): v for (s, q), v in zip(keys, scores, strict=True)}
+
+
 # scoring run -> {(config, suite, question_id): score}. s1 also scores the speed-test record
 # (as an imported CSV may): it must never count toward a quality figure.
 S1 = {
-    **{
-        ("draft_fast_baseline", s, q): v
-        for (s, q), v in zip(
-            [
-                ("general", "q1"),
-                ("general", "q2"),
-                ("general", "q3"),
-                ("thinking", "q1"),
-                ("thinking", "q2"),
-            ],
-            [3, 3, 3, 2, 3],
-            strict=True,
-        )
-    },
-    **{
-        ("draft_slow_baseline", s, q): v
-        for (s, q), v in zip(
-            [
-                ("general", "q1"),
-                ("general", "q2"),
-                ("general", "q3"),
-                ("thinking", "q1"),
-                ("thinking", "q2"),
-            ],
-            [3, 2, 3, 3, 3],
-            strict=True,
-        )
-    },
-    **{
-        ("general_broken_baseline", s, q): v
-        for (s, q), v in zip(
-            [
-                ("general", "q1"),
-                ("general", "q2"),
-                ("thinking", "q1"),
-                ("thinking", "q2"),
-                ("thinking", "q3"),
-                ("vl", "q1"),
-            ],
-            [0, 0, 0, 1, 0, 0],
-            strict=True,
-        )
-    },
+    **_scored(
+        "draft_fast_baseline",
+        "general:q1 general:q2 general:q3 thinking:q1 thinking:q2",
+        [3, 3, 3, 2, 3],
+    ),
+    **_scored(
+        "draft_slow_baseline",
+        "general:q1 general:q2 general:q3 thinking:q1 thinking:q2",
+        [3, 2, 3, 3, 3],
+    ),
+    **_scored(
+        "general_broken_baseline",
+        "general:q1 general:q2 thinking:q1 thinking:q2 thinking:q3 vl:q1",
+        [0, 0, 0, 1, 0, 0],
+    ),
     ("mystery_baseline", "general", "q1"): 2,
     ("general_broken_baseline", "speed_test", "speed"): 3,
-    **{
-        ("worker_vision_baseline", s, q): v
-        for (s, q), v in zip(
-            [
-                ("general", "q1"),
-                ("general", "q2"),
-                ("thinking", "q1"),
-                ("thinking", "q2"),
-                ("vl", "q1"),
-                ("vl", "q2"),
-                ("vl", "q3"),
-                ("vl", "q4"),
-                ("vl", "q5"),
-            ],
-            [0, 0, 1, 0, 3, 3, 3, 2, 3],
-            strict=True,
-        )
-    },
+    **_scored(
+        "worker_vision_baseline",
+        "general:q1 general:q2 thinking:q1 thinking:q2 vl:q1 vl:q2 vl:q3 vl:q4 vl:q5",
+        [0, 0, 1, 0, 3, 3, 3, 2, 3],
+    ),
 }
 S2 = {
     ("draft_fast_baseline", "general", "q1"): 2,
