@@ -133,6 +133,8 @@ def _counts_line(results: list[NodeResult]) -> str:
     other: dict[str, int] = {}
     for r in results:
         if r.status in OK_STATUSES:
+            if r.kind == "operation":  # the on-run-start warehouse check: news only if it fails
+                continue
             passed[r.kind] = passed.get(r.kind, 0) + 1
         else:
             other[r.status] = other.get(r.status, 0) + 1

@@ -160,6 +160,7 @@ rank_ranges as (
     select
         this.scoring_run,
         this.category,
+        this.run_id,
         this.config,
         1 + count(other.config) filter (where other.pct_ci_low > this.pct_ci_high)
             as rank_low,
@@ -178,10 +179,10 @@ rank_ranges as (
         on
             this.scoring_run = other.scoring_run
             and this.category = other.category
-            and this.config != other.config
+            and (this.run_id != other.run_id or this.config != other.config)
             and other.is_ranked
     where this.is_ranked
-    group by this.scoring_run, this.category, this.config
+    group by this.scoring_run, this.category, this.run_id, this.config
 
 ),
 
@@ -206,6 +207,7 @@ final as (
         on
             coverage.scoring_run = rank_ranges.scoring_run
             and coverage.category = rank_ranges.category
+            and coverage.run_id = rank_ranges.run_id
             and coverage.config = rank_ranges.config
 
 )

@@ -5,7 +5,7 @@
     so the list groups them under their base instead of listing separate failures;
     is_group_head marks the row a grouped list shows first (the base itself when it is avoided,
     else the group's lowest pct), configs_in_group how many rows share the base.
-    THE SHORT LIST is the rows with is_listed: at most one per scoring_run and base_config,
+    THE SHORT LIST is the rows with is_listed: at most one per scoring_run, run_id and base_config,
     and only for a group holding at least one avoid with clear evidence
     (config_assessment.avoid_evidence = 'clear': ranked, and it degenerates instead of
     answering, echoes or answers empty at a critical rate, or the interval of the pct it was
@@ -62,18 +62,18 @@ grouped as (
 
     select
         *,
-        count(*) over (partition by scoring_run, base_config) as configs_in_group,
+        count(*) over (partition by scoring_run, run_id, base_config) as configs_in_group,
         list(config) over (
-            partition by scoring_run, base_config
+            partition by scoring_run, run_id, base_config
             order by (config = base_config) desc, pct asc, config asc
             rows between unbounded preceding and unbounded following
         ) as group_configs,
         row_number() over (
-            partition by scoring_run, base_config
+            partition by scoring_run, run_id, base_config
             order by (config = base_config) desc, pct asc, config asc
         ) = 1 as is_group_head,
         row_number() over (
-            partition by scoring_run, base_config
+            partition by scoring_run, run_id, base_config
             order by
                 (avoid_evidence = 'clear') desc, (config = base_config) desc, pct asc, config asc
         ) = 1
@@ -87,6 +87,7 @@ group_summary as (
 
     select
         scoring_run,
+        run_id,
         base_config,
         count(*) filter (where is_experiment) as experiments_avoided,
         (list(config order by pct asc, config asc) filter (where is_experiment))[1]
@@ -96,7 +97,7 @@ group_summary as (
         (list(config) filter (where is_listed))[1] as listed_config
 
     from grouped
-    group by scoring_run, base_config
+    group by scoring_run, run_id, base_config
 
 ),
 
@@ -104,6 +105,7 @@ other_experiments as (
 
     select
         listed.scoring_run,
+        listed.run_id,
         listed.base_config,
         count(*) as other_count,
         (list(sibling.config order by sibling.pct asc, sibling.config asc))[1] as worst_other,
@@ -113,10 +115,11 @@ other_experiments as (
     inner join grouped as sibling
         on
             listed.scoring_run = sibling.scoring_run
+            and listed.run_id = sibling.run_id
             and listed.base_config = sibling.base_config
             and listed.config != sibling.config
     where listed.is_listed and sibling.is_experiment
-    group by listed.scoring_run, listed.base_config
+    group by listed.scoring_run, listed.run_id, listed.base_config
 
 ),
 
@@ -145,10 +148,12 @@ final as (
     inner join group_summary
         on
             grouped.scoring_run = group_summary.scoring_run
+            and grouped.run_id = group_summary.run_id
             and grouped.base_config = group_summary.base_config
     left join other_experiments
         on
             grouped.scoring_run = other_experiments.scoring_run
+            and grouped.run_id = other_experiments.run_id
             and grouped.base_config = other_experiments.base_config
 
 )
