@@ -22,15 +22,6 @@ from rescore.site.toolkit import Raw, esc, link, md_esc, relative, title_text
 
 BLOCK_MARKER = re.compile(r"(?:<p>)?<!--rescore-block-(\d+)-->(?:</p>)?")
 
-# Used only while the leaderboard lacks the categories seed's `category_title` column.
-FALLBACK_TITLES = {
-    "thinking": "Thinking",
-    "draft": "Draft",
-    "architect_ingest": "Architect / Ingest",
-    "coder_tool_vision": "Coder / Tool / Vision",
-    "general_worker": "General / Worker",
-}
-
 
 @dataclass
 class Page:
@@ -96,7 +87,7 @@ class Context:
             | set(self.data.details)
             | {r["config"] for r in self.data.leaderboard}
         )
-        self.titles = dict(FALLBACK_TITLES)
+        self.titles: dict[str, str] = {}
         for row in self.data.rows("categories"):
             if row.get("title"):
                 self.titles[row["category"]] = row["title"]
@@ -296,13 +287,6 @@ def chart_html(ctx: Context, page: Page, chart: ch.Chart | None) -> str:
     )
 
 
-# Used only while a mart lacks `severity_rank` (the decisions helper adds it).
-FALLBACK_SEVERITIES = ("critical", "moderate", "expected", "info")
-
-
 def severity_key(row: dict[str, Any]) -> int:
-    """Most severe first: the mart's `severity_rank`, else the fallback order."""
-    if row.get("severity_rank") is not None:
-        return int(row["severity_rank"])
-    sev = str(row.get("severity") or "").lower()
-    return FALLBACK_SEVERITIES.index(sev) if sev in FALLBACK_SEVERITIES else 99
+    """Most severe first: the mart's `severity_rank` (critical_issues, findings)."""
+    return int(row["severity_rank"])

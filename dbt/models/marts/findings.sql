@@ -67,6 +67,12 @@ final as (
         scope,
         subject,
         severity,
+        case severity
+            when 'critical' then 1
+            when 'moderate' then 2
+            when 'expected' then 3
+            else 4
+        end as severity_rank,
         headline,
         evidence,
         metric,
