@@ -67,12 +67,6 @@ final as (
         scope,
         subject,
         severity,
-        case severity
-            when 'critical' then 1
-            when 'moderate' then 2
-            when 'expected' then 3
-            else 4
-        end as severity_rank,
         headline,
         evidence,
         metric,
@@ -86,7 +80,13 @@ final as (
         judged,
         token_cap,
         dominant_flag,
-        baseline
+        baseline,
+        case severity
+            when 'critical' then 1
+            when 'moderate' then 2
+            when 'expected' then 3
+            else 4
+        end as severity_rank
 
     from unioned
 
