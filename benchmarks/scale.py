@@ -280,6 +280,9 @@ def stage_cmd(stage: str, suites: Path, runs: list[Path], wh: Path, site: Path) 
     return [*base, "site", "--scoring-run", SCORING_RUN, "--site-dir", str(site)]
 
 
+PHASES = ("full", "+1%", "no-op")
+
+
 def run_size_label(label: str, args, profile: _synthetic.Profile) -> dict:
     responses = parse_size(label, profile.run_size)
     work = Path(args.work) / label
@@ -305,10 +308,11 @@ def run_size_label(label: str, args, profile: _synthetic.Profile) -> dict:
         m = measure(f"floor {kind}", cmd, logs / f"floor-{kind}.log", args.timeout, None, cap)
         res["floors"][kind] = asdict(m)
         print(f"  floor {kind:7s} {m.cell():>12s}  {m.peak_rss_mb:7.0f} MB", flush=True)
-    for path in (wh, Path(str(wh) + ".wal")):
-        path.unlink(missing_ok=True)
-    shutil.rmtree(site, ignore_errors=True)
-    phases = [("full", runs), ("+1%", inc_runs), ("no-op", runs + inc_runs)]
+    if not args.keep_warehouse:
+        for path in (wh, Path(str(wh) + ".wal")):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(site, ignore_errors=True)
+    phases = [(p, {"full": runs, "+1%": inc_runs, "no-op": runs + inc_runs}[p]) for p in PHASES]
     if args.skip_incremental:
         phases = phases[:1]
     for phase, phase_runs in phases:
@@ -426,6 +430,20 @@ def tables(results: list[dict]) -> str:
 # --- command line -----------------------------------------------------------------------
 
 
+def _merged(earlier: list[dict], res: dict) -> dict:
+    """This run's stages over the same size's earlier ones (a --keep-warehouse continuation)."""
+    for old in earlier:
+        if old.get("label") != res["label"]:
+            continue
+        out = {**old, **{k: v for k, v in res.items() if k not in PHASES and v}}
+        for phase in PHASES:
+            if phase in old or phase in res:
+                out[phase] = {**old.get(phase, {}), **res.get(phase, {})}
+        out["floors"] = {**old.get("floors", {}), **res.get("floors", {})}
+        return out
+    return res
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--source", default=str(DEFAULT_SOURCE), help="run folder to take shapes from")
@@ -449,6 +467,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     r.add_argument(
         "--max-gb", type=float, default=0, help="address-space cap per stage (GB; 0 = none)"
+    )
+    r.add_argument(
+        "--keep-warehouse",
+        action="store_true",
+        help="start from the warehouse an earlier run left (e.g. --stages build site after"
+        " --stages ingest judge: at 100x the judge alone takes half an hour)",
     )
     t = sub.add_parser("table", help="print the tables of an earlier run's results.json")
     t.add_argument("results", nargs="?", default=str(ROOT / "build" / "scale" / "results.json"))
@@ -482,8 +506,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     labels = list(args.scale or []) + [str(n) for n in args.responses or []]
     results = []
+    earlier = Path(args.work) / "results.json"
     for label in labels or ["1x"]:
-        results.append(run_size_label(label, args, profile))
+        res = run_size_label(label, args, profile)
+        if args.keep_warehouse and earlier.exists():
+            res = _merged(json.loads(earlier.read_text()), res)
+        results.append(res)
         Path(args.work).mkdir(parents=True, exist_ok=True)
         (Path(args.work) / "results.json").write_text(json.dumps(results, indent=2))
     print(tables(results))
