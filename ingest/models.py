@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 _SHARD = re.compile(r"-\d{5}-of-\d{5}$", re.IGNORECASE)
@@ -49,8 +50,10 @@ def _normalise_quant(q: str) -> str:
     return q.upper()
 
 
+@lru_cache(maxsize=4096)
 def model_facts(model_path: str | None) -> ModelFacts:
-    """Parse what the file name says; leave the rest None."""
+    """Parse what the file name says; leave the rest None. Cached: a run names the same few
+    model files in hundreds of config files (frozen result, so sharing it is safe)."""
     name = model_name(model_path)
     if not name:
         return ModelFacts(None, None, None, None, None)

@@ -33,11 +33,14 @@ def _ingest(con, suites_dir: Path, run_dirs: list[Path], full: bool) -> Outcome:
     changed_suites = load_suites(con, Path(suites_dir), outcome)
     batch = Batch(known=known_files(con, full))
     batch.on_full = lambda: write_batch(con, batch, outcome, now, final=False)
-    for run in map(Path, run_dirs):
-        if run.is_dir():
-            load_run_dir(run, batch, outcome, now)
-        else:
-            load_jsonl(run, batch, outcome, now)
+    try:
+        for run in map(Path, run_dirs):
+            if run.is_dir():
+                load_run_dir(run, batch, outcome, now)
+            else:
+                load_jsonl(run, batch, outcome, now)
+    finally:
+        batch.close_pool()
     write_batch(con, batch, outcome, now)
     mark_in_suite(con, changed_suites)
     names = sorted(batch.accepted)

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,46 @@ class FileRows:
     size: int = 0  # characters read, for bounding the memory a batch holds
     stat: tuple[int, int, int] | None = None  # (size_bytes, mtime_ns, read_at_ns) before read
     quarantined: int = 0  # problems quarantined against this file when it was read
+    arrow: pa.Table | None = None  # the responses as Arrow instead of `responses` (see pack)
+    arrow_file: str | None = None  # ... on their way back from a worker (ingest.parallel)
+
+    def pack(self) -> None:
+        """Hold the responses as one Arrow table (how a worker process sends them back: a
+        fraction of the cost of pickling row dicts, and the main process need not convert
+        them). Rows that do not convert stay dicts, so the write refuses them as before."""
+        if not self.responses:
+            return
+        try:
+            self.arrow = _rows_table(self.responses)
+        except (pa.ArrowException, UnicodeError, OverflowError, TypeError, ValueError):
+            return
+        self.responses = []
+
+    def response_keys(self) -> list[tuple[str, str]]:
+        """(response_id, source_path) of each response, in order."""
+        if self.arrow is not None:
+            ids = self.arrow.column("response_id").to_pylist()
+            return list(zip(ids, self.arrow.column("source_path").to_pylist(), strict=True))
+        return [(r["response_id"], r["source_path"]) for r in self.responses]
+
+    def keep(self, mask: list[bool]) -> None:
+        """Keep only the responses whose `mask` entry is true."""
+        if self.arrow is not None:
+            self.arrow = self.arrow.filter(pa.array(mask, pa.bool_()))
+        else:
+            self.responses = [r for r, k in zip(self.responses, mask, strict=True) if k]
+
+
+def _rows_table(rows: list[dict]) -> pa.Table:
+    """Row dicts -> Arrow. Column lists, then one pa.array per column: 10x faster than
+    Table.from_pylist; the rows are transposed by C-level itemgetter + zip (every row holds
+    every column)."""
+    if not rows:
+        return RESPONSE_SCHEMA.empty_table()
+    cols = zip(*map(_RESPONSE_FIELDS, rows), strict=True)
+    return pa.table(
+        {c: pa.array(v, type=t) for (c, t), v in zip(RESPONSE_COLUMNS, cols, strict=True)}
+    )
 
 
 FLUSH_CHARS = 64 * 1024 * 1024
@@ -161,23 +202,67 @@ class Batch:
     # keys) of its last ingest, when its rows are still those bytes' (see `known_files`).
     known: dict[str, tuple] = field(default_factory=dict)
     unchanged: set[str] = field(default_factory=set)  # files not read: unchanged since then
+    pool: Any = None  # worker processes reading files (ingest.parallel), made when needed
+    pool_made: bool = False
+    spool: str | None = None  # their folder of Arrow files on the way back
+
+    def read_pool(self) -> Any:
+        """The worker pool of this ingest (None when `RESCORE_INGEST_WORKERS` is 0 or 1)."""
+        if not self.pool_made:
+            from ingest import parallel
+
+            self.pool_made = True
+            n = parallel.workers()
+            self.pool = parallel.make_pool(n) if n > 1 else None
+            self.spool = parallel.make_spool() if self.pool is not None else None
+        return self.pool
+
+    def close_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+        if self.spool is not None:
+            import shutil
+
+            shutil.rmtree(self.spool, ignore_errors=True)
+            self.spool = None
 
     def responses_table(
         self, files: list[FileRows] | None = None, questions: set | None = None
     ) -> pa.Table:
-        """One Arrow table of the files' responses; `in_suite` from the known questions."""
-        rows = [r for f in (self.files if files is None else files) for r in f.responses]
+        """One Arrow table of the files' responses (row dicts, or Arrow tables packed by a
+        worker), in file order; `in_suite` from the known questions."""
+        parts: list[pa.Table] = []
+        rows: list[dict] = []
+        for f in self.files if files is None else files:
+            if f.arrow is None:
+                rows.extend(f.responses)
+                continue
+            if rows:
+                parts.append(self._dict_part(rows, questions))
+                rows = []
+            part = f.arrow
+            if questions is not None:
+                pairs = zip(
+                    part.column("suite").to_pylist(),
+                    part.column("question_id").to_pylist(),
+                    strict=True,
+                )
+                mask = pa.array([p in questions for p in pairs], pa.bool_())
+                part = part.set_column(part.schema.get_field_index("in_suite"), "in_suite", mask)
+            parts.append(part)
+        if rows or not parts:
+            parts.append(self._dict_part(rows, questions))
+        if len(parts) == 1:
+            return parts[0]
+        return pa.concat_tables(parts).combine_chunks()
+
+    @staticmethod
+    def _dict_part(rows: list[dict], questions: set | None) -> pa.Table:
         if questions is not None:
             for r in rows:
                 r["in_suite"] = (r["suite"], r["question_id"]) in questions
-        # Column lists, then one pa.array per column: 10x faster than Table.from_pylist; the
-        # rows are transposed by C-level itemgetter + zip (every row holds every column).
-        if not rows:
-            return RESPONSE_SCHEMA.empty_table()
-        cols = zip(*map(_RESPONSE_FIELDS, rows), strict=True)
-        return pa.table(
-            {c: pa.array(v, type=t) for (c, t), v in zip(RESPONSE_COLUMNS, cols, strict=True)}
-        )
+        return _rows_table(rows)
 
     def configs_table(self, files: list[FileRows] | None = None) -> pa.Table:
         rows = [c for f in (self.files if files is None else files) for c in f.configs]
@@ -361,10 +446,9 @@ def _report_duplicates(dups: list[tuple[str, str, Any]], problems: _Problems) ->
         )
 
 
-def _parse_config_file(
-    path: Path, run_dir: Path, folder: str, name: str, now: datetime, outcome: Outcome
-):
-    """One per-config JSON file -> (FileRows or None when skipped, problems)."""
+def _parse_config_file(path: Path, run_dir: Path, folder: str, name: str, now: datetime):
+    """One per-config JSON file -> (FileRows or None when skipped, problems, the skip reason
+    of a file of another shape or None)."""
     problems = _Problems(name)
     src = _read(path, problems)
     import json
@@ -387,8 +471,7 @@ def _parse_config_file(
                 f"'results' is a {type(doc['results']).__name__}, expected "
                 "{suite: {question_id: record}}",
             )
-        outcome.skip(name, "other-shape file", f"not a per-config run file: {_shape_of(doc)}")
-        return None, problems
+        return None, problems, f"not a per-config run file: {_shape_of(doc)}"
     results: dict = doc["results"]
     for place, key, earlier in parsed.duplicates:
         if place == "results" and isinstance(earlier, dict) and isinstance(results.get(key), dict):
@@ -484,7 +567,7 @@ def _parse_config_file(
     rows.keys.add((run_id, config))
     rows.run_dirs[run_id] = folder
     rows.loaded = {"config files": 1, "responses": len(rows.responses)}
-    return rows, problems
+    return rows, problems, None
 
 
 def _parse_jsonl(path: Path, name: str, now: datetime):
@@ -623,20 +706,20 @@ def _accept(rows: FileRows | None, problems: _Problems, batch: Batch, outcome: O
                 "run its own run_id or folder name.",
             )
             return False
-        kept = []
-        for r in rows.responses:
-            other = batch.response_ids.get(r["response_id"])
+        ids = rows.response_keys()
+        mask = []
+        for rid, place in ids:
+            other = batch.response_ids.get(rid)
+            mask.append(other is None)
             if other is not None:
                 problems.add(
-                    r["source_path"],
+                    place,
                     "duplicate_response",
                     f"this response was already read from {other}; the first is kept",
                 )
-                continue
-            kept.append(r)
-        if len(kept) != len(rows.responses):
-            rows.loaded["responses"] = len(kept)
-            rows.responses = kept
+        if not all(mask):
+            rows.loaded["responses"] = sum(mask)
+            rows.keep(mask)
     for place, kind, message, raw in problems.items:
         if kind == "encoding_converted":
             outcome.note(name, kind, message, place)
@@ -649,8 +732,9 @@ def _accept(rows: FileRows | None, problems: _Problems, batch: Batch, outcome: O
     batch.sha_owner.setdefault(rows.sha256, name)
     for k in rows.keys:
         batch.key_owner[k] = name
-    for r in rows.responses:
-        batch.response_ids[r["response_id"]] = name
+    for (rid, _), ok in zip(ids, mask, strict=True):
+        if ok:
+            batch.response_ids[rid] = name
     for run_id, folder in rows.run_dirs.items():
         batch.runs.setdefault(run_id, {"dir": folder})
     for kind, n in rows.loaded.items():
@@ -663,6 +747,71 @@ def _accept(rows: FileRows | None, problems: _Problems, batch: Batch, outcome: O
     return True
 
 
+@dataclass
+class FileRead:
+    """What reading one run file gave, apart from the batch: made by :func:`parse_file`, in
+    this process or in a worker (`ingest.parallel`), and taken in by :func:`take_read`."""
+
+    rows: FileRows | None
+    problems: _Problems | None
+    skip: str | None = None  # a file of another shape: why it was skipped
+    error: tuple[str | None, str, str, str | None] | None = None  # (place, kind, message,
+    # excerpt) of a file that failed whole
+    stat: tuple[int, int] | None = None  # (size_bytes, mtime_ns) just before the read
+    read_at: int = 0
+
+
+def parse_file(
+    kind: str,
+    path: Path,
+    run_dir: Path,
+    folder: str | None,
+    name: str,
+    now: datetime,
+    st: os.stat_result | None | bool = False,
+) -> FileRead:
+    """Read and check one run file (`kind` 'json' or 'jsonl'), isolated: whatever goes wrong
+    inside it is kept as its `error`. Touches no batch, outcome or warehouse, so it can run
+    in a worker process. `st`: the file's stat when the caller has just taken it."""
+    if st is False:
+        st = _stat(path)
+    stat_now = (st.st_size, st.st_mtime_ns) if st is not None else None
+    read_at = time.time_ns()
+    try:
+        if kind == "jsonl":
+            rows, problems = _parse_jsonl(path, name, now)
+            skip = None
+        else:
+            rows, problems, skip = _parse_config_file(
+                path, run_dir, folder or source_name(run_dir), name, now
+            )
+    except SourceError as exc:
+        return FileRead(None, None, error=(exc.location, exc.kind, exc.message, exc.excerpt))
+    except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+        message = (
+            f"the file could not be read ({type(exc).__name__}: {str(exc)[:200]}); nothing of "
+            "it was loaded. Repair or re-export it."
+        )
+        return FileRead(None, None, error=(None, "unreadable_content", message, None))
+    return FileRead(rows, problems, skip, None, stat_now, read_at)
+
+
+def take_read(read: FileRead, name: str, batch: Batch, outcome: Outcome) -> bool:
+    """Account for one file read by :func:`parse_file` and add its rows to the batch."""
+    outcome.files.add(name)
+    if read.skip is not None:
+        outcome.skip(name, "other-shape file", read.skip)
+    if read.error is not None:
+        place, kind, message, excerpt = read.error
+        outcome.quarantine(name, place, kind, message, excerpt)
+        outcome.failed_files.add(name)
+        return False
+    rows = read.rows
+    if rows is not None and read.stat is not None:
+        rows.stat = (*read.stat, read.read_at)
+    return _accept(rows, read.problems, batch, outcome)
+
+
 def read_file(
     kind: str,
     path: Path,
@@ -672,39 +821,17 @@ def read_file(
     now: datetime,
     name: str | None = None,
     folder: str | None = None,
+    st: os.stat_result | None | bool = False,
 ) -> bool:
-    """Read one run file (`kind` 'json' or 'jsonl'), isolated: whatever goes wrong inside it
-    is quarantined against that file alone."""
+    """Read one run file (`kind` 'json' or 'jsonl') in this process, unless it is unchanged
+    since its last ingest (`st`: its stat when the caller has taken it)."""
     name = name or source_name(path)
-    st = _stat(path)
+    if st is False:
+        st = _stat(path)
     if st is not None and _skip_unchanged(name, st, batch, outcome):
         return True
-    outcome.files.add(name)
-    read_at = time.time_ns()
-    try:
-        if kind == "jsonl":
-            rows, problems = _parse_jsonl(path, name, now)
-        else:
-            rows, problems = _parse_config_file(
-                path, run_dir, folder or source_name(run_dir), name, now, outcome
-            )
-    except SourceError as exc:
-        outcome.quarantine(name, exc.location, exc.kind, exc.message, exc.excerpt)
-        outcome.failed_files.add(name)
-        return False
-    except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
-        outcome.quarantine(
-            name,
-            None,
-            "unreadable_content",
-            f"the file could not be read ({type(exc).__name__}: {str(exc)[:200]}); nothing of "
-            "it was loaded. Repair or re-export it.",
-        )
-        outcome.failed_files.add(name)
-        return False
-    if rows is not None and st is not None:
-        rows.stat = (st.st_size, st.st_mtime_ns, read_at)
-    return _accept(rows, problems, batch, outcome)
+    read = parse_file(kind, path, run_dir, folder, name, now, st)
+    return take_read(read, name, batch, outcome)
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -715,18 +842,24 @@ def _stat(path: Path) -> os.stat_result | None:
     return st if stat.S_ISREG(st.st_mode) else None
 
 
+def _maybe_unchanged(name: str, st: os.stat_result, batch: Batch) -> bool:
+    """The part of :func:`_skip_unchanged` that needs only the file and its last read."""
+    known = batch.known.get(name)
+    if known is None:
+        return False
+    size, mtime_ns, read_at = known[:3]
+    return (st.st_size, st.st_mtime_ns) == (size, mtime_ns) and mtime_ns + RACY_NS <= read_at
+
+
 def _skip_unchanged(name: str, st: os.stat_result, batch: Batch, outcome: Outcome) -> bool:
     """Rule (incremental ingest): a run file whose resolved path, size and mtime_ns equal
     those stored when it was last read, read by this PARSER_VERSION, whose rows in the
     warehouse are still from the bytes it had then (content hash), and which had not been
     modified within RACY_NS before that read, is not read again: its rows and its earlier
     problem rows stay as they are. Anything else, or `--full`, reads it."""
-    known = batch.known.get(name)
-    if known is None:
+    if not _maybe_unchanged(name, st, batch):
         return False
-    size, mtime_ns, read_at, sha, quarantined, keys = known
-    if (st.st_size, st.st_mtime_ns) != (size, mtime_ns) or mtime_ns + RACY_NS > read_at:
-        return False
+    size, mtime_ns, read_at, sha, quarantined, keys = batch.known[name]
     if sha in batch.sha_owner or any(k in batch.key_owner for k in keys):
         return False  # something else of this ingest claims it: read it and decide as before
     batch.sha_owner[sha] = name
@@ -775,11 +908,18 @@ def load_run_dir(run_dir: Path, batch: Batch, outcome: Outcome, now: datetime) -
         outcome.quarantine(folder, None, "unreadable_folder", f"cannot list: {exc.strerror}")
         return
     present: set[str] = set()
-    for path, name in entries:
+    ahead, stats = _read_ahead(entries, run_dir, folder, batch, now)
+    for i, (path, name) in enumerate(entries):
         suffix = path.suffix.lower()
         if suffix in (".json", ".jsonl"):
             present.add(name)
-            if read_file(suffix[1:], path, run_dir, batch, outcome, now, name, folder):
+            kind = suffix[1:]
+            read = ahead.take(i, partial(parse_file, kind, path, run_dir, folder, name, now))
+            if read is not None:
+                ok = take_read(read, name, batch, outcome)
+            else:
+                ok = read_file(kind, path, run_dir, batch, outcome, now, name, folder, stats[i])
+            if ok:
                 loaded += 1
             else:
                 skipped += 1
@@ -795,3 +935,28 @@ def load_run_dir(run_dir: Path, batch: Batch, outcome: Outcome, now: datetime) -
     info["config_files"] = loaded
     info["skipped_files"] = skipped
     batch.folders[folder] = present
+
+
+def _read_ahead(
+    entries: list[tuple[Path, str]], run_dir: Path, folder: str, batch: Batch, now: datetime
+):
+    """The folder's run files that will be read (not unchanged since their last ingest),
+    handed to worker processes when there are enough bytes of them (`ingest.parallel`);
+    and each run file's stat, taken once."""
+    from ingest import parallel
+
+    stats: dict[int, os.stat_result | None] = {}
+    todo = []
+    for i, (path, name) in enumerate(entries):
+        suffix = path.suffix.lower()
+        if suffix not in (".json", ".jsonl"):
+            continue
+        st = stats[i] = _stat(path)
+        if st is not None and _maybe_unchanged(name, st, batch):
+            continue  # decided (and read here, should it be claimed) when its turn comes
+        todo.append((i, suffix[1:], path, name, st.st_size if st is not None else 0))
+    pool = None
+    if sum(t[4] for t in todo) >= parallel.MIN_BYTES:
+        pool = batch.read_pool()
+    spool = batch.spool if pool else None
+    return parallel.ReadAhead(pool, spool, todo if pool else [], run_dir, folder, now), stats
