@@ -201,7 +201,7 @@ def run_dbt_build(
             )
             return 0
         code = build_state.code_key(inputs)
-        skip_unit = not (select or force) and prev is not None and prev["unit_tests_for"] == code
+        skip_unit, unit_note = _unit_tests_passed(code, prev, reuse=not (select or force))
         build_state.forget(con)  # a failed or partial build leaves no "up to date" record
     finally:
         con.close()
@@ -215,10 +215,7 @@ def run_dbt_build(
     bad, _warned, summary = summarise(results)
     print(summary)
     if skip_unit:
-        print(
-            "  unit tests not re-run: the dbt project is unchanged since they passed "
-            "(--force runs them)"
-        )
+        print(f"  {unit_note}")
     if proc.returncode != 0 and not bad:
         # dbt failed before or outside the nodes (parse error, bad profile): show its output.
         print("dbt exited with code", proc.returncode)
@@ -232,9 +229,36 @@ def run_dbt_build(
             build_state.record(con, inputs, unit_tests_for=code)
         finally:
             con.close()
+        if not skip_unit:
+            passed = sum(1 for r in results if r.kind == "unit_test" and r.status == "pass")
+            build_state.record_unit_pass(code, count=passed, warehouse=warehouse)
         _record_build(warehouse, inputs["raw"])
         _keep_manifest(warehouse, target, build_state.digest(inputs))
     return 0 if ok else 1
+
+
+def _unit_tests_passed(code: str, prev: dict | None, *, reuse: bool) -> tuple[bool, str]:
+    """Whether the unit tests already passed on this exact code, and the line that says where.
+
+    This warehouse's own record first, then the per-user record of passes on any warehouse
+    (`build_state.unit_pass`): unit tests read fixtures only, and the key covers every input
+    they have (project files, args, versions, raw columns), so a pass elsewhere is the same pass.
+    """
+    if not reuse:
+        return False, ""
+    if prev is not None and prev["unit_tests_for"] == code:
+        return True, (
+            "unit tests not re-run: the dbt project is unchanged since they passed "
+            "(--force runs them)"
+        )
+    seen = build_state.unit_pass(code)
+    if seen is None:
+        return False, ""
+    return True, (
+        f"unit tests not re-run: {seen.get('count', '?')} passed on this exact code "
+        f"(dbt project, dbt and DuckDB versions, raw columns) at {seen['passed_at']} "
+        f"on {seen.get('warehouse', '?')} (--force runs them)"
+    )
 
 
 def _null_columns(warehouse: Path, bad: list[NodeResult]) -> list[str]:
