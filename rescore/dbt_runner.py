@@ -261,22 +261,36 @@ def _unit_tests_passed(code: str, prev: dict | None, *, reuse: bool) -> tuple[bo
     )
 
 
+# per-model tests returning a row per failing column (dbt/macros/*_columns.sql): how to say it
+_PER_COLUMN_TESTS = {
+    ".not_null_columns_": ("nulls in", "null rows"),
+    ".value_between_columns_": ("values out of range in", "rows"),
+    ".accepted_values_columns_": ("values not accepted in", "rows"),
+}
+
+
 def _null_columns(warehouse: Path, bad: list[NodeResult]) -> list[str]:
-    """For each failed `not_null_columns` test, the columns holding nulls (its own rows).
+    """For each failed per-model column test (`not_null_columns`, `value_between_columns`,
+    `accepted_values_columns`), the columns that failed and their row counts (its own rows).
 
     The test is one node per model, so dbt's message counts columns; rerunning its compiled
-    query (read-only, only on failure) names them as per-column `not_null` nodes did.
+    query (read-only, only on failure) names them as per-column nodes did.
     """
-    failed = [r for r in bad if ".not_null_columns_" in r.unique_id and r.compiled_code]
+    failed = [
+        (r, words)
+        for r in bad
+        for marker, words in _PER_COLUMN_TESTS.items()
+        if marker in r.unique_id and r.compiled_code
+    ]
     if not failed:
         return []
     lines = []
     con = connect(warehouse, read_only=True)
     try:
-        for r in failed:
+        for r, (what, unit) in failed:
             rows = con.execute(r.compiled_code).fetchall()
-            found = ", ".join(f"{column} ({n} null rows)" for column, n in rows)
-            lines.append(f"  {r.name}: nulls in {found}")
+            found = ", ".join(f"{column} ({n} {unit})" for column, n in rows)
+            lines.append(f"  {r.name}: {what} {found}")
     finally:
         con.close()
     return lines
