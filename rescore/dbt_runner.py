@@ -177,7 +177,8 @@ def run_dbt_build(
     A full build (no `select`) is skipped when its inputs (`rescore.build_state`: raw content,
     dbt project, args, versions) equal those of the last successful full build recorded in the
     warehouse; dbt's unit tests (which read fixtures, never the data) are skipped when the code
-    they test is byte-identical to the code they last passed on. `force` runs everything;
+    they test is byte-identical to the code they last passed on, in this warehouse or (through
+    the per-user record, `build_state.unit_pass`) in any other. `force` runs everything;
     `full_refresh` passes `--full-refresh` (incremental models rebuilt from scratch).
     """
     warehouse = Path(warehouse).resolve()
