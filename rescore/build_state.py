@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 import duckdb
+
+from rescore import paths
 
 # the raw tables dbt reads (dbt/models/_sources.yml); raw.ingest_files is ingest's own ledger
 SOURCE_TABLES = (
@@ -111,10 +114,25 @@ def tree_hash(root: Path, *, skip_dirs: set[str] = frozenset(), suffixes=None) -
     return digest.hexdigest()
 
 
+def raw_schema(con: duckdb.DuckDBPyConnection) -> str:
+    """sha256 of the raw tables' columns and types (not their rows).
+
+    dbt unit tests read fixtures, but dbt fills the columns a fixture leaves out from the
+    upstream relations' columns in the warehouse, which follow the raw DDL: a unit test pass is
+    only reusable on a warehouse with the same raw columns.
+    """
+    rows = con.execute(
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where table_schema = 'raw' order by table_name, ordinal_position"
+    ).fetchall()
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
 def build_inputs(con: duckdb.DuckDBPyConnection, dbt_dir: Path, args: list[str]) -> dict:
     """Everything a full `dbt build` of this warehouse depends on."""
     return {
         "raw": raw_fingerprint(con),
+        "raw_schema": raw_schema(con),
         "project": tree_hash(dbt_dir, skip_dirs=_DBT_OUTPUT),
         "args": args,
         "versions": _versions("dbt-core", "dbt-duckdb", "duckdb", "rescore"),
@@ -126,8 +144,65 @@ def digest(inputs: dict) -> str:
 
 
 def code_key(inputs: dict) -> str:
-    """The part of the inputs dbt's unit tests depend on: everything but the data."""
+    """The part of the inputs dbt's unit tests depend on: everything but the data (the dbt
+    project's files, args, dbt-core/dbt-duckdb/duckdb/rescore versions, the raw columns)."""
     return digest({k: v for k, v in inputs.items() if k != "raw"})
+
+
+# --- unit-test passes shared across warehouses ---------------------------------------------
+# dbt's unit tests run the models on fixtures, never on the warehouse's rows, so a pass is a
+# fact about the code (code_key), not the data: recorded once per user, it holds for a fresh
+# warehouse too. The file is per user (`paths.cache_dir()`, ~/.cache/rescore for an installed
+# tool); RESCORE_UNIT_TEST_CACHE names another file, or `off` to never reuse a pass.
+UNIT_CACHE_ENV = "RESCORE_UNIT_TEST_CACHE"
+_UNIT_CACHE_KEEP = 20  # code versions remembered (a branch switch back still hits)
+
+
+def unit_cache_path() -> Path | None:
+    """The per-user file of unit-test passes, or None when reuse is switched off."""
+    value = os.environ.get(UNIT_CACHE_ENV)
+    if value is not None and value.strip().lower() in {"", "off", "0", "no"}:
+        return None
+    return Path(value) if value else paths.cache_dir() / "dbt-unit-tests.json"
+
+
+def _read_unit_cache(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def unit_pass(key: str) -> dict | None:
+    """The recorded pass of the unit tests on code `key`: {passed_at, count, warehouse}."""
+    path = unit_cache_path()
+    if path is None:
+        return None
+    entry = _read_unit_cache(path).get(key)
+    return entry if isinstance(entry, dict) and "passed_at" in entry else None
+
+
+def record_unit_pass(key: str, *, count: int, warehouse: Path) -> None:
+    """Remember that all `count` unit tests passed on code `key` (atomic; newest kept)."""
+    path = unit_cache_path()
+    if path is None or count <= 0:
+        return
+    data = _read_unit_cache(path)
+    data.pop(key, None)
+    data[key] = {
+        "passed_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "count": count,
+        "warehouse": str(warehouse),
+    }
+    keep = dict(list(data.items())[-_UNIT_CACHE_KEEP:])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(keep, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only means the next build runs them again
 
 
 def last_recorded(con: duckdb.DuckDBPyConnection) -> dict | None:

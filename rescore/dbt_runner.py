@@ -177,7 +177,8 @@ def run_dbt_build(
     A full build (no `select`) is skipped when its inputs (`rescore.build_state`: raw content,
     dbt project, args, versions) equal those of the last successful full build recorded in the
     warehouse; dbt's unit tests (which read fixtures, never the data) are skipped when the code
-    they test is byte-identical to the code they last passed on. `force` runs everything;
+    they test is byte-identical to the code they last passed on, in this warehouse or (through
+    the per-user record, `build_state.unit_pass`) in any other. `force` runs everything;
     `full_refresh` passes `--full-refresh` (incremental models rebuilt from scratch).
     """
     warehouse = Path(warehouse).resolve()
@@ -201,7 +202,7 @@ def run_dbt_build(
             )
             return 0
         code = build_state.code_key(inputs)
-        skip_unit = not (select or force) and prev is not None and prev["unit_tests_for"] == code
+        skip_unit, unit_note = _unit_tests_passed(code, prev, reuse=not (select or force))
         build_state.forget(con)  # a failed or partial build leaves no "up to date" record
     finally:
         con.close()
@@ -215,10 +216,7 @@ def run_dbt_build(
     bad, _warned, summary = summarise(results)
     print(summary)
     if skip_unit:
-        print(
-            "  unit tests not re-run: the dbt project is unchanged since they passed "
-            "(--force runs them)"
-        )
+        print(f"  {unit_note}")
     if proc.returncode != 0 and not bad:
         # dbt failed before or outside the nodes (parse error, bad profile): show its output.
         print("dbt exited with code", proc.returncode)
@@ -232,27 +230,68 @@ def run_dbt_build(
             build_state.record(con, inputs, unit_tests_for=code)
         finally:
             con.close()
+        if not skip_unit:
+            passed = sum(1 for r in results if r.kind == "unit_test" and r.status == "pass")
+            build_state.record_unit_pass(code, count=passed, warehouse=warehouse)
         _record_build(warehouse, inputs["raw"])
         _keep_manifest(warehouse, target, build_state.digest(inputs))
     return 0 if ok else 1
 
 
+def _unit_tests_passed(code: str, prev: dict | None, *, reuse: bool) -> tuple[bool, str]:
+    """Whether the unit tests already passed on this exact code, and the line that says where.
+
+    This warehouse's own record first, then the per-user record of passes on any warehouse
+    (`build_state.unit_pass`): unit tests read fixtures only, and the key covers every input
+    they have (project files, args, versions, raw columns), so a pass elsewhere is the same pass.
+    """
+    if not reuse:
+        return False, ""
+    if prev is not None and prev["unit_tests_for"] == code:
+        return True, (
+            "unit tests not re-run: the dbt project is unchanged since they passed "
+            "(--force runs them)"
+        )
+    seen = build_state.unit_pass(code)
+    if seen is None:
+        return False, ""
+    return True, (
+        f"unit tests not re-run: {seen.get('count', '?')} passed on this exact code "
+        f"(dbt project, dbt and DuckDB versions, raw columns) at {seen['passed_at']} "
+        f"on {seen.get('warehouse', '?')} (--force runs them)"
+    )
+
+
+# per-model tests returning a row per failing column (dbt/macros/*_columns.sql): how to say it
+_PER_COLUMN_TESTS = {
+    ".not_null_columns_": ("nulls in", "null rows"),
+    ".value_between_columns_": ("values out of range in", "rows"),
+    ".accepted_values_columns_": ("values not accepted in", "rows"),
+}
+
+
 def _null_columns(warehouse: Path, bad: list[NodeResult]) -> list[str]:
-    """For each failed `not_null_columns` test, the columns holding nulls (its own rows).
+    """For each failed per-model column test (`not_null_columns`, `value_between_columns`,
+    `accepted_values_columns`), the columns that failed and their row counts (its own rows).
 
     The test is one node per model, so dbt's message counts columns; rerunning its compiled
-    query (read-only, only on failure) names them as per-column `not_null` nodes did.
+    query (read-only, only on failure) names them as per-column nodes did.
     """
-    failed = [r for r in bad if ".not_null_columns_" in r.unique_id and r.compiled_code]
+    failed = [
+        (r, words)
+        for r in bad
+        for marker, words in _PER_COLUMN_TESTS.items()
+        if marker in r.unique_id and r.compiled_code
+    ]
     if not failed:
         return []
     lines = []
     con = connect(warehouse, read_only=True)
     try:
-        for r in failed:
+        for r, (what, unit) in failed:
             rows = con.execute(r.compiled_code).fetchall()
-            found = ", ".join(f"{column} ({n} null rows)" for column, n in rows)
-            lines.append(f"  {r.name}: nulls in {found}")
+            found = ", ".join(f"{column} ({n} {unit})" for column, n in rows)
+            lines.append(f"  {r.name}: {what} {found}")
     finally:
         con.close()
     return lines

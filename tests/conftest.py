@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# dbt unit-test passes are reused across warehouses through a per-user file (rescore.build_state);
+# tests start without it so each build runs its unit tests (tests of the reuse opt in).
+os.environ["RESCORE_UNIT_TEST_CACHE"] = "off"
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -8,6 +8,7 @@ rescore's, not dbt's); the slow one runs the real `dbt build` twice on a real wa
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from datetime import datetime
@@ -29,6 +30,14 @@ class FakeDbt:
 
     def __call__(self, cmd, **_kwargs):
         self.calls.append(list(cmd))
+        # dbt's run_results.json: one unit test, passed unless excluded (or the build fails)
+        target = Path(cmd[cmd.index("--target-path") + 1])
+        target.mkdir(parents=True, exist_ok=True)
+        results = []
+        if "test_type:unit" not in cmd:
+            status = "pass" if self.returncode == 0 else "fail"
+            results.append({"unique_id": "unit_test.rescore.leaderboard.case", "status": status})
+        (target / "run_results.json").write_text(json.dumps({"results": results}))
         return subprocess.CompletedProcess(cmd, self.returncode, "", "")
 
 
@@ -190,6 +199,70 @@ def test_full_refresh_passes_through_and_always_builds(raw_warehouse, fake_dbt, 
     build(raw_warehouse, capsys)
     build(raw_warehouse, capsys, full_refresh=True)
     assert len(fake_dbt.calls) == 2 and "--full-refresh" in fake_dbt.calls[1]
+
+
+@pytest.fixture
+def unit_cache(tmp_path: Path, monkeypatch) -> Path:
+    """The per-user record of unit-test passes, switched on (conftest turns it off)."""
+    path = tmp_path / "cache" / "dbt-unit-tests.json"
+    monkeypatch.setenv(build_state.UNIT_CACHE_ENV, str(path))
+    return path
+
+
+def fresh_copy(raw_template: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copyfile(raw_template, folder / "w.duckdb"))
+
+
+def test_unit_tests_passed_on_one_warehouse_are_not_rerun_on_a_fresh_one(
+    raw_template, tmp_path, unit_cache, fake_dbt, capsys
+):
+    first = fresh_copy(raw_template, tmp_path / "a")
+    assert build(first, capsys)[0] == 0
+    assert "test_type:unit" not in fake_dbt.calls[0]
+    assert unit_cache.exists()
+    code, out = build(fresh_copy(raw_template, tmp_path / "b"), capsys)
+    assert code == 0
+    cmd = fake_dbt.calls[1]
+    assert cmd[cmd.index("--exclude") + 1] == "test_type:unit"
+    assert "1 passed on this exact code" in out and str(first.resolve()) in out
+    # --force runs them, and the data tests always ran
+    build(fresh_copy(raw_template, tmp_path / "c"), capsys, force=True)
+    assert "test_type:unit" not in fake_dbt.calls[2]
+
+
+def test_no_unit_test_pass_is_reused_without_the_per_user_record(
+    raw_template, tmp_path, fake_dbt, capsys
+):
+    build(fresh_copy(raw_template, tmp_path / "a"), capsys)
+    build(fresh_copy(raw_template, tmp_path / "b"), capsys)
+    assert "test_type:unit" not in fake_dbt.calls[1]
+
+
+@pytest.mark.parametrize("change", ["model", "raw column", "dbt-duckdb", "failed build"])
+def test_a_unit_test_pass_is_reused_only_for_the_exact_same_code(
+    raw_template, tmp_path, unit_cache, project_copy, fake_dbt, capsys, monkeypatch, change
+):
+    if change == "failed build":
+        fake_dbt.returncode = 1
+    build(fresh_copy(raw_template, tmp_path / "a"), capsys)
+    fake_dbt.returncode = 0
+    second = fresh_copy(raw_template, tmp_path / "b")
+    if change == "model":
+        model = project_copy / "models" / "marts" / "leaderboard.sql"
+        model.write_text(model.read_text() + "\n-- edited\n")
+    elif change == "raw column":
+        con = duckdb.connect(str(second))
+        con.execute("alter table raw.responses add column extra varchar")
+        con.close()
+    elif change == "dbt-duckdb":
+        real = build_state._versions
+        monkeypatch.setattr(
+            build_state, "_versions", lambda *d: {**real(*d), "dbt-duckdb": "9.9.9"}
+        )
+    code, out = build(second, capsys)
+    assert "test_type:unit" not in fake_dbt.calls[1], f"reused after a changed {change}"
+    assert "unit tests not re-run" not in out
 
 
 @pytest.mark.slow

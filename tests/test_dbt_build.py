@@ -470,6 +470,28 @@ def test_judge_agreement_and_confusion_matrix(built):
     )
 
 
+@pytest.mark.slow
+def test_per_model_column_tests_name_each_failing_column(tmp_path, capsys):
+    """value_between_columns / accepted_values_columns (one node per model) fail like the
+    per-column tests did, and the summary names the column and counts its rows."""
+    warehouse = tmp_path / "bad.duckdb"
+    con = connect(warehouse)
+    con.execute(
+        "insert into raw.baselines (baseline, subject, subject_kind, pct, source_file,"
+        " source_line, loaded_at) values ('b', 'x', 'bogus', 50, 'f.csv', 2, ?),"
+        " ('b', 'y', 'bogus', -1, 'f.csv', 3, ?), ('b', 'z', 'config', 101, 'f.csv', 4, ?),"
+        " ('b', 'w', 'model', 100, 'f.csv', 5, ?)",
+        [NOW] * 4,
+    )
+    con.close()
+    code = run_dbt_build(warehouse, select="stg_rescore__baselines", target_path=tmp_path / "t")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "accepted_values_columns_stg_rescore__baselines" in out
+    assert "values not accepted in subject_kind (2 rows)" in out
+    assert "values out of range in pct (2 rows)" in out
+
+
 def test_a_failing_data_test_is_reported_with_its_name(tmp_path, capsys):
     warehouse = tmp_path / "bad.duckdb"
     con = connect(warehouse)
@@ -482,4 +504,5 @@ def test_a_failing_data_test_is_reported_with_its_name(tmp_path, capsys):
     code = run_dbt_build(warehouse, select="stg_rescore__baselines", target_path=tmp_path / "t")
     out = capsys.readouterr().out
     assert code == 1
-    assert "FAILED" in out and "value_between_stg_rescore__baselines_pct" in out
+    assert "FAILED" in out and "value_between_columns_stg_rescore__baselines" in out
+    assert "values out of range in pct (1 rows)" in out
