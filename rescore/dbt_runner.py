@@ -202,6 +202,11 @@ def run_dbt_build(
             )
             return 0
         code = build_state.code_key(inputs)
+        if not full_refresh and (prev is None or build_state.code_key(prev["inputs"]) != code):
+            # Incremental models (marts.responses) keep rows between builds: after a change
+            # of the dbt project or versions, or with no successful build on record, they
+            # start over, so no row outlives the code that made it.
+            args += ["--full-refresh"]
         skip_unit, unit_note = _unit_tests_passed(code, prev, reuse=not (select or force))
         build_state.forget(con)  # a failed or partial build leaves no "up to date" record
     finally:

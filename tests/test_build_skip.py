@@ -294,3 +294,26 @@ def test_real_build_then_noop_then_new_judgment(tmp_path, capsys):
     after = con.execute("select count(*) from marts.leaderboard").fetchone()[0]
     con.close()
     assert "late-run" in runs and after > before
+
+
+def test_incremental_models_start_over_only_when_the_code_changed(
+    raw_warehouse, project_copy, fake_dbt, capsys
+):
+    """marts.responses keeps rows between builds: a build without a successful build of the
+    same code on record passes --full-refresh; a data-only rebuild does not."""
+    build(raw_warehouse, capsys)
+    assert "--full-refresh" in fake_dbt.calls[0], "first build: nothing to build on"
+    con = duckdb.connect(str(raw_warehouse))
+    rid = con.execute("select response_id from raw.responses limit 1").fetchone()[0]
+    con.execute(
+        "insert into raw.judgments (scoring_run, response_id, judge, rubric_version, score,"
+        " judged_at) values ('new-run', ?, 'rules-v1', 'v1', 2, ?)",
+        [rid, datetime(2026, 2, 1)],
+    )
+    con.close()
+    build(raw_warehouse, capsys)
+    assert "--full-refresh" not in fake_dbt.calls[1], "new data, same code: incremental"
+    model = project_copy / "models" / "marts" / "leaderboard.sql"
+    model.write_text(model.read_text() + "\n-- edited\n")
+    build(raw_warehouse, capsys)
+    assert "--full-refresh" in fake_dbt.calls[2], "edited project: incremental models rebuilt"

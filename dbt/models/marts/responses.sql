@@ -2,7 +2,32 @@
     One row per (scoring_run, response_id): every response of the runs a scoring run judged,
     judged or not, with its question, its judgment and its detector flags, for config pages,
     question pages and the compare grid.
+
+    Incremental by slice: a slice is one (scoring_run, run_id). Its input_hash covers every
+    input its rows come from (the run's files by sha256 and its responses' facts, the scoring
+    run's judgments of those responses, their flags, the run's config facts, every question and
+    suite); a build re-writes only the slices whose input_hash is new (delete+insert by
+    slice), and the post-hook drops slices that no longer exist. Copying the answer texts is
+    what this model costs (10x: 48 s of an 80 s build): an added run or scoring run now
+    copies only its own. A change to the dbt project makes `rescore build` pass
+    --full-refresh (rescore.dbt_runner), so rows never outlive the code that made them.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['scoring_run', 'run_id'],
+        on_schema_change='fail',
+        post_hook=[
+            "delete from {{ this }} as built where not exists ("
+            ~ " select 1 from {{ ref('stg_rescore__judgments') }} as j"
+            ~ " inner join {{ ref('stg_rescore__responses') }} as r"
+            ~ " on j.response_id = r.response_id"
+            ~ " where j.scoring_run = built.scoring_run and r.run_id = built.run_id)"
+        ]
+    )
+}}
+
 with
 
 judgments as (
@@ -52,18 +77,6 @@ responses_joined as (
 
 ),
 
-scoring_run_runs as (
-
-    select distinct
-        judgments.scoring_run,
-        responses.run_id
-
-    from judgments
-    inner join responses
-        on judgments.response_id = responses.response_id
-
-),
-
 flags_listed as (
 
     select
@@ -79,15 +92,159 @@ flags_listed as (
 
 ),
 
+source_configs as (
+
+    select * from {{ ref('stg_rescore__configs') }}
+
+),
+
+run_files as (
+
+    select
+        run_id,
+        bit_xor(hash(config, file_sha256, source_file)) as files_hash
+
+    from source_configs
+    group by run_id
+
+),
+
+run_responses as (
+
+    select
+        run_id,
+        count(*) as response_count,
+        bit_xor(hash(
+            response_id, config, suite, question_id, tokens_per_second, prompt_tokens,
+            completion_tokens, max_tokens, is_speed_test, in_suite, source_file, source_path
+        )) as responses_hash
+
+    from responses
+    group by run_id
+
+),
+
+run_flags as (
+
+    select
+        responses.run_id,
+        bit_xor(hash(response_flags.response_id, response_flags.flag, response_flags.evidence))
+            as flags_hash
+
+    from response_flags
+    inner join responses
+        on response_flags.response_id = responses.response_id
+    group by responses.run_id
+
+),
+
+run_config_facts as (
+
+    select
+        run_id,
+        bit_xor(hash(configs)) as configs_hash
+
+    from configs
+    group by run_id
+
+),
+
+slice_judgments as (
+
+    select
+        judgments.scoring_run,
+        responses.run_id,
+        count(*) as judgment_count,
+        bit_xor(hash(
+            judgments.response_id, judgments.score, judgments.reason, judgments.judge,
+            judgments.decided_by, judgments.source_file
+        )) as judgments_hash
+
+    from judgments
+    inner join responses
+        on judgments.response_id = responses.response_id
+    group by judgments.scoring_run, responses.run_id
+
+),
+
+questions_facts as (
+
+    select coalesce(bit_xor(hash(questions)), 0) as questions_hash
+
+    from questions
+
+),
+
+suites_facts as (
+
+    select coalesce(bit_xor(hash(suites)), 0) as suites_hash
+
+    from suites
+
+),
+
+slices as (
+
+    select
+        slice_judgments.scoring_run,
+        slice_judgments.run_id,
+        hash(
+            slice_judgments.judgment_count,
+            slice_judgments.judgments_hash,
+            run_responses.response_count,
+            run_responses.responses_hash,
+            coalesce(run_files.files_hash, 0),
+            coalesce(run_flags.flags_hash, 0),
+            coalesce(run_config_facts.configs_hash, 0),
+            questions_facts.questions_hash,
+            suites_facts.suites_hash
+        ) as input_hash
+
+    from slice_judgments
+    inner join run_responses
+        on slice_judgments.run_id = run_responses.run_id
+    cross join questions_facts
+    cross join suites_facts
+    left join run_files
+        on slice_judgments.run_id = run_files.run_id
+    left join run_flags
+        on slice_judgments.run_id = run_flags.run_id
+    left join run_config_facts
+        on slice_judgments.run_id = run_config_facts.run_id
+
+),
+
+slices_to_build as (
+
+    select
+        scoring_run,
+        run_id,
+        input_hash
+
+    from slices
+    {% if is_incremental() %}
+        where not exists (
+            select 1
+            from {{ this }} as built
+            where
+                built.scoring_run = slices.scoring_run
+                and built.run_id = slices.run_id
+                and built.input_hash = slices.input_hash
+        )
+    {% endif %}
+
+),
+
 responses_in_scope as (
 
     select
         responses.*,
-        scoring_run_runs.scoring_run
+        slices_to_build.scoring_run,
+        slices_to_build.input_hash
 
-    from scoring_run_runs
+    from slices_to_build
     inner join responses
-        on scoring_run_runs.run_id = responses.run_id
+        on slices_to_build.run_id = responses.run_id
 
 ),
 
@@ -139,7 +296,8 @@ final as (
         responses_in_scope.in_suite,
         coalesce(responses_joined.counts_for_quality, false) as counts_for_quality,
         responses_in_scope.source_file,
-        responses_in_scope.source_path
+        responses_in_scope.source_path,
+        responses_in_scope.input_hash
 
     from responses_in_scope
     left join judgments
