@@ -43,3 +43,49 @@ def test_identity_names_memo_returns_a_fresh_list():
     assert identity_names(values) == list(_identity_names(tuple(values)))
     assert "mutated" not in identity_names(values)
     assert identity_names(values)[0] == "/models/Qwen3-8B-Q8_0.gguf"
+
+
+def _plain_redact_identity(text: str, names=()) -> str:
+    """`redact_identity` as first written: every substring test, every pattern."""
+    from judge.blind import (
+        _SELF_INTRO_RE,
+        _STRONG_LOWER,
+        _STRONG_RE,
+        _WEAK_VERSIONED_RE,
+        PLACEHOLDER,
+        WEAK_FAMILIES,
+        _names_re,
+    )
+
+    low = text.lower()
+    pattern = _names_re(tuple(n for n in names if n.lower() in low))
+    if pattern is not None:
+        text = pattern.sub(PLACEHOLDER, text)
+        low = text.lower()
+    if any(n in low for n in _STRONG_LOWER):
+        text = _STRONG_RE.sub(PLACEHOLDER, text)
+    if any(n in text for n in WEAK_FAMILIES):
+        text = _WEAK_VERSIONED_RE.sub(PLACEHOLDER, text)
+        text = _SELF_INTRO_RE.sub(lambda m: m.group("lead") + PLACEHOLDER, text)
+    elif any(n.lower() in low for n in WEAK_FAMILIES):
+        text = _SELF_INTRO_RE.sub(lambda m: m.group("lead") + PLACEHOLDER, text)
+    return text
+
+
+_REDACT_PIECES = [
+    "Qwen", "qwen3", "QwQ", "Llama-3.1", "DeepSeek R1", "Mistral", "Coder", "Instruct",
+    "Phi", "phi-4", "PHI", "GLM-4.6", "glm", "Yi", "yi", "Meta", "MiniMax", "Kimi", "Granite",
+    "I am", "I'm", "As", "as a", "known as the", "created by", "my name is",
+    " ", "  ", "\t", "\n", "\u00a0", "-", "_", ".", "[", "]", "(", "2", "8B",
+    "İ", "ı", "ſ", "\u212a", "Kımı", "graphics", "yield", "metadata", "trying", "My-Model_v2",
+]  # fmt: skip
+
+
+def test_redact_identity_gates_change_nothing():
+    from judge.blind import redact_identity
+
+    rng = random.Random(11)
+    names = ("My-Model_v2", "qwen3-8b-q8_0")
+    for _ in range(6000):
+        text = "".join(rng.choice(_REDACT_PIECES) for _ in range(rng.randint(0, 12)))
+        assert redact_identity(text, names) == _plain_redact_identity(text, names), repr(text)
