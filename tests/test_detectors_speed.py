@@ -89,3 +89,34 @@ def test_redact_identity_gates_change_nothing():
     for _ in range(6000):
         text = "".join(rng.choice(_REDACT_PIECES) for _ in range(rng.randint(0, 12)))
         assert redact_identity(text, names) == _plain_redact_identity(text, names), repr(text)
+
+
+def _loop_texts():
+    rng = random.Random(5)
+    vocab = [
+        "the", "model", "answer", "loop", "cache", "token", "prompt", "value", "result",
+        "check", "data", "step", "naïve", "café", "✓", "42", "3.14", "{x}", "[y]", "--", "```",
+    ]  # fmt: skip
+    for _ in range(400):
+        prose = " ".join(rng.choice(vocab) for _ in range(rng.randint(0, 1500)))
+        motif = " ".join(rng.choice(vocab) for _ in range(rng.randint(1, 60)))
+        loop = (motif + rng.choice([" ", "\n", ""])) * rng.randint(0, 200)
+        tail = " ".join(rng.choice(vocab) for _ in range(rng.choice([0, 0, 3, 40, 400])))
+        yield prose + loop + tail
+    # longer than zlib's 32 KB window, before and inside the loop
+    fresh = " ".join(f"w{rng.randint(0, 10**6)}" for _ in range(9000))
+    yield fresh
+    yield fresh + "stuck again and again " * 3000
+    yield ("stuck again " * 200) + fresh
+
+
+def test_loop_start_shortcut_is_the_streamed_definition():
+    from judge.detectors import _loop_start_streamed, loop_start
+
+    seen_loop = seen_none = 0
+    for text in _loop_texts():
+        want = _loop_start_streamed(text.encode())
+        assert loop_start.__wrapped__(text) == want, text[:80]
+        seen_loop += want is not None
+        seen_none += want is None and len(text) > 1024
+    assert seen_loop > 50 and seen_none > 50  # both outcomes exercised
