@@ -126,6 +126,51 @@ def _starts(p_toks: tuple[str, ...], first: str) -> list[int]:
     return out
 
 
+class _Tokens:
+    """The response's `_TOKEN` matches up to `end`, found as far as they are asked for: a
+    response that does not continue the prompt is told apart after a few tokens, not after
+    tokenising twice the prompt's length (a long context's is 150 KB)."""
+
+    CHUNK = 64
+
+    def __init__(self, response: str, end: int) -> None:
+        self._it = _TOKEN.finditer(response, 0, end)
+        self.matches: list[re.Match[str]] = []
+        self.words: list[str] = []
+
+    def has(self, n: int) -> bool:
+        """Whether there are at least `n` tokens (reading on as needed)."""
+        while len(self.words) < n:
+            m = next(self._it, None)
+            if m is None:
+                return False
+            self.matches.append(m)
+            self.words.append(m.group(0))
+        return True
+
+    def common(self, p_toks: tuple[str, ...], i: int, limit: int) -> int:
+        """The largest j <= limit with the first j tokens equal to p_toks[i : i + j] (and no
+        more tokens than there are), compared a chunk at a time."""
+        j = 0
+        while j < limit:
+            k = min(self.CHUNK, limit - j)
+            self.has(j + k)
+            seg = self.words[j : j + k]
+            if not seg:
+                return j
+            want = p_toks[i + j : i + j + len(seg)]
+            if tuple(seg) == want:
+                j += len(seg)
+                if len(seg) < k:
+                    return j  # the response's tokens ran out
+                continue
+            for a, b in zip(seg, want, strict=True):
+                if a != b:
+                    return j
+                j += 1
+        return j
+
+
 def _echo_end(response: str, prompt: str) -> int:
     """Offset just past a leading copy of `prompt` (or of its tail) in `response`; 0 if none.
 
@@ -133,6 +178,30 @@ def _echo_end(response: str, prompt: str) -> int:
     newline) do not matter. The copy must reach the prompt's last token; that token may run
     straight into the continuation ("...explanation.{" counts).
     """
+    p_text = prompt.strip()
+    lead = len(response) - len(response.lstrip())
+    if response.startswith(p_text, lead):
+        return lead + len(p_text)
+    p_toks = _prompt_tokens(p_text)
+    if not p_toks:
+        return 0
+    r = _Tokens(response, lead + 2 * len(p_text) + 200)
+    if not r.has(1):
+        return 0
+    last = len(p_toks) - 1
+    for i in _starts(p_toks, r.words[0]):
+        j = r.common(p_toks, i, last - i)
+        if i + j != last or not r.has(j + 1) or not r.words[j].startswith(p_toks[last]):
+            continue
+        if i > 0 and j + 1 < MIN_PARTIAL_ECHO:
+            continue
+        return r.matches[j].start() + len(p_toks[last])
+    return 0
+
+
+def _echo_end_plain(response: str, prompt: str) -> int:
+    """`_echo_end` as first written (every token up to the bound found at once): the
+    definition the lazy one is tested against."""
     p_text = prompt.strip()
     lead = len(response) - len(response.lstrip())
     if response.startswith(p_text, lead):

@@ -120,3 +120,25 @@ def test_loop_start_shortcut_is_the_streamed_definition():
         seen_loop += want is not None
         seen_none += want is None and len(text) > 1024
     assert seen_loop > 50 and seen_none > 50  # both outcomes exercised
+
+
+def test_lazy_echo_end_is_the_plain_definition():
+    from judge.blind import _echo_end, _echo_end_plain
+
+    rng = random.Random(3)
+    vocab = ["The", "the", "model", "answer.", "x", "{", "answer.{", "\n", "  ", "y"]
+    seen_cut = 0
+    for _ in range(3000):
+        prompt = " ".join(rng.choice(vocab) for _ in range(rng.randint(0, 300)))
+        toks = prompt.split()
+        start = rng.choice([0, 0, rng.randint(0, max(0, len(toks)))])
+        copy = rng.choice([" ", "\n", "  "]).join(toks[start:])
+        if rng.random() < 0.3 and copy:  # a mismatch somewhere in the copy
+            k = rng.randint(0, len(copy) - 1)
+            copy = copy[:k] + "Z" + copy[k + 1 :]
+        tail = rng.choice(["", " more text", "{json}", " ".join(rng.choices(vocab, k=200))])
+        response = rng.choice(["", " ", "\n"]) + copy + tail
+        want = _echo_end_plain(response, prompt)
+        assert _echo_end(response, prompt) == want, (prompt[:60], response[:60])
+        seen_cut += want > 0
+    assert seen_cut > 500
