@@ -257,8 +257,12 @@ _IMAGE_REQUEST = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def detect_wrong_modality(blind_text: str, has_image: bool) -> Flag | None:
-    """A text task answered as if it were a vision task (asking for an image)."""
+    """A text task answered as if it were a vision task (asking for an image).
+
+    Memoised: the rules judge asks again about the answer, which for most responses is the
+    blind text itself (no reasoning block, no loop cut off)."""
     if has_image:
         return None
     low = blind_text.lower()

@@ -142,3 +142,20 @@ def test_lazy_echo_end_is_the_plain_definition():
         assert _echo_end(response, prompt) == want, (prompt[:60], response[:60])
         seen_cut += want > 0
     assert seen_cut > 500
+
+
+def test_reasoning_marker_bound_changes_nothing():
+    from judge.rules_judge import _REASONING, _reasoning_markers_at_least
+
+    rng = random.Random(2)
+    pieces = ["wait", "Wait,", "WAIT", "hmm", "Hmmm", "let me check", "Let's see", "actually,",
+              "Actually ", "on second thought", "double-check", " ", "\n", "x", "İ", "waıt",
+              "let me", "lets see", "awaited", "hmm."]  # fmt: skip
+    hits = 0
+    for _ in range(5000):
+        tail = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        for n in (1, 3):
+            want = len(_REASONING.findall(tail)) >= n
+            assert _reasoning_markers_at_least(tail, n) == want, repr(tail)
+            hits += want
+    assert hits > 1000
