@@ -10,8 +10,10 @@ Usage: .venv/bin/python benchmarks/rules_judge_speed.py [DATA_DIR]   (default ..
        .venv/bin/python benchmarks/rules_judge_speed.py --dump FILE --rules-version v1
 
 `--dump FILE` writes every verdict and flag of the first run, sorted (scoring_run,
-response_id, score, reason, decided_by, then the flags with their evidence): a speed-up must
-leave the file byte-identical (`cmp` before and after).
+response_id, score, reason, decided_by, cache_key, then the flags with their evidence): a
+speed-up must leave the file byte-identical (`cmp` before and after). The cache key is the
+sha256 of the whole blind item (blind text, truncation, question data) with the judge's
+settings, so an equal key is an equal blind view.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def _load() -> str:
 def _dump(con, scoring_run: str, path: Path) -> None:
     """Every verdict of `scoring_run` and every flag, one sorted line each (JSON)."""
     rows = con.execute(
-        "select scoring_run, response_id, score, reason, decided_by from raw.judgments "
+        "select scoring_run, response_id, score, reason, decided_by, cache_key from raw.judgments "
         "where scoring_run = ? order by response_id",
         [scoring_run],
     ).fetchall()

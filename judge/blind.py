@@ -126,6 +126,51 @@ def _starts(p_toks: tuple[str, ...], first: str) -> list[int]:
     return out
 
 
+class _Tokens:
+    """The response's `_TOKEN` matches up to `end`, found as far as they are asked for: a
+    response that does not continue the prompt is told apart after a few tokens, not after
+    tokenising twice the prompt's length (a long context's is 150 KB)."""
+
+    CHUNK = 64
+
+    def __init__(self, response: str, end: int) -> None:
+        self._it = _TOKEN.finditer(response, 0, end)
+        self.matches: list[re.Match[str]] = []
+        self.words: list[str] = []
+
+    def has(self, n: int) -> bool:
+        """Whether there are at least `n` tokens (reading on as needed)."""
+        while len(self.words) < n:
+            m = next(self._it, None)
+            if m is None:
+                return False
+            self.matches.append(m)
+            self.words.append(m.group(0))
+        return True
+
+    def common(self, p_toks: tuple[str, ...], i: int, limit: int) -> int:
+        """The largest j <= limit with the first j tokens equal to p_toks[i : i + j] (and no
+        more tokens than there are), compared a chunk at a time."""
+        j = 0
+        while j < limit:
+            k = min(self.CHUNK, limit - j)
+            self.has(j + k)
+            seg = self.words[j : j + k]
+            if not seg:
+                return j
+            want = p_toks[i + j : i + j + len(seg)]
+            if tuple(seg) == want:
+                j += len(seg)
+                if len(seg) < k:
+                    return j  # the response's tokens ran out
+                continue
+            for a, b in zip(seg, want, strict=True):
+                if a != b:
+                    return j
+                j += 1
+        return j
+
+
 def _echo_end(response: str, prompt: str) -> int:
     """Offset just past a leading copy of `prompt` (or of its tail) in `response`; 0 if none.
 
@@ -133,6 +178,30 @@ def _echo_end(response: str, prompt: str) -> int:
     newline) do not matter. The copy must reach the prompt's last token; that token may run
     straight into the continuation ("...explanation.{" counts).
     """
+    p_text = prompt.strip()
+    lead = len(response) - len(response.lstrip())
+    if response.startswith(p_text, lead):
+        return lead + len(p_text)
+    p_toks = _prompt_tokens(p_text)
+    if not p_toks:
+        return 0
+    r = _Tokens(response, lead + 2 * len(p_text) + 200)
+    if not r.has(1):
+        return 0
+    last = len(p_toks) - 1
+    for i in _starts(p_toks, r.words[0]):
+        j = r.common(p_toks, i, last - i)
+        if i + j != last or not r.has(j + 1) or not r.words[j].startswith(p_toks[last]):
+            continue
+        if i > 0 and j + 1 < MIN_PARTIAL_ECHO:
+            continue
+        return r.matches[j].start() + len(p_toks[last])
+    return 0
+
+
+def _echo_end_plain(response: str, prompt: str) -> int:
+    """`_echo_end` as first written (every token up to the bound found at once): the
+    definition the lazy one is tested against."""
     p_text = prompt.strip()
     lead = len(response) - len(response.lstrip())
     if response.startswith(p_text, lead):
@@ -206,13 +275,30 @@ def _names_re(names: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 _STRONG_LOWER = tuple(n.lower() for n in STRONG_FAMILIES)
+_WEAK_LOWER = tuple(n.lower() for n in WEAK_FAMILIES)
+# What every `_SELF_INTRO_RE` match holds: a weak family name (same flags, so the same
+# characters match) right after a whitespace character (the end of the lead's `\s+`) and
+# before a word boundary. Searching for it costs a scan for whitespace; the self-introduction
+# pattern itself tries its leads at every word of the text.
+_SELF_INTRO_GATE = re.compile(
+    r"\s(?:" + "|".join(re.escape(n) for n in WEAK_FAMILIES) + r")\b", re.IGNORECASE
+)
+
+
+def _self_intro_sub(text: str) -> str:
+    if _SELF_INTRO_GATE.search(text) is None:
+        return text  # no match is possible: the substitution would change nothing
+    return _SELF_INTRO_RE.sub(lambda m: m.group("lead") + PLACEHOLDER, text)
 
 
 def redact_identity(text: str, names: Iterable[str] = ()) -> str:
     """Replace model and family names that would reveal who wrote the response.
 
     Each pattern runs only when a cheap substring test says it could match: most responses
-    mention no model at all, and this runs over every response of a run.
+    mention no model at all, and this runs over every response of a run. A weak family name
+    in the text (case-sensitive) is also in its lower-cased form `low`, so when `low` holds
+    none, neither test of the weak names can pass and both are skipped (the family
+    substitution only writes `[MODEL]`, which makes no weak name).
     """
     low = text.lower()
     present = tuple(n for n in names if n.lower() in low)
@@ -222,11 +308,10 @@ def redact_identity(text: str, names: Iterable[str] = ()) -> str:
         low = text.lower()
     if any(n in low for n in _STRONG_LOWER):
         text = _STRONG_RE.sub(PLACEHOLDER, text)
-    if any(n in text for n in WEAK_FAMILIES):
-        text = _WEAK_VERSIONED_RE.sub(PLACEHOLDER, text)
-        text = _SELF_INTRO_RE.sub(lambda m: m.group("lead") + PLACEHOLDER, text)
-    elif any(n.lower() in low for n in WEAK_FAMILIES):
-        text = _SELF_INTRO_RE.sub(lambda m: m.group("lead") + PLACEHOLDER, text)
+    if any(n in low for n in _WEAK_LOWER):
+        if any(n in text for n in WEAK_FAMILIES):
+            text = _WEAK_VERSIONED_RE.sub(PLACEHOLDER, text)
+        text = _self_intro_sub(text)
     return text
 
 
@@ -299,8 +384,7 @@ def _item_dict(item: BlindItem) -> dict:
     return out
 
 
-def cache_key(item: BlindItem, judge_name: str, settings: dict) -> str:
-    """sha256 of everything the verdict depends on: the blind item, rubric, judge and settings."""
+def _slow_cache_key(item: BlindItem, judge_name: str, settings: dict) -> str:
     payload = {
         "item": _item_dict(item),
         "rubric": RUBRIC_VERSION,
@@ -309,3 +393,63 @@ def cache_key(item: BlindItem, judge_name: str, settings: dict) -> str:
     }
     raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# Stands in for the response while a question's part of the key text is serialised: a string
+# no ingested text holds (checked: it must occur exactly once in the serialised payload).
+_RESPONSE_SLOT = "\x00rescore:response-slot\x00"
+_RESPONSE_SLOT_JSON = json.dumps(_RESPONSE_SLOT)
+
+
+_FRAMES: dict[tuple, tuple | None] = {}  # bounded: cleared when it holds _MAX_FRAMES
+_MAX_FRAMES = 2048
+
+
+def _key_frame(item: BlindItem, judge_name: str, settings: dict) -> tuple | None:
+    """(sha256 state after the serialised payload's text before the response, the bytes after
+    it) for the item's question (+ truncation flag) and judge: the prompt, reference and
+    settings (a long context's prompt is 150 KB) are serialised and hashed once per question,
+    not once per response. None when the slot is not found exactly once (the slow path)."""
+    settings_json = json.dumps(settings, sort_keys=True, ensure_ascii=False, default=str)
+    key = (item.suite, item.question_id, item.prompt, item.expected, item.reference_answer,
+           item.criteria, item.auto_score, item.truncated, judge_name, settings_json)  # fmt: skip
+    try:
+        return _FRAMES[key]
+    except KeyError:
+        pass
+    slot = BlindItem(
+        suite=item.suite, question_id=item.question_id, prompt=item.prompt,
+        expected=item.expected, reference_answer=item.reference_answer, criteria=item.criteria,
+        auto_score=item.auto_score, response=_RESPONSE_SLOT, truncated=item.truncated,
+    )  # fmt: skip
+    payload = {"item": _item_dict(slot), "rubric": RUBRIC_VERSION, "judge": judge_name,
+               "settings": settings}  # fmt: skip
+    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    head, sep, tail = raw.partition(_RESPONSE_SLOT_JSON)
+    frame = None
+    if sep and _RESPONSE_SLOT_JSON not in tail:
+        frame = (hashlib.sha256(head.encode()), tail.encode())
+    if len(_FRAMES) >= _MAX_FRAMES:
+        _FRAMES.clear()
+    _FRAMES[key] = frame
+    return frame
+
+
+def cache_key(item: BlindItem, judge_name: str, settings: dict) -> str:
+    """sha256 of everything the verdict depends on: the blind item, rubric, judge and settings.
+
+    The hashed text is `json.dumps` of {item, rubric, judge, settings} (sorted keys); the part
+    that does not depend on the response is hashed once per question (`_key_frame`), then the
+    response's JSON string and the rest: the same bytes, so the same key, at a fraction of the
+    cost (`tests/test_judge_blind.py` compares both ways)."""
+    try:
+        frame = _key_frame(item, judge_name, settings)
+    except TypeError:  # an unhashable field (build_item never makes one): the plain way
+        frame = None
+    if frame is None:
+        return _slow_cache_key(item, judge_name, settings)
+    prefix, tail = frame
+    h = prefix.copy()
+    h.update(json.dumps(item.response, ensure_ascii=False).encode())
+    h.update(tail)
+    return h.hexdigest()

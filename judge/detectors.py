@@ -136,15 +136,60 @@ def _zlib_ratio(text: str) -> float:
     return len(zlib.compress(raw, 6)) / max(1, len(raw))
 
 
+ZLIB_WINDOW = 32768  # deflate's history: a block's cost depends on no byte further back
+# A block's cost recomputed on its own must clear the ratio by this many bytes before it is
+# trusted to end a loop (see `_block_cost`; on the real run both ways agree to the byte).
+LOOP_FAST_MARGIN = 8
+
+
+def _block_cost(raw: bytes, i: int) -> int:
+    """Bytes block `i` of `raw` costs when compressed after what precedes it, computed without
+    compressing what precedes it: a raw deflate stream primed (`zdict`) with the 32 KB before
+    the block. After a sync flush the shared stream holds exactly that: the window of
+    earlier bytes and their hash chains (levels 4-9 insert every position); no match runs
+    across the flush. So this is what the shared stream's block costs (compared for every
+    block of every response on the real run: equal)."""
+    start = i * LOOP_BLOCK
+    co = zlib.compressobj(6, zlib.DEFLATED, -15, zdict=raw[max(0, start - ZLIB_WINDOW) : start])
+    return len(co.compress(raw[start : start + LOOP_BLOCK])) + len(co.flush(zlib.Z_SYNC_FLUSH))
+
+
+def _ends_without_loop(raw: bytes, full: int) -> bool:
+    """True when a block clearly above the loop ratio comes within the last
+    LOOP_MIN_CHARS of blocks: then no loop of LOOP_MIN_CHARS runs to the end, whatever the
+    blocks after it cost. Blocks are costed on their own (`_block_cost`), from the end; a
+    block that is not clearly above is treated as a possible loop block (no shortcut)."""
+    bar = LOOP_BLOCK_RATIO * LOOP_BLOCK + LOOP_FAST_MARGIN
+    need = -(-LOOP_MIN_CHARS // LOOP_BLOCK)  # blocks a loop must span
+    for i in range(full - 1, max(0, full - need) - 1, -1):
+        if i == 0:
+            break  # the first block carries the stream header: no shortcut
+        if _block_cost(raw, i) >= bar:
+            return True
+    return False
+
+
 @lru_cache(maxsize=8192)
 def loop_start(text: str) -> int | None:
     """Character offset where a repetition loop running to the end begins; None if none.
 
     The text is compressed block by block with one shared zlib stream: a block that only
     repeats earlier text (at any period up to zlib's 32 KB window) costs a few bytes. Walking
-    back from the end over such blocks finds where the loop took over.
+    back from the end over such blocks finds where the loop took over. Most texts end in a
+    block of fresh text: that is found by costing the last blocks alone (`_ends_without_loop`)
+    instead of compressing the whole text block by block.
     """
     raw = text.encode()
+    full = len(raw) // LOOP_BLOCK
+    if full * LOOP_BLOCK < LOOP_MIN_CHARS:
+        return None
+    if _ends_without_loop(raw, full):
+        return None
+    return _loop_start_streamed(raw)
+
+
+def _loop_start_streamed(raw: bytes) -> int | None:
+    """`loop_start` by its definition: every block through one shared stream."""
     full = len(raw) // LOOP_BLOCK
     if full * LOOP_BLOCK < LOOP_MIN_CHARS:
         return None
@@ -212,8 +257,12 @@ _IMAGE_REQUEST = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def detect_wrong_modality(blind_text: str, has_image: bool) -> Flag | None:
-    """A text task answered as if it were a vision task (asking for an image)."""
+    """A text task answered as if it were a vision task (asking for an image).
+
+    Memoised: the rules judge asks again about the answer, which for most responses is the
+    blind text itself (no reasoning block, no loop cut off)."""
     if has_image:
         return None
     low = blind_text.lower()

@@ -120,12 +120,25 @@ _REASONING = re.compile(
 REASONING_MARKERS = 3  # this many in the last 2,000 characters: still reasoning, not answering
 
 
+# Every `_REASONING` match holds one of these (lower-cased): on ASCII text, where IGNORECASE
+# is plain lower-casing, their counts bound the number of matches from above.
+_REASONING_WORDS = ("wait", "hmm", "let", "actually,", "on second thought", "double-check")
+
+
+def _reasoning_markers_at_least(tail: str, n: int) -> bool:
+    if tail.isascii():
+        low = tail.lower()
+        if sum(low.count(w) for w in _REASONING_WORDS) < n:
+            return False  # fewer candidates than needed: the pattern cannot find n
+    return len(_REASONING.findall(tail)) >= n
+
+
 def still_reasoning(raw: str, truncated: bool) -> str | None:
     """Why a truncated response ran out of tokens while still reasoning; None if it did not."""
     opens = raw.count("<think>")
     if opens and raw.count("</think>") < opens:
         return "ran out of tokens inside an unclosed <think> block"
-    if truncated and len(_REASONING.findall(raw[-2000:])) >= REASONING_MARKERS:
+    if truncated and _reasoning_markers_at_least(raw[-2000:], REASONING_MARKERS):
         return "reasoning transcript cut at the token cap"
     return None
 

@@ -91,6 +91,69 @@ from raw.responses as r
 left join raw.questions as q on q.suite = r.suite and q.question_id = r.question_id
 """
 
+# What the responses share, read once per run instead of once per response: the question data
+# (a long context's reference and criteria repeat for every config that answered it) and the
+# identity strings of each config. The stream then carries only the response's own columns.
+_QUESTIONS_SQL = """
+select
+    q.suite, q.question_id, q.prompt as question_prompt, q.expected, q.reference_answer,
+    cast(q.scoring as varchar) as scoring, q.auto_score, q.image_path,
+    s.max_tokens as suite_max_tokens
+from raw.questions as q
+left join raw.suites as s on s.suite = q.suite
+"""
+_CONFIGS_SQL = """
+select run_id, config, model, model_family, model_path, role from raw.configs
+"""
+_STREAM_SQL = """
+select
+    r.response_id, r.suite, r.question_id, r.run_id, r.config, r.prompt as record_prompt,
+    r.response, r.completion_tokens, r.max_tokens
+from raw.responses as r
+where r.response_id in (select response_id from _judge_ids)
+"""
+_QUESTION_COLUMNS = ("question_prompt", "expected", "reference_answer", "scoring", "auto_score",
+                     "image_path")  # fmt: skip
+_NO_CONFIG = {"model": None, "model_family": None, "model_path": None, "role": None}
+
+
+@dataclass
+class _Context:
+    """Question and config columns by key: what `_full_row` adds to a streamed response row.
+
+    Built once per run in the main process and handed to the worker processes when they
+    start, so a batch sent to a worker holds only the responses' own text."""
+
+    questions: dict[tuple[str, str], dict]
+    configs: dict[tuple[str, str], dict]
+
+    @classmethod
+    def load(cls, con) -> _Context:
+        def rows(sql: str) -> list[dict]:
+            cur = con.execute(sql)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+        questions = {(q.pop("suite"), q.pop("question_id")): q for q in rows(_QUESTIONS_SQL)}
+        configs = {(c.pop("run_id"), c.pop("config")): c for c in rows(_CONFIGS_SQL)}
+        return cls(questions, configs)
+
+    def full_row(self, r: dict) -> dict:
+        """The load query's row for a streamed response row (same keys, same values)."""
+        q = self.questions.get((r["suite"], r["question_id"]))
+        if q is None:  # not judgeable (`_KEYS_SQL` keeps only responses with a question)
+            q = dict.fromkeys((*_QUESTION_COLUMNS, "suite_max_tokens"))
+        return {**r, **q, **self.configs.get((r["run_id"], r["config"]), _NO_CONFIG)}
+
+
+_WORKER_CONTEXT: _Context | None = None  # set in each worker process by `_init_worker`
+
+
+def _init_worker(context: _Context) -> None:
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = context
+
+
 FETCH_CHUNK = 2000  # responses read and prepared at a time: memory stays bounded
 WORKER_CHUNK = 250  # responses per task sent to a worker process (rules judges)
 MIN_PARALLEL = 1000  # fewer fresh responses than this: the workers would cost more than they save
@@ -207,16 +270,32 @@ def _prepare_row(
     return Prepared(task, [(r["response_id"], f.flag, f.evidence) for f in flags])
 
 
+@dataclass(frozen=True)
+class Keys:
+    """What the writer needs of a task scored in a worker process: the response, its cache key
+    and input key. The blind item stays in the worker (nothing to send back)."""
+
+    response_id: str
+    cache_key: str
+    input_key: str | None = None
+
+
 def _prepare_and_score(
     rows: list[dict], judge: Judge, settings: dict, input_keys: list[str | None]
-) -> list[tuple[Prepared, Verdict]]:
-    """A worker's share of a batch: each row prepared and scored, in the rows' order."""
+) -> list[tuple[Keys, list[tuple[str, str, str]], Verdict]]:
+    """A worker's share of a batch: each streamed row completed from the worker's context,
+    prepared and scored, in the rows' order; sent back as keys, flags and verdict."""
+    context = _WORKER_CONTEXT
     prepared = [
-        _prepare_row(r, judge.name, settings, k) for r, k in zip(rows, input_keys, strict=True)
+        _prepare_row(context.full_row(r) if context is not None else r, judge.name, settings, k)
+        for r, k in zip(rows, input_keys, strict=True)
     ]
     verdicts: list[Verdict] = []
     judge.judge_all([p.task for p in prepared], on_result=lambda t, v: verdicts.append(v))
-    return list(zip(prepared, verdicts, strict=True))
+    return [
+        (Keys(p.task.response_id, p.task.cache_key, p.task.input_key), p.flags, v)
+        for p, v in zip(prepared, verdicts, strict=True)
+    ]
 
 
 def _workers(options: JudgeOptions, judge: Judge, n_fresh: int) -> int:
@@ -234,7 +313,7 @@ def _workers(options: JudgeOptions, judge: Judge, n_fresh: int) -> int:
 
 
 def _scored_batches(rows_iter, judge: Judge, settings: dict, input_of: dict, pool: Executor):
-    """(rows, [(prepared, verdict)]) per batch, computed by `pool` one batch ahead: while the
+    """(rows, [(keys, flags, verdict)]) per batch, computed by `pool` one batch ahead: while the
     caller writes batch k, the workers score batch k+1 (at most two batches in memory)."""
     ahead = None
     for rows in rows_iter:
@@ -284,17 +363,16 @@ def _settings_token(judge: Judge) -> str:
 
 
 def _stream_rows(con, ids: list[str]):
-    """The load query's rows for `ids`, FETCH_CHUNK at a time (bounded memory).
+    """The responses' own columns for `ids` (`_STREAM_SQL`), FETCH_CHUNK rows at a time
+    (bounded memory); `_Context.full_row` adds the question and config columns.
 
     Unordered and as Arrow record batches: an `order by` would make DuckDB sort every
     response text before the first row (the judge's peak memory grew with the warehouse);
-    a join streamed batch by batch holds one batch. Verdicts do not depend on the order."""
+    a scan streamed batch by batch holds one batch. Verdicts do not depend on the order."""
     cur = con.cursor()
     cur.register("_judge_ids", pa.table({"response_id": pa.array(ids, pa.string())}))
     try:
-        head, _ = _LOAD_SQL.split("order by r.suite")
-        sql = head + "where r.response_id in (select response_id from _judge_ids)\n"
-        reader = cur.sql(sql).to_arrow_reader(FETCH_CHUNK)
+        reader = cur.sql(_STREAM_SQL).to_arrow_reader(FETCH_CHUNK)
         pending: list[dict] = []
         for batch in reader:
             pending += batch.to_pylist()
@@ -308,7 +386,9 @@ def _stream_rows(con, ids: list[str]):
         cur.close()
 
 
-def _backfill_input_keys(con, scoring_run: str, tasks: list[Task], todo: list[Task]) -> None:
+def _backfill_input_keys(
+    con, scoring_run: str, tasks: list[Task | Keys], todo: list[Task | Keys]
+) -> None:
     """Judgments written before `input_key` existed gain it, so the next run skips them."""
     redo = {t.response_id for t in todo}
     rows = [(t.response_id, t.input_key) for t in tasks if t.response_id not in redo]
@@ -353,13 +433,13 @@ class Persister:
         self.scoring_run = scoring_run
         self.judge_name = judge_name
         self.flush_every = flush_every
-        self.buffer: list[tuple[Task, Verdict, bool]] = []
+        self.buffer: list[tuple[Task | Keys, Verdict, bool]] = []
         self.lock = threading.Lock()
         self.counts: Counter[str] = Counter()
         self.cost = 0.0
         self.on_progress = None
 
-    def add(self, task: Task, verdict: Verdict, *, from_cache: bool = False) -> None:
+    def add(self, task: Task | Keys, verdict: Verdict, *, from_cache: bool = False) -> None:
         with self.lock:
             self.buffer.append((task, verdict, from_cache))
             if verdict.score is None:
@@ -464,7 +544,9 @@ class Persister:
             raise
         self.buffer.clear()
 
-    def _judgments_table(self, ok: list[tuple[Task, Verdict, bool]], now: datetime) -> pa.Table:
+    def _judgments_table(
+        self, ok: list[tuple[Task | Keys, Verdict, bool]], now: datetime
+    ) -> pa.Table:
         def col(f, typ):
             return pa.array([f(t, v, c) for t, v, c in ok], typ)
 
@@ -675,30 +757,38 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
             bar_task = bar.add_task("judging", total=len(fresh_ids))
             persister.on_progress = lambda: bar.advance(bar_task)
         n_workers = _workers(options, judge, len(fresh_ids))
+        context = _Context.load(con) if fresh_ids else _Context({}, {})
         if n_workers > 1:
             import multiprocessing
 
-            # fork: the workers start warm (modules and prompt caches loaded); they run judge
-            # code only, never DuckDB, and exit with os._exit, so no finalizer touches the file
-            pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"))
+            # fork: the workers start warm (modules and prompt caches loaded) and get the
+            # question and config columns once; they run judge code only, never DuckDB, and
+            # exit with os._exit, so no finalizer touches the file
+            pool = ProcessPoolExecutor(
+                n_workers, mp_context=multiprocessing.get_context("fork"),
+                initializer=_init_worker, initargs=(context,),
+            )  # fmt: skip
             batches = _scored_batches(_stream_rows(con, fresh_ids), judge, settings, input_of, pool)
         else:
             batches = ((rows, None) for rows in _stream_rows(con, fresh_ids))
         for rows, scored in batches:
+            # (task, flags) per response; `computed`: the workers' verdicts by response
             if scored is None:
-                prepared = [
-                    _prepare_row(r, judge.name, settings, input_of[r["response_id"]]) for r in rows
-                ]
+                keyed_flags = []
+                for r in rows:
+                    p = _prepare_row(
+                        context.full_row(r), judge.name, settings, input_of[r["response_id"]]
+                    )
+                    keyed_flags.append((p.task, p.flags))
                 computed = None
             else:
-                prepared = [p for p, _ in scored]
-                computed = {p.task.response_id: v for p, v in scored}
-            todo = [
-                p.task for p in prepared if done_by_key.get(p.task.response_id) != p.task.cache_key
-            ]
-            resumed += len(prepared) - len(todo)
-            if not options.dry_run and len(todo) < len(prepared):
-                _backfill_input_keys(con, options.scoring_run, [p.task for p in prepared], todo)
+                keyed_flags = [(k, flags) for k, flags, _ in scored]
+                computed = {k.response_id: v for k, _, v in scored}
+            tasks = [t for t, _ in keyed_flags]
+            todo = [t for t in tasks if done_by_key.get(t.response_id) != t.cache_key]
+            resumed += len(tasks) - len(todo)
+            if not options.dry_run and len(todo) < len(tasks):
+                _backfill_input_keys(con, options.scoring_run, tasks, todo)
             hits = cache.lookup(con, [t.cache_key for t in todo])
             pending = [t for t in todo if t.cache_key not in hits]
             n_cached += len(todo) - len(pending)
@@ -706,7 +796,7 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
                 pending_all += pending
                 continue
             replace_flags(
-                con, [p.task.response_id for p in prepared], [f for p in prepared for f in p.flags],
+                con, [t.response_id for t in tasks], [f for _, flags in keyed_flags for f in flags],
                 _now(),
             )  # fmt: skip
             for t in todo:

@@ -148,3 +148,49 @@ def test_cache_key_covers_response_question_rubric_and_judge_settings() -> None:
         cache_key(item(), "rules-v1", {"a": 2}),
     ]
     assert len({base, *variants}) == 6
+
+
+def _plain_cache_key(item, judge_name: str, settings: dict) -> str:
+    """The cache key's definition: sha256 of the sorted JSON of item, rubric, judge, settings."""
+    import hashlib
+    import json
+
+    from judge.base import RUBRIC_VERSION
+
+    payload = {"item": asdict(item), "rubric": RUBRIC_VERSION, "judge": judge_name,
+               "settings": settings}  # fmt: skip
+    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+_SLOT = "\x00rescore:response-slot\x00"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "response", "truncated", "settings"),
+    [
+        ("6*7?", "42", False, {"a": 1}),
+        ("6*7?", "42", True, {"a": 1}),
+        ('quotes " and \\ backslashes', 'the "answer" \\n is\n42\t', False, {"b": [1, 2.5]}),
+        ("naïve café 日本 \u2028", "réponse ✓ \U0001f600", False, {"nested": {"z": 1, "a": None}}),
+        ("", "", False, {}),
+        # the placeholder the fast path hashes around, in the prompt and in the response
+        (_SLOT, "x", False, {"a": 1}),
+        ("p", _SLOT, False, {"a": 1}),
+        (f'"{_SLOT}"', f'\\"{_SLOT}', True, {"a": 1}),
+        ("p", "r", False, {"when": Path("/x")}),  # not JSON: str() by default=str
+    ],
+)  # fmt: skip
+def test_cache_key_is_the_plain_hash_of_the_whole_payload(prompt, response, truncated, settings):
+    def item(resp: str):
+        return build_item(
+            suite="general", question_id="q1", prompt=prompt, expected="e",
+            reference_answer=None, scoring='[{"criterion": "c", "weight": 0.5}, "d"]',
+            auto_score=None, response=resp, truncated=truncated,
+        )  # fmt: skip
+
+    # twice each: the second call answers from the per-question frame
+    for resp in (response, response, response + "!", response):
+        assert cache_key(item(resp), "rules-v2", settings) == _plain_cache_key(
+            item(resp), "rules-v2", settings
+        )

@@ -439,3 +439,26 @@ def test_worker_processes_give_the_same_verdicts_and_flags(tmp_path, monkeypatch
         con.close()
     assert len(got[1][0]) == 2 * (3 + 12)
     assert got[2] == got[1]
+
+
+def test_streamed_rows_completed_from_the_context_are_the_load_query_rows(tmp_path):
+    """The judge streams only the responses' own columns and adds the question and config
+    columns from `_Context`: every judgeable row must equal the full load query's row."""
+    import judge.run as run
+
+    path = tmp_path / "w.duckdb"
+    build_warehouse(path, extra_responses=5)
+    con = duckdb.connect(str(path))
+    cur = con.execute(run._LOAD_SQL)
+    names = [d[0] for d in cur.description]
+    full = {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
+    ids = [rid for rid, _ in con.execute(run._KEYS_SQL, ["t"]).fetchall()]
+    assert len(ids) >= 5
+    context = run._Context.load(con)
+    streamed = [r for batch in run._stream_rows(con, ids) for r in batch]
+    assert sorted(r["response_id"] for r in streamed) == sorted(ids)
+    for r in streamed:
+        want = {k: v for k, v in full[r["response_id"]].items()
+                if k not in ("is_speed_test", "in_suite")}  # fmt: skip
+        assert context.full_row(r) == {**want, "run_id": r["run_id"]}
+    con.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from judge.rules.base import RuleResult
 
@@ -99,6 +100,16 @@ def key_parts(expected: str | None) -> list[Part]:
     """The key answers of a short, answer-like `expected`; [] for prose."""
     if not expected or len(expected) > 120:
         return []
+    return list(_key_parts(expected))
+
+
+@lru_cache(maxsize=1024)
+def _key_parts(expected: str) -> tuple[Part, ...]:
+    # a property of the question, asked for by two rules per response: parsed once
+    return tuple(_parse_key_parts(expected))
+
+
+def _parse_key_parts(expected: str) -> list[Part]:
     stripped = _TUPLE_RE.sub(" ", expected)
     stripped = _IDENT_RE.sub(
         lambda m: " " if re.search(r"\d", m.group(0)) else m.group(0), stripped

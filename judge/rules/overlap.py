@@ -160,14 +160,30 @@ STOPWORDS = frozenset(
 STEM = 5
 
 
+class _StemOf(dict):
+    """Word (as `words` finds it) -> its stem, "" for no content word (shorter than 3 letters,
+    a stopword, a number): each word of a run's shared vocabulary is tested once, not once per
+    response. Cleared when full (bounded memory)."""
+
+    MAX = 200_000
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= self.MAX:
+            self.clear()
+        w = word.lower()
+        stem = w[:STEM] if len(w) >= 3 and w not in STOPWORDS and not w.isdigit() else ""
+        self[word] = stem
+        return stem
+
+
+_STEM_OF = _StemOf()
+_NO_STEM = frozenset({""})
+
+
 @lru_cache(maxsize=16384)
 def stems(text: str) -> frozenset[str]:
     """Content-word stems: lowercase, stopwords dropped, first five letters kept."""
-    return frozenset(
-        w[:STEM]
-        for w in (x.lower() for x in words(text))
-        if len(w) >= 3 and w not in STOPWORDS and not w.isdigit()
-    )
+    return frozenset(map(_STEM_OF.__getitem__, set(words(text)))) - _NO_STEM
 
 
 def phrases(expected: str) -> list[str]:

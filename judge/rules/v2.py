@@ -209,19 +209,47 @@ def is_rubric_word(word: str) -> bool:
     return _word_in(word, RUBRIC_WORDS)
 
 
+class _StemTable(dict):
+    """Word (as `words` finds it) -> its content stem, "" when it is no content (shorter than
+    `min_len`, a stopword, a number, a rubric word). Filled on first sight of a word: a run's
+    responses share most of their vocabulary, so each word is lower-cased and tested once, not
+    once per response that uses it. Cleared when full, so memory stays bounded."""
+
+    MAX = 200_000
+
+    def __init__(self, min_len: int) -> None:
+        super().__init__()
+        self.min_len = min_len
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= self.MAX:
+            self.clear()
+        w = word.lower()
+        stem = (
+            w[: overlap.STEM]
+            if len(w) >= self.min_len
+            and w not in overlap.STOPWORDS
+            and not w.isdigit()
+            and not is_rubric_word(w)
+            else ""
+        )
+        self[word] = stem
+        return stem
+
+
+_STEM_TABLES: dict[int, _StemTable] = {}
+_NO_STEM = frozenset({""})
+
+
 @lru_cache(maxsize=4096)
 def content_stems(text: str, min_len: int = 3) -> frozenset[str]:
     """`overlap.stems` of `text` (words of at least `min_len` letters) without its rubric
     words, matched as whole words (see `is_rubric_word`): a stem stays when any word it comes
     from is content, so "consistency" keeps "consi" although "considers" is a rubric word."""
-    return frozenset(
-        w[: overlap.STEM]
-        for w in {x.lower() for x in words(text)}
-        if len(w) >= min_len
-        and w not in overlap.STOPWORDS
-        and not w.isdigit()
-        and not is_rubric_word(w)
-    )
+    table = _STEM_TABLES.get(min_len)
+    if table is None:
+        table = _STEM_TABLES.setdefault(min_len, _StemTable(min_len))
+    return frozenset(map(table.__getitem__, set(words(text)))) - _NO_STEM
 
 
 # An identifier the answer has to choose: snake_case, camelCase, dotted or slashed names,
@@ -268,17 +296,35 @@ def _phrase_coverage(expected: str | None, response: frozenset[str]) -> tuple[fl
     """
     if not expected:
         return 0.0, 0
-    hit = total = 0
+    points = _checkable_points(expected)
+    hit = sum(1 for s in points if len(s & response) * 2 >= len(s))
+    return (hit / len(points) if points else 0.0), len(points)
+
+
+@lru_cache(maxsize=1024)
+def _checkable_points(expected: str) -> tuple[frozenset[str], ...]:
+    """The content stems of each checkable point of `expected` (see `_phrase_coverage`), in
+    order: a property of the question, computed once per question, not per response."""
+    out = []
     for p in overlap.phrases(expected):
         s = content_stems(p)
         if is_description(p):
             s &= identifier_stems(p)  # the tools or options it names are still answer content
-        if not s:
-            continue
-        total += 1
-        if len(s & response) * 2 >= len(s):
-            hit += 1
-    return (hit / total if total else 0.0), total
+        if s:
+            out.append(s)
+    return tuple(out)
+
+
+_WANTS_CODE = re.compile(
+    r"\b(implement|write (a|the)? ?(python|function|class|code)|fix it)\b", re.IGNORECASE
+)
+
+
+@lru_cache(maxsize=1024)
+def _wants_code(reference_answer: str | None, prompt: str) -> bool:
+    """The question asks for code: its reference holds a code block or its prompt says so
+    (per question, computed once)."""
+    return bool(code_blocks(reference_answer or "")) or bool(_WANTS_CODE.search(prompt))
 
 
 def coverage(
@@ -306,11 +352,7 @@ def coverage(
     # The reference is an answer, not a description: the prompt's words in it are content.
     ref = content_stems(reference_answer, min_len=6) if reference_answer else frozenset()
     rec = len(ref & rs) / len(ref) if ref else 0.0
-    wants_code = bool(code_blocks(reference_answer or "")) or bool(
-        re.search(
-            r"\b(implement|write (a|the)? ?(python|function|class|code)|fix it)\b", prompt, re.I
-        )
-    )
+    wants_code = _wants_code(reference_answer, prompt)
     has_code = looks_like_code(text)
     # Only what is checkable counts, each part with rules-v1's weight (its criteria part goes:
     # criteria are guidance): what is no evidence either way is left out, not missed.
