@@ -144,6 +144,7 @@ def _build(
         scoring_run=run,  # resolved once, here
         version=version if out else None,
         dbt_docs_generate=True,  # the hook runs dbt docs beside the page rendering
+        page_cache_dir=site_state.page_cache_dir(warehouse),  # unchanged pages: not rendered
     )
     env = _env(settings.write(work / "settings.json"))
     if out is None:

@@ -40,7 +40,7 @@ def warehouse(site_marts: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def content(warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
-    return generate_site(settings(warehouse, tmp_path_factory.mktemp("work")))
+    return generate_site(settings(warehouse, tmp_path_factory.mktemp("work"))).in_memory()
 
 
 def _page(content, uri: str):

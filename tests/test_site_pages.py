@@ -32,7 +32,7 @@ def content(site_marts: Path, tmp_path_factory: pytest.TempPathFactory):
             work_dir=tmp_path_factory.mktemp("work"),
             cache_dir=ROOT / "build" / "cache",
         )
-    )
+    ).in_memory()
 
 
 def _sql(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,13 @@ import duckdb
 
 from rescore.site import charts as ch
 from rescore.site import pages as pg
+from rescore.site import stream
 from rescore.site.data import WarehouseMissing, load_report
 from rescore.site.page import Context, Page
 from rescore.site.pages.configs import question_text_files
 from rescore.site.settings import SiteSettings
 from rescore.site.sql import sql_ident, sql_literal
+from rescore.site.stream import TextFile
 from rescore.site.toolkit import esc
 
 VEGA_BUNDLE_URI = "assets/vendor/vega-bundle.js"
@@ -44,6 +47,43 @@ class SiteContent:
     timings: dict[str, float] = field(default_factory=dict)
     charts: list[ch.Chart] = field(default_factory=list)  # static SVGs: see render_svgs
     dbt_docs_pending: bool = False  # link the dbt docs that the hook generates meanwhile
+    ctx: Context | None = None  # what the streamed pages need (rescore.site.stream)
+    warehouse: Path | None = None
+    work_dir: Path | None = None
+
+    def streamed(self) -> Iterator[Page | TextFile]:
+        """The config and question pages and the compare JSON, one at a time, from the
+        warehouse (a connection of their own, open while they are read)."""
+        if self.ctx is None or self.warehouse is None or self.work_dir is None:
+            return
+        con = stream.connect(self.warehouse, self.work_dir)
+        try:
+            for item in stream.outputs(self.ctx, con):
+                yield pg.finish(self.ctx, item) if isinstance(item, Page) else item
+        finally:
+            con.close()
+
+    def in_memory(self) -> SiteContent:
+        """This content with the streamed pages and files in `pages` and `text_files` (and
+        the skeletons left out): every page at once, for tests and small sites only."""
+        import dataclasses
+
+        return dataclasses.replace(
+            self, pages=list(self.all_pages()), text_files=self.all_text_files(), ctx=None
+        )
+
+    def all_pages(self) -> Iterator[Page]:
+        """Every page: mkdocs' (skeletons left out) and the streamed ones (tests, checks)."""
+        from rescore.site.render import is_skeleton
+
+        yield from (p for p in self.pages if not is_skeleton(p.src_uri))
+        yield from (p for p in self.streamed() if isinstance(p, Page))
+
+    def all_text_files(self) -> dict[str, str | bytes]:
+        """Every generated file: mkdocs' and the streamed ones (tests, checks)."""
+        files = dict(self.text_files)
+        files.update({f.uri: f.text for f in self.streamed() if isinstance(f, TextFile)})
+        return files
 
 
 def vega_bundle(cache_dir: Path) -> str:
@@ -152,6 +192,12 @@ def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) ->
         return content
     try:
         data = load_report(con, warehouse, settings.scoring_run)
+        ctx = Context(
+            data=data,
+            version=settings.version,
+            use_directory_urls=use_directory_urls,
+        )
+        stream.plan(con, ctx)
         timings["load"] = time.perf_counter() - t0
         t = time.perf_counter()
         if downloads_dir.exists():
@@ -172,13 +218,8 @@ def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) ->
         and docs_dir is not None
         and all((docs_dir / f).exists() for f in DBT_DOCS_FILES)
     )
-    ctx = Context(
-        data=data,
-        version=settings.version,
-        use_directory_urls=use_directory_urls,
-        dbt_docs=docs_ok or pending,
-        downloads=downloads,
-    )
+    ctx.dbt_docs = docs_ok or pending
+    ctx.downloads = downloads
     t = time.perf_counter()
     pages = pg.build_pages(ctx)
     timings["pages"] = time.perf_counter() - t
@@ -189,8 +230,11 @@ def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) ->
         timings=timings,
         charts=list(ctx.charts),
         dbt_docs_pending=pending,
+        ctx=ctx,
+        warehouse=warehouse,
+        work_dir=settings.work_dir,
     )
-    content.text_files.update(pg.compare_data(ctx))
+    content.text_files.update(pg.compare_index(ctx))
     content.text_files.update(question_text_files(ctx))
     for chart in ctx.charts:
         content.text_files[f"assets/charts/{chart.name}.vl.json"] = chart.spec_json()

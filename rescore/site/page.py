@@ -63,8 +63,12 @@ class Context:
     dbt_docs: bool = False
     downloads: dict[str, dict[str, Any]] = field(default_factory=dict)
     charts: list[ch.Chart] = field(default_factory=list)
-    # response_id -> the config page (part) showing it; filled as config pages are built
-    response_pages: dict[str, str] = field(default_factory=dict)
+    # config -> parts of its page; response_id -> its part when that is not the first
+    # (rescore.site.stream.plan fills both before any page is built)
+    config_parts: dict[str, int] = field(default_factory=dict)
+    response_part: dict[str, int] = field(default_factory=dict)
+    # (suite, question_id) -> answers and the first answer's question name (stream.plan)
+    questions: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
     # site path of a suite's JSON -> question id -> shared texts (pages.configs.question_texts)
     question_texts: dict[str, dict[str, dict[str, str]]] | None = None
     href_cache: dict[tuple[str, str, bool], str] = field(default_factory=dict, repr=False)
@@ -84,9 +88,16 @@ class Context:
                 self.labels[row["config"]] = row["display_label"]
         self.slugs = slugs(
             set(self.data.configs)
-            | set(self.data.details)
+            | set(self.data.response_counts)
             | {r["config"] for r in self.data.leaderboard}
         )
+        # per-config rows of the leaderboard and suite_scores (config pages: no full scans)
+        self.leaderboard_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in self.data.leaderboard:
+            self.leaderboard_of[row["config"]].append(row)
+        self.suite_scores_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in self.data.suite_scores:
+            self.suite_scores_of[row["config"]].append(row)
         self.titles: dict[str, str] = {}
         for row in self.data.rows("categories"):
             if row.get("title"):
@@ -149,6 +160,18 @@ class Context:
     def config_uri(self, config: str) -> str:
         return f"configs/{self.slugs[config]}.md"
 
+    def config_part_uri(self, config: str, part: int) -> str:
+        """Part `part` (1 = the config's page itself) of a config page split by size."""
+        base = f"configs/{self.slugs[config]}"
+        return f"{base}.md" if part == 1 else f"{base}-part-{part}.md"
+
+    def response_uri(self, row: dict[str, Any]) -> str | None:
+        """The config page (part) that shows a response, None for a config without a page."""
+        config = str(row.get("config"))
+        if config not in self.slugs:
+            return None
+        return self.config_part_uri(config, self.response_part.get(str(row.get("response_id")), 1))
+
     def config_link(self, page: Page, config: str, text: Any | None = None) -> Raw:
         if config not in self.slugs:
             return Raw(esc(text if text is not None else config))
@@ -156,7 +179,7 @@ class Context:
 
     def response_link(self, page: Page, row: dict[str, Any], text: Any) -> Raw:
         """A link to the response's permalink on the config page (part) that shows it."""
-        uri = self.response_pages.get(str(row.get("response_id")))
+        uri = self.response_uri(row)
         if uri is None:
             return self.config_link(page, str(row.get("config")), text)
         anchor = str(row.get("anchor") or f"r-{row['response_id']}")
