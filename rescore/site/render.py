@@ -15,8 +15,10 @@ key is cached is hardlinked (or copied) from it instead of rendered again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,8 @@ from rescore.site.toolkit import title_text
 from rescore.site.urls import page_url
 
 TITLE_TOKEN = "RESCORESKELETONTITLE"
+SKIP_LINK = 'href="#rescoreskeletontitle"'  # Material's skip link: the first heading's anchor
+H1_ID = re.compile(r'<h1 id="([^"]*)"')
 START = "<!--rescore-stream-start-->"
 END = "<!--rescore-stream-end-->"
 
@@ -45,20 +49,38 @@ def shape_of(page: Page) -> Shape:
     headings = tuple(
         line[3:].strip() for line in page.markdown.splitlines() if line.startswith("## ")
     )
-    return Shape(page.src_uri.split("/")[0], () if page.hide_toc else headings, page.hide_toc)
+    return Shape(page.src_uri.split("/")[0], headings, page.hide_toc)
 
 
-SHAPES = {  # skeleton page -> the shape it stands for (depth as configs/x.md, questions/s/q.md)
-    "configs/__rescore-skeleton-suites__.md": Shape("configs", ("Per suite", "Responses"), False),
-    "configs/__rescore-skeleton__.md": Shape("configs", ("Responses",), False),
-    "questions/__rescore__/__rescore-skeleton__.md": Shape("questions", (), True),
-}
+@functools.cache
+def shapes() -> dict[str, Shape]:
+    """Skeleton page -> the shape it stands for, at the depth of the pages it stands for
+    (configs/x.md, questions/suite/question.md). A config page has its per-suite table or
+    not; a question page the sections its question has texts for (pages.questions)."""
+    from itertools import product
+
+    from rescore.site.pages.questions import ANSWERS_HEADING, TEXT_SECTIONS
+
+    shapes = {
+        "configs/__rescore-skeleton-suites__.md": Shape(
+            "configs", ("Per suite", "Responses"), False
+        ),
+        "configs/__rescore-skeleton__.md": Shape("configs", ("Responses",), False),
+    }
+    for bits in product((0, 1), repeat=len(TEXT_SECTIONS)):
+        titles = [t for t, _ in TEXT_SECTIONS]
+        headings = tuple(t for t, bit in zip(titles, bits, strict=True) if bit)
+        name = "".join(map(str, bits))
+        shapes[f"questions/__rescore__/__rescore-skeleton-{name}__.md"] = Shape(
+            "questions", (*headings, ANSWERS_HEADING), True
+        )
+    return shapes
 
 
 def skeleton_pages() -> list[Page]:
     """The pages mkdocs renders once each, to be filled per streamed page."""
     out = []
-    for uri, shape in SHAPES.items():
+    for uri, shape in shapes().items():
         page = Page(uri, TITLE_TOKEN, in_nav=False, search_exclude=True, hide_toc=shape.hide_toc)
         page.markdown = f"# {TITLE_TOKEN}\n\n" + "".join(f"## {h}\n\n" for h in shape.headings)
         out.append(page)
@@ -66,7 +88,7 @@ def skeleton_pages() -> list[Page]:
 
 
 def is_skeleton(src_uri: str) -> bool:
-    return src_uri in SHAPES
+    return src_uri in shapes()
 
 
 def _path(site: Path, uri: str, use_directory_urls: bool) -> tuple[str, Path]:
@@ -95,7 +117,7 @@ class Renderer:
             _, _, tail = rest.partition(END)
             url = page_url(uri, self.use_directory_urls)
             digest = hashlib.sha256(html.encode()).hexdigest()
-            self._by_shape[SHAPES[uri]] = (head, tail, url, digest)
+            self._by_shape[shapes()[uri]] = (head, tail, url, digest)
 
     def remove_skeletons(self) -> None:
         for uri in self.skeletons:
@@ -104,6 +126,7 @@ class Renderer:
             if path.name == "index.html":
                 shutil.rmtree(path.parent, ignore_errors=True)
         shutil.rmtree(self.site / "questions" / "__rescore__", ignore_errors=True)
+        (self.site / "questions" / "__rescore__.html").unlink(missing_ok=True)
 
     def content(self, page: Page) -> str:
         """The page's HTML content as mkdocs and the hook would make it."""
@@ -135,9 +158,12 @@ class Renderer:
                 self.reused += 1
                 return
         title = title_text(page.title)
+        content = self.content(page)
+        h1 = H1_ID.search(content)
+        skip = f'href="#{h1.group(1)}"' if h1 else SKIP_LINK
         text = (
-            head.replace(TITLE_TOKEN, title).replace(skeleton_url, url)
-            + self.content(page)
+            head.replace(TITLE_TOKEN, title).replace(skeleton_url, url).replace(SKIP_LINK, skip)
+            + content
             + tail.replace(TITLE_TOKEN, title).replace(skeleton_url, url)
         )
         self.rendered += 1

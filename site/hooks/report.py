@@ -142,6 +142,7 @@ def _write_streamed(config: MkDocsConfig, site: Path) -> list[str]:
     import markdown
 
     from rescore.site.render import Renderer
+    from rescore.site.stream import TextFile
 
     content = _state.get("content")
     skeletons = _state.get("skeletons") or {}
@@ -158,10 +159,10 @@ def _write_streamed(config: MkDocsConfig, site: Path) -> list[str]:
         code_key=_code_key(config),
     )
     for item in content.streamed():
-        if isinstance(item, Page):
-            renderer.write_page(item)
-        else:
+        if isinstance(item, TextFile):
             renderer.write_file(item.uri, item.text)
+        else:
+            renderer.write_page(item)
     renderer.remove_skeletons()
     log.info(
         "rescore: %d streamed pages (%d rendered, %d unchanged from the page cache)",

@@ -27,6 +27,15 @@ def question_uri(ctx: Context, suite: Any, question_id: Any) -> str:
     return f"questions/{slug(suite)}/{slug(question_id)}.md"
 
 
+# the question's texts, each a section when the question has it (rescore.site.render: the
+# skeleton pages are one per combination)
+TEXT_SECTIONS = (
+    ("Prompt", "prompt"),
+    ("Expected", "expected"),
+    ("Reference answer", "reference_answer"),
+    ("Scoring criteria", "scoring_criteria"),
+)
+ANSWERS_HEADING = "Every config's answer"
 PAGE_BUDGET = 400_000  # characters of table HTML per question page part (~1 MB with the theme)
 
 
@@ -87,16 +96,11 @@ def question_pages(ctx: Context, suite: str, qid: str, rows: list[dict[str, Any]
         md = [f"# {md_esc(title)}\n"]
         if first.get("question_name"):
             md.append(f"**{md_esc(first['question_name'])}**\n")
-        for label, key in (
-            ("Prompt", "prompt"),
-            ("Expected", "expected"),
-            ("Reference answer", "reference_answer"),
-            ("Scoring criteria", "scoring_criteria"),
-        ):
+        for label, key in TEXT_SECTIONS:
             if first.get(key) and i == 0:
                 md.append(f"\n## {label}\n")
                 md.append(page.block(f'<pre class="rescore-text">{esc(first[key])}</pre>'))
-        md.append("\n## Every config's answer\n")
+        md.append(f"\n## {ANSWERS_HEADING}\n")
         md.append(
             f"{len(rows)} configs answered, {judged} judged in scoring run "
             f"{md_esc(ctx.data.scoring_run)}. Filter by score or text; each model links to "
