@@ -288,6 +288,10 @@ def _with_links(ctx: Context, page: Page, chart: ch.Chart) -> ch.Chart:
     return ch.Chart(name=chart.name, title=chart.title, spec=spec)
 
 
+# a chart spec longer than this is not put in the page: assets/rescore.js fetches its file
+CHART_INLINE_MAX = 150_000
+
+
 def chart_html(ctx: Context, page: Page, chart: ch.Chart | None) -> str:
     """A chart placeholder that assets/rescore.js renders, with a static SVG fallback.
 
@@ -301,9 +305,18 @@ def chart_html(ctx: Context, page: Page, chart: ch.Chart | None) -> str:
         ctx.charts.append(chart)
     svg = ctx.href(page, f"assets/charts/{chart.name}.svg", is_page=False)
     spec = chart.spec_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    if len(spec) > CHART_INLINE_MAX:  # e.g. the suite heatmap at 10 runs: 1.2 MB of data
+        src = ctx.href(page, f"assets/charts/{chart.name}.vl.json", is_page=False)
+        inner = (
+            f'<div class="rescore-chart" data-chart="{esc(chart.name)}" data-spec-src="{esc(src)}">'
+        )
+    else:
+        inner = (
+            f'<div class="rescore-chart" data-chart="{esc(chart.name)}">'
+            f'<script type="application/json">{spec}</script>'
+        )
     return (
-        f'<figure class="rescore-figure"><div class="rescore-chart" data-chart="{esc(chart.name)}">'
-        f'<script type="application/json">{spec}</script></div>'
+        f'<figure class="rescore-figure">{inner}</div>'
         f'<noscript><img src="{esc(svg)}" alt="{esc(chart.title)}"></noscript>'
         f'<figcaption>{esc(chart.title)} &middot; <a href="{esc(svg)}">static SVG</a>'
         "</figcaption></figure>"
@@ -313,3 +326,43 @@ def chart_html(ctx: Context, page: Page, chart: ch.Chart | None) -> str:
 def severity_key(row: dict[str, Any]) -> int:
     """Most severe first: the mart's `severity_rank` (critical_issues, findings)."""
     return int(row["severity_rank"])
+
+
+# characters of table or section HTML per page before it is cut into parts (~1 MB with the
+# theme): pages whose mart grows with the runs (critical issues, findings) are paged by it
+PART_BUDGET = 450_000
+
+
+def row_size(row: dict[str, Any]) -> int:
+    """About the characters a mart row takes on a page (its values' text and the markup)."""
+    return 300 + sum(len(str(v)) for v in row.values() if v is not None)
+
+
+def split_parts(items: list[Any], size: Callable[[Any], int], budget: int = PART_BUDGET):
+    """Items in order, cut into parts of about `budget` characters (at least one part)."""
+    parts: list[list[Any]] = [[]]
+    total = 0
+    for item in items:
+        n = size(item)
+        if parts[-1] and total + n > budget:
+            parts.append([])
+            total = 0
+        parts[-1].append(item)
+        total += n
+    return parts
+
+
+def part_uri(uri: str, part: int) -> str:
+    """Part `part` of a page cut into parts (1 = the page itself)."""
+    return uri if part == 1 else f"{uri[:-3]}-part-{part}.md"
+
+
+def parts_links(ctx: Context, page: Page, uris: list[str], current: int, what: str) -> str:
+    """`Rows in parts: part 1 · part 2 ...` with the current part in bold (0-based)."""
+    links = " &middot; ".join(
+        f"<strong>part {j + 1}</strong>"
+        if j == current
+        else link(ctx.href(page, u), f"part {j + 1}").html
+        for j, u in enumerate(uris)
+    )
+    return f'<p class="rescore-parts">{esc(what)} in parts: {links}</p>'

@@ -20,7 +20,12 @@ import duckdb
 
 from rescore.site.page import Context, Page
 from rescore.site.pages.compare import compare_file
-from rescore.site.pages.configs import add_question_texts, chunk_numbers, config_pages
+from rescore.site.pages.configs import (
+    RESPONSE_MARKUP,
+    add_question_texts,
+    chunk_numbers,
+    config_pages,
+)
 from rescore.site.pages.questions import EXCERPT, question_pages
 from rescore.site.sql import sql_literal
 
@@ -29,7 +34,7 @@ ORDER = "config, run_id, suite, question_id, response_id"  # config page order
 QUESTION_PAGE = "coalesce(in_suite, false) and not coalesce(is_speed_test, false)"
 # the characters a response puts on its config page (pages.configs.text_size, in SQL)
 TEXT_SIZE_SQL = (
-    f"length(coalesce(response, '')) + case when {QUESTION_PAGE} then 0 else"
+    f"{RESPONSE_MARKUP} + length(coalesce(response, '')) + case when {QUESTION_PAGE} then 0 else"
     " length(coalesce(prompt, '')) + length(coalesce(reference_answer, '')) end"
 )
 

@@ -34,10 +34,10 @@ def build_pages(ctx: Context) -> list[Page]:
     pages += [category_page(ctx, c) for c in ctx.data.categories]
     pages += [
         top_performers(ctx),
-        findings(ctx),
+        *findings(ctx),
         models_to_avoid(ctx),
         drift(ctx),
-        critical_issues(ctx),
+        *critical_issues(ctx),
         suite_observations(ctx),
         *acceleration(ctx),
         changelog(ctx),

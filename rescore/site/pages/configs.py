@@ -33,6 +33,9 @@ from rescore.site.toolkit import (
 from rescore.site.widgets import filter_bar
 
 PAGE_BUDGET = 600_000  # characters of response HTML per page (~1 MB with the theme)
+# the markup of one response besides its texts (header, judge line, collapsed blocks): what
+# fills a page of many short answers (10 runs of one config name), counted into the budget
+RESPONSE_MARKUP = 1_200
 
 
 def config_index(ctx: Context) -> Page:
@@ -215,7 +218,7 @@ def text_size(r: dict[str, Any]) -> int:
     `rescore.site.stream.plan` computes the same in SQL (`TEXT_SIZE_SQL`)."""
     # prompt and reference are loaded on demand for suite questions (_text_block)
     texts = ("response",) if has_question_page(r) else ("response", "prompt", "reference_answer")
-    return sum(len(str(r.get(k) or "")) for k in texts)
+    return RESPONSE_MARKUP + sum(len(str(r.get(k) or "")) for k in texts)
 
 
 def chunk_numbers(sizes: list[int], budget: int = PAGE_BUDGET) -> list[int]:
