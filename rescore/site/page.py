@@ -66,6 +66,7 @@ class Context:
     # config -> parts of its page; response_id -> its part when that is not the first
     # (rescore.site.stream.plan fills both before any page is built)
     config_parts: dict[str, int] = field(default_factory=dict)
+    config_sizes: list[tuple[str, int]] = field(default_factory=list)  # in the warehouse order
     response_part: dict[str, int] = field(default_factory=dict)
     # (suite, question_id) -> answers and the first answer's question name (stream.plan)
     questions: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)

@@ -30,6 +30,12 @@ from rescore.site.pages.questions import EXCERPT, question_pages
 from rescore.site.sql import sql_literal
 
 BATCH = 2048  # rows per fetch: a few MB of answer text at most
+STREAM_MEMORY = "600MB"  # DuckDB's share while streaming
+# Rows are read in slices of whole configs (questions) of about this many characters of text
+# (rows): DuckDB cannot sort all answers within a bounded memory (at 10 runs 560 MB of text
+# does not sort in 600 MB), one slice at a time it can.
+SLICE_CHARS = 48_000_000
+SLICE_ROWS = 4_000
 ORDER = "config, run_id, suite, question_id, response_id"  # config page order
 QUESTION_PAGE = "coalesce(in_suite, false) and not coalesce(is_speed_test, false)"
 # the characters a response puts on its config page (pages.configs.text_size, in SQL)
@@ -89,8 +95,11 @@ def plan(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
         f" order by {ORDER}",
         params,
     )
+    ctx.config_sizes = []
     for config, rows in _groups(_batches(cur), lambda r: r["config"]):
-        parts = chunk_numbers([r["n"] for r in rows])
+        sizes = [r["n"] for r in rows]
+        ctx.config_sizes.append((config, sum(sizes)))
+        parts = chunk_numbers(sizes)
         ctx.config_parts[config] = parts[-1]
         if parts[-1] > 1:
             for r, part in zip(rows, parts, strict=True):
@@ -117,16 +126,64 @@ def connect(warehouse: Path, work_dir: Path) -> duckdb.DuckDBPyConnection:
     tmp = work_dir / "duckdb-tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     con.execute(f"set temp_directory = {sql_literal(tmp)}")
-    con.execute("set memory_limit = '1GB'")
+    con.execute(f"set memory_limit = '{STREAM_MEMORY}'")
+    con.execute("set threads = 1")  # a sort buffer per thread otherwise
     return con
+
+
+def _slices(items: list[tuple[Any, int]], limit: int) -> Iterator[list[Any]]:
+    """Consecutive keys whose sizes add up to about `limit` (at least one key each)."""
+    out: list[Any] = []
+    total = 0
+    for key, size in items:
+        if out and total + size > limit:
+            yield out
+            out, total = [], 0
+        out.append(key)
+        total += size
+    if out:
+        yield out
+
+
+def _config_rows(
+    ctx: Context, con: duckdb.DuckDBPyConnection
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Each config's rows in page order, read one slice of configs at a time."""
+    where, params = _where(ctx)
+    for configs in _slices(ctx.config_sizes, SLICE_CHARS):
+        cur = con.execute(
+            f"select * from marts.responses{where} and config >= ? and config <= ?"
+            f" order by {ORDER}",
+            [*params, configs[0], configs[-1]],
+        )
+        yield from _groups(_batches(cur), lambda r: r["config"])
+
+
+def _question_rows(
+    ctx: Context, con: duckdb.DuckDBPyConnection
+) -> Iterator[tuple[tuple[str, str], list[dict[str, Any]]]]:
+    """Each question's answers (an excerpt of each text), one slice of questions at a time."""
+    where, params = _where(ctx)
+    by_suite: dict[str, list[tuple[str, int]]] = {}
+    for (suite, qid), (n, _name) in sorted(ctx.questions.items()):
+        by_suite.setdefault(suite, []).append((qid, n))
+    for suite, questions in by_suite.items():
+        for qids in _slices(questions, SLICE_ROWS):
+            cur = con.execute(
+                f"select * replace (left(response, {EXCERPT + 1}) as response),"
+                " length(response) as response_chars"
+                f" from marts.responses{where} and {QUESTION_PAGE}"
+                " and suite = ? and question_id >= ? and question_id <= ?"
+                f" order by suite, question_id, {ORDER}",
+                [*params, suite, qids[0], qids[-1]],
+            )
+            yield from _groups(_batches(cur), lambda r: (str(r["suite"]), str(r["question_id"])))
 
 
 def outputs(ctx: Context, con: duckdb.DuckDBPyConnection) -> Iterator[Page | TextFile]:
     """Every config page (with its compare JSON), then every question page, one at a time."""
-    where, params = _where(ctx)
     seen: set[str] = set()
-    cur = con.execute(f"select * from marts.responses{where} order by {ORDER}", params)
-    for config, rows in _groups(_batches(cur), lambda r: r["config"]):
+    for config, rows in _config_rows(ctx, con):
         if config not in ctx.slugs:
             continue
         seen.add(config)
@@ -135,14 +192,5 @@ def outputs(ctx: Context, con: duckdb.DuckDBPyConnection) -> Iterator[Page | Tex
         yield TextFile(uri, text)
     for config in sorted(set(ctx.slugs) - seen):  # configs without a response: a page each
         yield from config_pages(ctx, config, [])
-    cur = con.execute(
-        f"select * replace (left(response, {EXCERPT + 1}) as response),"
-        " length(response) as response_chars"
-        f" from marts.responses{where} and {QUESTION_PAGE}"
-        f" order by suite, question_id, {ORDER}",
-        params,
-    )
-    for (suite, qid), rows in _groups(
-        _batches(cur), lambda r: (str(r["suite"]), str(r["question_id"]))
-    ):
+    for (suite, qid), rows in _question_rows(ctx, con):
         yield from question_pages(ctx, suite, qid, rows)
