@@ -4,8 +4,13 @@ Most of a benchmark run is acceleration experiments (MoE expert counts, speculat
 with a draft model drafting K tokens, prompt-lookup decoding) on one model per role. The
 question a reader brings is "which config do I deploy for this role": the fastest one whose
 quality holds. The page is built like every other page (toolkit tables, escaped by default,
-sortable; charts through `chart_html`) from the mart's rows read with the others; the listing
-of names that did not parse comes from `ReportData.config_names`.
+sortable; charts through `chart_html`) from the mart's rows read with the others.
+
+The page is the summary: the recommended config per role of the newest run. What grows with
+the runs has pages of its own, out of the navigation and the search index, so no page grows
+with the warehouse: one per role (of each run) with its chart and every config, one per
+earlier run with its recommendations, and the listing of config names that did not parse or
+link (`ReportData.config_names`).
 """
 
 from __future__ import annotations
