@@ -29,6 +29,7 @@ from rescore.site.toolkit import title_text
 from rescore.site.urls import page_url
 
 TITLE_TOKEN = "RESCORESKELETONTITLE"
+CACHE_DAYS = 7  # a cached page no build used for this long is dropped
 SKIP_LINK = 'href="#rescoreskeletontitle"'  # Material's skip link: the first heading's anchor
 H1_ID = re.compile(r'<h1 id="([^"]*)"')
 START = "<!--rescore-stream-start-->"
@@ -155,6 +156,7 @@ class Renderer:
             cached = self.cache_dir / key[:2] / f"{key}.html"
             if cached.exists():
                 _link(cached, path)
+                os.utime(cached)  # in use: kept by prune()
                 self.reused += 1
                 return
         title = title_text(page.title)
@@ -175,6 +177,21 @@ class Renderer:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, cached)
         _link(cached, path)
+
+    def prune(self, days: float = CACHE_DAYS) -> int:
+        """Drop cached pages no build used for `days` (several outputs share the cache, so
+        what this build did not use may be another version's); the count removed."""
+        if self.cache_dir is None or not self.cache_dir.exists():
+            return 0
+        import time
+
+        old = time.time() - days * 86400
+        removed = 0
+        for f in self.cache_dir.glob("*/*.html"):
+            if f.stat().st_mtime < old:
+                f.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def write_file(self, uri: str, text: str) -> None:
         path = self.site / uri

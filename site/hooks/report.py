@@ -164,6 +164,7 @@ def _write_streamed(config: MkDocsConfig, site: Path) -> list[str]:
         else:
             renderer.write_page(item)
     renderer.remove_skeletons()
+    renderer.prune()
     log.info(
         "rescore: %d streamed pages (%d rendered, %d unchanged from the page cache)",
         renderer.rendered + renderer.reused,
