@@ -165,12 +165,10 @@ def _write_streamed(config: MkDocsConfig, site: Path) -> list[str]:
             renderer.write_page(item)
     renderer.remove_skeletons()
     renderer.prune()
-    log.info(
-        "rescore: %d streamed pages (%d rendered, %d unchanged from the page cache)",
-        renderer.rendered + renderer.reused,
-        renderer.rendered,
-        renderer.reused,
-    )
+    stats = {"rendered": renderer.rendered, "reused": renderer.reused}
+    log.info("rescore: streamed pages %s", stats)
+    if content.work_dir is not None:  # `rescore site` prints it
+        (content.work_dir / "streamed.json").write_text(json.dumps(stats), encoding="utf-8")
     return renderer.urls
 
 
