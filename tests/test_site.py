@@ -215,10 +215,11 @@ def test_mkdocs_build_from_the_project_root(warehouse: Path, tmp_path: Path) -> 
     pages = {d["location"].split("#")[0] for d in docs}
     assert "configs/" in pages and "questions/" in pages
     assert not [p for p in pages if p.startswith(("configs/", "questions/")) and p.count("/") > 1]
-    assert not [p for p in pages if "__rescore" in p]  # nor the skeletons
-    assert not list(out.rglob("*__rescore*"))  # which are not left in the site
+    assert not [p for p in pages if "__rescore-skeleton" in p]  # nor the skeletons
+    assert not list(out.rglob("*__rescore-skeleton*"))  # which are not left in the site
+    assert not (out / "questions" / "__rescore__").exists()
     sitemap = (out / "sitemap.xml").read_text()
-    assert "configs/thinking_cfg0/" in sitemap and "__rescore" not in sitemap
+    assert "configs/thinking_cfg0/" in sitemap and "__rescore-skeleton" not in sitemap
     for page in out.rglob("*.html"):
         text = page.read_text()
         external = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?:)?//', text)
