@@ -126,6 +126,21 @@ def build_site(
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _streamed(work: Path) -> str:
+    """`; 712 config and question pages: 12 rendered, 700 unchanged (page cache)`."""
+    import json
+
+    try:
+        stats = json.loads((work / "streamed.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    total = stats["rendered"] + stats["reused"]
+    return (
+        f"; {total} config and question pages: {stats['rendered']} rendered, "
+        f"{stats['reused']} unchanged (page cache)"
+    )
+
+
 def _build(
     warehouse: Path,
     out: Path | None,
@@ -144,6 +159,7 @@ def _build(
         scoring_run=run,  # resolved once, here
         version=version if out else None,
         dbt_docs_generate=True,  # the hook runs dbt docs beside the page rendering
+        page_cache_dir=site_state.page_cache_dir(warehouse),  # unchanged pages: not rendered
     )
     env = _env(settings.write(work / "settings.json"))
     if out is None:
@@ -157,8 +173,8 @@ def _build(
         )
         print(
             f"Site for scoring run {run} built in {time.perf_counter() - started:.1f}s: "
-            f"{target}\nServe it: python -m http.server -d {target} 8000   (or `mkdocs serve`"
-            " with RESCORE_WAREHOUSE set)"
+            f"{target}{_streamed(work)}\nServe it: python -m http.server -d {target} 8000"
+            "   (or `mkdocs serve` with RESCORE_WAREHOUSE set)"
         )
         return 0
     try:

@@ -104,5 +104,13 @@ def remember(warehouse: Path, target: Path, version: str | None, key: str | None
     os.replace(tmp, path)
 
 
+def page_cache_dir(warehouse: Path) -> Path:
+    """Where rendered config and question pages are kept by key (`rescore.site.render`), beside
+    the stamps: a page whose skeleton, source and code are unchanged is linked, not rendered."""
+    from rescore.dbt_runner import state_dir
+
+    return state_dir(warehouse) / "site" / "pages"
+
+
 def forget(warehouse: Path, target: Path, version: str | None) -> None:
     _stamp_path(warehouse, target, version).unlink(missing_ok=True)

@@ -40,7 +40,7 @@ def warehouse(site_marts: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def content(warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
-    return generate_site(settings(warehouse, tmp_path_factory.mktemp("work")))
+    return generate_site(settings(warehouse, tmp_path_factory.mktemp("work"))).in_memory()
 
 
 def _page(content, uri: str):
@@ -211,6 +211,15 @@ def test_mkdocs_build_from_the_project_root(warehouse: Path, tmp_path: Path) -> 
     docs = json.loads(index)["docs"]
     assert [d for d in docs if d["location"].startswith("questions/")]
     assert not [d["location"] for d in docs if "Judge reason" in d["text"]]
+    # config and question pages are out of the index; their index pages list every name
+    pages = {d["location"].split("#")[0] for d in docs}
+    assert "configs/" in pages and "questions/" in pages
+    assert not [p for p in pages if p.startswith(("configs/", "questions/")) and p.count("/") > 1]
+    assert not [p for p in pages if "__rescore-skeleton" in p]  # nor the skeletons
+    assert not list(out.rglob("*__rescore-skeleton*"))  # which are not left in the site
+    assert not (out / "questions" / "__rescore__").exists()
+    sitemap = (out / "sitemap.xml").read_text()
+    assert "configs/thinking_cfg0/" in sitemap and "__rescore-skeleton" not in sitemap
     for page in out.rglob("*.html"):
         text = page.read_text()
         external = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?:)?//', text)

@@ -32,7 +32,7 @@ def content(site_marts: Path, tmp_path_factory: pytest.TempPathFactory):
             work_dir=tmp_path_factory.mktemp("work"),
             cache_dir=ROOT / "build" / "cache",
         )
-    )
+    ).in_memory()
 
 
 def _sql(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -183,3 +183,29 @@ def test_critical_issues_and_acceleration_columns_sort_by_value(content) -> None
     badge_cell = r'<tr><td data-sort="(\d+)" class="rescore-text"><span class="rescore-badge'
     ranks = re.findall(badge_cell, critical)
     assert ranks and ranks == sorted(ranks)
+
+
+def test_the_plan_cuts_config_pages_as_the_pages_count(site_marts: Path, tmp_path: Path) -> None:
+    """The parts the plan computes in SQL (every link to a response uses them) are the parts
+    the page budget gives over the streamed rows, in Python."""
+    from rescore.site import stream
+    from rescore.site.pages.configs import chunk_numbers, text_size
+
+    content = generate_site(
+        SiteSettings(warehouse=site_marts, work_dir=tmp_path, cache_dir=ROOT / "build" / "cache")
+    )
+    ctx = content.ctx
+    con = stream.connect(site_marts, tmp_path)
+    try:
+        seen = 0
+        for config, rows in stream._config_rows(ctx, con):
+            sizes = [text_size(r) for r in rows]
+            assert (config, sum(sizes)) in ctx.config_sizes
+            parts = chunk_numbers(sizes, budget=PAGE_BUDGET)
+            assert ctx.config_parts[config] == parts[-1]
+            for r, part in zip(rows, parts, strict=True):
+                assert ctx.response_part.get(str(r["response_id"]), 1) == part
+            seen += len(rows)
+    finally:
+        con.close()
+    assert seen == content.ctx.data.facts["responses"] > 0

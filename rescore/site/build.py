@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,13 @@ import duckdb
 
 from rescore.site import charts as ch
 from rescore.site import pages as pg
+from rescore.site import stream
 from rescore.site.data import WarehouseMissing, load_report
 from rescore.site.page import Context, Page
 from rescore.site.pages.configs import question_text_files
 from rescore.site.settings import SiteSettings
 from rescore.site.sql import sql_ident, sql_literal
+from rescore.site.stream import TextFile
 from rescore.site.toolkit import esc
 
 VEGA_BUNDLE_URI = "assets/vendor/vega-bundle.js"
@@ -44,6 +47,43 @@ class SiteContent:
     timings: dict[str, float] = field(default_factory=dict)
     charts: list[ch.Chart] = field(default_factory=list)  # static SVGs: see render_svgs
     dbt_docs_pending: bool = False  # link the dbt docs that the hook generates meanwhile
+    ctx: Context | None = None  # what the streamed pages need (rescore.site.stream)
+    warehouse: Path | None = None
+    work_dir: Path | None = None
+
+    def streamed(self) -> Iterator[Page | TextFile]:
+        """The config and question pages and the compare JSON, one at a time, from the
+        warehouse (a connection of their own, open while they are read)."""
+        if self.ctx is None or self.warehouse is None or self.work_dir is None:
+            return
+        con = stream.connect(self.warehouse, self.work_dir)
+        try:
+            for item in stream.outputs(self.ctx, con):
+                yield pg.finish(self.ctx, item) if isinstance(item, Page) else item
+        finally:
+            con.close()
+
+    def in_memory(self) -> SiteContent:
+        """This content with the streamed pages and files in `pages` and `text_files` (and
+        the skeletons left out): every page at once, for tests and small sites only."""
+        import dataclasses
+
+        return dataclasses.replace(
+            self, pages=list(self.all_pages()), text_files=self.all_text_files(), ctx=None
+        )
+
+    def all_pages(self) -> Iterator[Page]:
+        """Every page: mkdocs' (skeletons left out) and the streamed ones (tests, checks)."""
+        from rescore.site.render import is_skeleton
+
+        yield from (p for p in self.pages if not is_skeleton(p.src_uri))
+        yield from (p for p in self.streamed() if isinstance(p, Page))
+
+    def all_text_files(self) -> dict[str, str | bytes]:
+        """Every generated file: mkdocs' and the streamed ones (tests, checks)."""
+        files = dict(self.text_files)
+        files.update({f.uri: f.text for f in self.streamed() if isinstance(f, TextFile)})
+        return files
 
 
 def vega_bundle(cache_dir: Path) -> str:
@@ -76,6 +116,7 @@ def problem_site(message: str) -> SiteContent:
 
 
 CSV_MAX_PARQUET_BYTES = 2_000_000  # a mart whose Parquet is bigger is offered as Parquet only
+PARQUET_ROW_GROUP = 8_192  # rows per Parquet row group of a download (bounded memory)
 CSV_MAX_BYTES = 2_000_000  # nor is one whose CSV is bigger (ingest_errors: 16 MB CSV, 1 MB Parquet)
 
 
@@ -88,7 +129,6 @@ def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dic
     16 MB CSV on the real run), so a CSV over CSV_MAX_BYTES is dropped too.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    info: dict[str, dict[str, Any]] = {}
     tables = [
         r[0]
         for r in con.execute(
@@ -96,12 +136,24 @@ def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dic
             " order by 1"
         ).fetchall()
     ]
+    # One thread and small row groups: DuckDB's Parquet writer holds a row group per thread,
+    # ~1.3 GB of answer text for marts.responses at 10 runs with the defaults (122,880 rows,
+    # 2 threads); 8,192-row groups on one thread: ~0.4 GB whatever the size, and no slower.
+    con.execute("set threads = 1")
+    try:
+        return _export(con, out_dir, tables)
+    finally:
+        con.execute("reset threads")
+
+
+def _export(con: duckdb.DuckDBPyConnection, out_dir: Path, tables: list[str]) -> dict:
+    info: dict[str, dict[str, Any]] = {}
     for mart in tables:
         parquet = out_dir / f"{mart}.parquet"
         # COPY answers with the number of rows it wrote
         rows = con.execute(
             f"copy (select * from marts.{sql_ident(mart)}) to {sql_literal(parquet)}"
-            " (format parquet)"
+            f" (format parquet, row_group_size {PARQUET_ROW_GROUP})"
         ).fetchall()[0][0]
         csv: Path | None = out_dir / f"{mart}.csv"
         if parquet.stat().st_size > CSV_MAX_PARQUET_BYTES:
@@ -152,6 +204,12 @@ def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) ->
         return content
     try:
         data = load_report(con, warehouse, settings.scoring_run)
+        ctx = Context(
+            data=data,
+            version=settings.version,
+            use_directory_urls=use_directory_urls,
+        )
+        stream.plan(con, ctx)
         timings["load"] = time.perf_counter() - t0
         t = time.perf_counter()
         if downloads_dir.exists():
@@ -172,13 +230,8 @@ def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) ->
         and docs_dir is not None
         and all((docs_dir / f).exists() for f in DBT_DOCS_FILES)
     )
-    ctx = Context(
-        data=data,
-        version=settings.version,
-        use_directory_urls=use_directory_urls,
-        dbt_docs=docs_ok or pending,
-        downloads=downloads,
-    )
+    ctx.dbt_docs = docs_ok or pending
+    ctx.downloads = downloads
     t = time.perf_counter()
     pages = pg.build_pages(ctx)
     timings["pages"] = time.perf_counter() - t
@@ -189,8 +242,11 @@ def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) ->
         timings=timings,
         charts=list(ctx.charts),
         dbt_docs_pending=pending,
+        ctx=ctx,
+        warehouse=warehouse,
+        work_dir=settings.work_dir,
     )
-    content.text_files.update(pg.compare_data(ctx))
+    content.text_files.update(pg.compare_index(ctx))
     content.text_files.update(question_text_files(ctx))
     for chart in ctx.charts:
         content.text_files[f"assets/charts/{chart.name}.vl.json"] = chart.spec_json()

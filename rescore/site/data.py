@@ -3,9 +3,12 @@
 The site is a view of the marts (the public interface, ARCHITECTURE.md). Every table of the
 `marts` schema is read here, over the one read-only connection a build opens, filtered to the
 scoring run shown when the mart has a `scoring_run` column; page code then only formats and
-links. Mart columns are introspected: the contract lets marts gain columns, and pages drop
-columns a mart does not have. A few `raw.*` reads remain for the config pages and the overview
-facts until the per-response and coverage marts exist (CONTRACT.md); they live in
+links. The one exception is `marts.responses` (every answer text of every run: ~4 GB at 100x):
+only its counts per config are read here; the config and question pages stream its rows one
+page at a time (`rescore.site.stream`). Mart columns are introspected: the contract lets
+marts gain columns, and pages drop columns a mart does not have. A few `raw.*` reads remain
+for the config pages and the overview facts until the per-response and coverage marts exist
+(CONTRACT.md); they live in
 `rescore.site.responses`.
 """
 
@@ -55,7 +58,8 @@ class ReportData:
     mart_columns: dict[str, list[tuple[str, str]]]
     suites: Table
     configs: dict[str, dict[str, Any]]
-    details: dict[str, list[dict[str, Any]]]  # marts.responses rows per config
+    response_counts: dict[str, int]  # marts.responses rows per config (texts: site.stream)
+    response_suites: dict[str, set[str]]  # the suites each config answered
     facts: dict[str, Any]
     seeds: dict[str, Table] = field(default_factory=dict)
     config_names: list[dict[str, Any]] = field(default_factory=list)
@@ -130,12 +134,19 @@ def choose_scoring_run(con: duckdb.DuckDBPyConnection, wanted: str | None) -> st
     return newest[0][0]
 
 
+# Marts whose rows grow with every response: never read whole (their Table has no rows).
+STREAMED_MARTS = ("responses",)
+
+
 def _read_marts(
     con: duckdb.DuckDBPyConnection, mart_columns: dict[str, list[tuple[str, str]]], run: str
 ) -> dict[str, Table]:
     marts: dict[str, Table] = {}
     for mart, cols in mart_columns.items():
         names = [c for c, _ in cols]
+        if mart in STREAMED_MARTS:
+            marts[mart] = Table(names, [])
+            continue
         where = " where scoring_run = ?" if "scoring_run" in names else ""
         order = " order by " + ", ".join(sql_ident(c) for c in names[:3])
         marts[mart] = table(
@@ -171,6 +182,7 @@ def load_report(
         suite_scores = sorted(
             marts["suite_scores"].dicts(), key=lambda r: (str(r["config"]), str(r["suite"]))
         )
+        counts, suites = rs.per_config(con, run, "scoring_run" in marts["responses"].columns)
         return ReportData(
             warehouse=Path(warehouse),
             scoring_run=run,
@@ -181,8 +193,9 @@ def load_report(
             mart_columns=mart_columns,
             suites=rs.suites(con),
             configs=rs.configs(con),
-            details=rs.details(marts["responses"].dicts()),
-            facts=rs.facts(marts),
+            response_counts=counts,
+            response_suites=suites,
+            facts={**rs.facts(marts), "responses": sum(counts.values())},
             seeds=_seeds(con),
             config_names=rs.names_from_configs(marts["configs"].dicts())
             if "configs" in marts

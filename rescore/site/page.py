@@ -63,8 +63,13 @@ class Context:
     dbt_docs: bool = False
     downloads: dict[str, dict[str, Any]] = field(default_factory=dict)
     charts: list[ch.Chart] = field(default_factory=list)
-    # response_id -> the config page (part) showing it; filled as config pages are built
-    response_pages: dict[str, str] = field(default_factory=dict)
+    # config -> parts of its page; response_id -> its part when that is not the first
+    # (rescore.site.stream.plan fills both before any page is built)
+    config_parts: dict[str, int] = field(default_factory=dict)
+    config_sizes: list[tuple[str, int]] = field(default_factory=list)  # in the warehouse order
+    response_part: dict[str, int] = field(default_factory=dict)
+    # (suite, question_id) -> answers and the first answer's question name (stream.plan)
+    questions: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
     # site path of a suite's JSON -> question id -> shared texts (pages.configs.question_texts)
     question_texts: dict[str, dict[str, dict[str, str]]] | None = None
     href_cache: dict[tuple[str, str, bool], str] = field(default_factory=dict, repr=False)
@@ -84,9 +89,16 @@ class Context:
                 self.labels[row["config"]] = row["display_label"]
         self.slugs = slugs(
             set(self.data.configs)
-            | set(self.data.details)
+            | set(self.data.response_counts)
             | {r["config"] for r in self.data.leaderboard}
         )
+        # per-config rows of the leaderboard and suite_scores (config pages: no full scans)
+        self.leaderboard_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in self.data.leaderboard:
+            self.leaderboard_of[row["config"]].append(row)
+        self.suite_scores_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in self.data.suite_scores:
+            self.suite_scores_of[row["config"]].append(row)
         self.titles: dict[str, str] = {}
         for row in self.data.rows("categories"):
             if row.get("title"):
@@ -149,6 +161,18 @@ class Context:
     def config_uri(self, config: str) -> str:
         return f"configs/{self.slugs[config]}.md"
 
+    def config_part_uri(self, config: str, part: int) -> str:
+        """Part `part` (1 = the config's page itself) of a config page split by size."""
+        base = f"configs/{self.slugs[config]}"
+        return f"{base}.md" if part == 1 else f"{base}-part-{part}.md"
+
+    def response_uri(self, row: dict[str, Any]) -> str | None:
+        """The config page (part) that shows a response, None for a config without a page."""
+        config = str(row.get("config"))
+        if config not in self.slugs:
+            return None
+        return self.config_part_uri(config, self.response_part.get(str(row.get("response_id")), 1))
+
     def config_link(self, page: Page, config: str, text: Any | None = None) -> Raw:
         if config not in self.slugs:
             return Raw(esc(text if text is not None else config))
@@ -156,7 +180,7 @@ class Context:
 
     def response_link(self, page: Page, row: dict[str, Any], text: Any) -> Raw:
         """A link to the response's permalink on the config page (part) that shows it."""
-        uri = self.response_pages.get(str(row.get("response_id")))
+        uri = self.response_uri(row)
         if uri is None:
             return self.config_link(page, str(row.get("config")), text)
         anchor = str(row.get("anchor") or f"r-{row['response_id']}")
@@ -265,6 +289,10 @@ def _with_links(ctx: Context, page: Page, chart: ch.Chart) -> ch.Chart:
     return ch.Chart(name=chart.name, title=chart.title, spec=spec)
 
 
+# a chart spec longer than this is not put in the page: assets/rescore.js fetches its file
+CHART_INLINE_MAX = 150_000
+
+
 def chart_html(ctx: Context, page: Page, chart: ch.Chart | None) -> str:
     """A chart placeholder that assets/rescore.js renders, with a static SVG fallback.
 
@@ -278,9 +306,18 @@ def chart_html(ctx: Context, page: Page, chart: ch.Chart | None) -> str:
         ctx.charts.append(chart)
     svg = ctx.href(page, f"assets/charts/{chart.name}.svg", is_page=False)
     spec = chart.spec_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    if len(spec) > CHART_INLINE_MAX:  # e.g. the suite heatmap at 10 runs: 1.2 MB of data
+        src = ctx.href(page, f"assets/charts/{chart.name}.vl.json", is_page=False)
+        inner = (
+            f'<div class="rescore-chart" data-chart="{esc(chart.name)}" data-spec-src="{esc(src)}">'
+        )
+    else:
+        inner = (
+            f'<div class="rescore-chart" data-chart="{esc(chart.name)}">'
+            f'<script type="application/json">{spec}</script>'
+        )
     return (
-        f'<figure class="rescore-figure"><div class="rescore-chart" data-chart="{esc(chart.name)}">'
-        f'<script type="application/json">{spec}</script></div>'
+        f'<figure class="rescore-figure">{inner}</div>'
         f'<noscript><img src="{esc(svg)}" alt="{esc(chart.title)}"></noscript>'
         f'<figcaption>{esc(chart.title)} &middot; <a href="{esc(svg)}">static SVG</a>'
         "</figcaption></figure>"
@@ -290,3 +327,43 @@ def chart_html(ctx: Context, page: Page, chart: ch.Chart | None) -> str:
 def severity_key(row: dict[str, Any]) -> int:
     """Most severe first: the mart's `severity_rank` (critical_issues, findings)."""
     return int(row["severity_rank"])
+
+
+# characters of table or section HTML per page before it is cut into parts (~1 MB with the
+# theme): pages whose mart grows with the runs (critical issues, findings) are paged by it
+PART_BUDGET = 450_000
+
+
+def row_size(row: dict[str, Any]) -> int:
+    """About the characters a mart row takes on a page (its values' text and the markup)."""
+    return 300 + sum(len(str(v)) for v in row.values() if v is not None)
+
+
+def split_parts(items: list[Any], size: Callable[[Any], int], budget: int = PART_BUDGET):
+    """Items in order, cut into parts of about `budget` characters (at least one part)."""
+    parts: list[list[Any]] = [[]]
+    total = 0
+    for item in items:
+        n = size(item)
+        if parts[-1] and total + n > budget:
+            parts.append([])
+            total = 0
+        parts[-1].append(item)
+        total += n
+    return parts
+
+
+def part_uri(uri: str, part: int) -> str:
+    """Part `part` of a page cut into parts (1 = the page itself)."""
+    return uri if part == 1 else f"{uri[:-3]}-part-{part}.md"
+
+
+def parts_links(ctx: Context, page: Page, uris: list[str], current: int, what: str) -> str:
+    """`Rows in parts: part 1 · part 2 ...` with the current part in bold (0-based)."""
+    links = " &middot; ".join(
+        f"<strong>part {j + 1}</strong>"
+        if j == current
+        else link(ctx.href(page, u), f"part {j + 1}").html
+        for j, u in enumerate(uris)
+    )
+    return f'<p class="rescore-parts">{esc(what)} in parts: {links}</p>'

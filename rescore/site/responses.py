@@ -65,12 +65,22 @@ def config_names(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         return []
 
 
-def details(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """`marts.responses` rows of the scoring run, per config, in page order."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for row in sorted(rows, key=lambda r: (r["config"], r["run_id"], r["suite"], r["question_id"])):
-        out.setdefault(row["config"], []).append(row)
-    return out
+def per_config(
+    con: duckdb.DuckDBPyConnection, run: str, by_run: bool = True
+) -> tuple[dict[str, int], dict[str, set[str]]]:
+    """`marts.responses` rows per config and the suites each config answered: what the pages
+    built in memory need of it (the texts are streamed page by page, `rescore.site.stream`)."""
+    where = " where scoring_run = ?" if by_run else ""
+    rows = con.execute(
+        "select config, suite, count(*) from marts.responses" + where + " group by all",
+        [run] if by_run else [],
+    ).fetchall()
+    counts: dict[str, int] = {}
+    suites: dict[str, set[str]] = {}
+    for config, suite, n in rows:
+        counts[config] = counts.get(config, 0) + n
+        suites.setdefault(config, set()).add(suite)
+    return counts, suites
 
 
 def facts(marts: dict[str, Any]) -> dict[str, Any]:

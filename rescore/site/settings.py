@@ -27,6 +27,7 @@ class SiteSettings:
     version: str | None = None  # shown on the overview when mike publishes a version
     dbt_docs_dir: Path | None = None  # folder holding dbt's index.html/manifest/catalog
     dbt_docs_generate: bool = False  # run `dbt docs generate` beside the page rendering
+    page_cache_dir: Path | None = None  # rendered streamed pages by key (rescore.site.render)
 
     def to_json(self) -> str:
         data = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
@@ -41,7 +42,7 @@ class SiteSettings:
     @classmethod
     def from_json(cls, text: str) -> SiteSettings:
         data = json.loads(text)
-        paths = {"warehouse", "work_dir", "cache_dir", "dbt_docs_dir"}
+        paths = {"warehouse", "work_dir", "cache_dir", "dbt_docs_dir", "page_cache_dir"}
         known = {f.name for f in fields(cls)}
         kwargs = {
             k: (Path(v) if k in paths and v is not None else v)

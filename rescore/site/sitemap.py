@@ -36,8 +36,12 @@ def sitemap_xml(page_urls: Iterable[str], origin: str = PLACEHOLDER_ORIGIN) -> s
     )
 
 
-def write_sitemap(site_dir: Path, page_urls: Iterable[str]) -> None:
-    """Replace mkdocs' empty sitemap.xml (and .gz) with one listing every page."""
-    text = sitemap_xml(page_urls).encode("utf-8")
+def write_sitemap(
+    site_dir: Path, page_urls: Iterable[str], origin: str = PLACEHOLDER_ORIGIN
+) -> None:
+    """Replace mkdocs' sitemap.xml (and .gz) with one listing every page, the streamed ones
+    (written outside mkdocs, rescore.site.render) included."""
+    origin = origin if origin.endswith("/") else origin + "/"
+    text = sitemap_xml(page_urls, origin).encode("utf-8")
     (site_dir / "sitemap.xml").write_bytes(text)
     (site_dir / "sitemap.xml.gz").write_bytes(gzip.compress(text, mtime=0))

@@ -10,8 +10,11 @@ reads the build's settings and hands mkdocs what it produced:
 - on_files: add pages, chart specs, the vega bundle, downloads and dbt docs.
 - on_page_content: put the HTML blocks in place of their markers after Markdown ran, so
   untrusted text never passes through the Markdown parser.
-- on_post_build: write the static chart SVGs (rendered in a thread meanwhile), the dbt docs,
-  and, without `site_url`, the sitemap the version switch needs (rescore.site.sitemap).
+- on_post_page: keep the HTML of the skeleton pages (rescore.site.render).
+- on_post_build: write the config and question pages, streamed one at a time from the
+  warehouse into their skeletons (outside mkdocs: rescore.site.stream, rescore.site.render),
+  the static chart SVGs (rendered in a thread meanwhile), the dbt docs, and the sitemap the
+  version switch needs, listing the streamed pages too (rescore.site.sitemap).
 """
 
 from __future__ import annotations
@@ -71,6 +74,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         svgs=pool.submit(render_svgs, content.charts),
         dbt_job=None,
         page_urls=[],
+        skeletons={},
+        page_cache=settings.page_cache_dir,
     )
     pool.shutdown(wait=False)
     if settings.dbt_docs_generate and not content.problem:
@@ -111,7 +116,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    _state.setdefault("page_urls", []).append(page.url)  # for the sitemap without site_url
+    from rescore.site.render import END, START, is_skeleton
+
+    if is_skeleton(page.file.src_uri):  # filled per streamed page in on_post_build
+        return START + html + END
+    _state.setdefault("page_urls", []).append(page.url)  # for the sitemap
     blocks = _state.get("blocks", {}).get(page.file.src_uri)
     if not blocks:
         return html
@@ -120,20 +129,85 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     return BLOCK_MARKER.sub(lambda m: blocks[int(m.group(1))], html)
 
 
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    from rescore.site.render import is_skeleton
+
+    if is_skeleton(page.file.src_uri):
+        _state.setdefault("skeletons", {})[page.file.src_uri] = output
+    return output
+
+
+def _write_streamed(config: MkDocsConfig, site: Path) -> list[str]:
+    """The config and question pages (and compare JSON), one at a time into the site."""
+    import markdown
+
+    from rescore.site.render import Renderer
+    from rescore.site.stream import TextFile
+
+    content = _state.get("content")
+    skeletons = _state.get("skeletons") or {}
+    if content is None or content.ctx is None or not skeletons:
+        return []
+    renderer = Renderer(
+        site=site,
+        skeletons=skeletons,
+        markdown=markdown.Markdown(
+            extensions=config.markdown_extensions, extension_configs=config.mdx_configs
+        ),
+        use_directory_urls=config.use_directory_urls,
+        cache_dir=_state.get("page_cache"),
+        code_key=_code_key(config),
+    )
+    for item in content.streamed():
+        if isinstance(item, TextFile):
+            renderer.write_file(item.uri, item.text)
+        else:
+            renderer.write_page(item)
+    renderer.remove_skeletons()
+    renderer.prune()
+    stats = {"rendered": renderer.rendered, "reused": renderer.reused}
+    log.info("rescore: streamed pages %s", stats)
+    if content.work_dir is not None:  # `rescore site` prints it
+        (content.work_dir / "streamed.json").write_text(json.dumps(stats), encoding="utf-8")
+    return renderer.urls
+
+
+def _code_key(config: MkDocsConfig) -> str:
+    """What a streamed page's HTML depends on besides its skeleton and source: the site
+    code and the Markdown extensions (versions and options)."""
+    import hashlib
+    from importlib.metadata import version
+
+    from rescore import build_state
+    from rescore.site import render
+
+    inputs = {
+        "code": build_state.tree_hash(Path(render.__file__).parent, suffixes={".py"}),
+        "markdown": [version("markdown"), version("pymdown-extensions")],
+        "extensions": [str(e) for e in config.markdown_extensions],
+        "mdx": json.dumps(config.mdx_configs, sort_keys=True, default=str),
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
 def on_post_build(config: MkDocsConfig) -> None:
     from rescore.site import dbt_docs
 
     site = Path(config.site_dir)
+    streamed = _write_streamed(config, site)
     svgs = _state.get("svgs")
     if svgs is not None:
         charts = site / "assets" / "charts"
         charts.mkdir(parents=True, exist_ok=True)
         for name, svg in svgs.result().items():
             (charts / f"{name}.svg").write_text(svg, encoding="utf-8")
-    if not config.site_url:  # mkdocs wrote an empty sitemap: the version switch needs one
-        from rescore.site.sitemap import write_sitemap
+    if streamed or not config.site_url:
+        # without site_url mkdocs wrote an empty sitemap, and its own never lists the streamed
+        # pages: the version switch needs them all
+        from rescore.site.sitemap import PLACEHOLDER_ORIGIN, write_sitemap
 
-        write_sitemap(site, _state.pop("page_urls", []))
+        origin = config.site_url or PLACEHOLDER_ORIGIN
+        write_sitemap(site, _state.pop("page_urls", []) + streamed, origin)
     content = _state.get("content")
     if content is not None and content.dbt_docs_pending:
         problem = dbt_docs.finish(_state.get("dbt_job"), site)

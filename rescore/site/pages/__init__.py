@@ -10,8 +10,8 @@ from typing import Any
 from rescore.site.page import Context, Page
 from rescore.site.pages.acceleration import acceleration
 from rescore.site.pages.changelog import changelog
-from rescore.site.pages.compare import compare_data, compare_page
-from rescore.site.pages.configs import config_index, config_pages
+from rescore.site.pages.compare import compare_index, compare_page
+from rescore.site.pages.configs import config_index
 from rescore.site.pages.critical_issues import critical_issues
 from rescore.site.pages.data_quality import data_quality
 from rescore.site.pages.downloads import downloads
@@ -21,9 +21,10 @@ from rescore.site.pages.leaderboard import category_page
 from rescore.site.pages.methodology import methodology
 from rescore.site.pages.models_to_avoid import models_to_avoid
 from rescore.site.pages.overview import overview
-from rescore.site.pages.questions import question_pages, questions_index
+from rescore.site.pages.questions import questions_index
 from rescore.site.pages.suite_observations import suite_observations
 from rescore.site.pages.top_performers import top_performers
+from rescore.site.render import skeleton_pages
 from rescore.site.toolkit import esc
 
 
@@ -33,12 +34,12 @@ def build_pages(ctx: Context) -> list[Page]:
     pages += [category_page(ctx, c) for c in ctx.data.categories]
     pages += [
         top_performers(ctx),
-        findings(ctx),
+        *findings(ctx),
         models_to_avoid(ctx),
         drift(ctx),
-        critical_issues(ctx),
+        *critical_issues(ctx),
         suite_observations(ctx),
-        acceleration(ctx),
+        *acceleration(ctx),
         changelog(ctx),
         methodology(ctx),
         data_quality(ctx),
@@ -47,14 +48,20 @@ def build_pages(ctx: Context) -> list[Page]:
         questions_index(ctx),
         compare_page(ctx),
     ]
-    for config in sorted(ctx.slugs):  # before the question pages: they link to the parts
-        pages += config_pages(ctx, config)
-    pages += question_pages(ctx)
+    # config and question pages are streamed (rescore.site.stream): mkdocs renders their
+    # skeletons only (rescore.site.render)
+    pages += skeleton_pages()
+    for page in pages:
+        finish(ctx, page)
+    return pages
+
+
+def finish(ctx: Context, page: Page) -> Page:
+    """What every page gets at the end: the audit banner, when the scoring run is doubtful."""
     banner = audit_banner(ctx)
     if banner:
-        for page in pages:
-            page.markdown = _after_title(page.markdown, page.block(banner))
-    return pages
+        page.markdown = _after_title(page.markdown, page.block(banner))
+    return page
 
 
 def audit_banner(ctx: Context) -> str | None:
@@ -78,7 +85,7 @@ def _after_title(markdown: str, marker: str) -> str:
     return marker + markdown
 
 
-__all__ = ["build_pages", "compare_data", "nav"]
+__all__ = ["build_pages", "compare_index", "finish", "nav"]
 
 
 def nav(pages: list[Page]) -> list[Any]:

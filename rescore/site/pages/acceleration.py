@@ -4,8 +4,13 @@ Most of a benchmark run is acceleration experiments (MoE expert counts, speculat
 with a draft model drafting K tokens, prompt-lookup decoding) on one model per role. The
 question a reader brings is "which config do I deploy for this role": the fastest one whose
 quality holds. The page is built like every other page (toolkit tables, escaped by default,
-sortable; charts through `chart_html`) from the mart's rows read with the others; the listing
-of names that did not parse comes from `ReportData.config_names`.
+sortable; charts through `chart_html`) from the mart's rows read with the others.
+
+The page is the summary: the recommended config per role of the newest run. What grows with
+the runs has pages of its own, out of the navigation and the search index, so no page grows
+with the warehouse: one per role (of each run) with its chart and every config, one per
+earlier run with its recommendations, and the listing of config names that did not parse or
+link (`ReportData.config_names`).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import altair as alt
 
 from rescore.site import charts as ch
 from rescore.site.page import Context, Page, chart_html, slug
-from rescore.site.toolkit import Cell, esc, fmt_delta, fmt_num, fmt_pct, md_esc, table
+from rescore.site.toolkit import Cell, esc, fmt_delta, fmt_num, fmt_pct, link, md_esc, table
 
 Row = dict[str, Any]
 
@@ -176,13 +181,27 @@ def _caveat(row: Row) -> str:
     return "; ".join(notes) or "measured on its own answers"
 
 
-def _recommended_table(rows: list[Row], multi_run: bool) -> str:
-    """The summary: one row per role's baseline config and the config the mart recommends."""
+def role_uri(key: str) -> str:
+    """The page of one role (of one run when the warehouse holds several)."""
+    return f"acceleration/{slug(key)}.md"
+
+
+def run_uri(run_id: Any) -> str:
+    """The recommendations of an earlier run (the main page shows the newest run's)."""
+    return f"acceleration/run-{slug(run_id)}.md"
+
+
+NAMES_URI = "acceleration/config-names.md"
+
+
+def _recommended_table(ctx: Context, page: Page, rows: list[Row], multi_run: bool) -> str:
+    """The summary: one row per role's baseline config and the config the mart recommends;
+    each role links to its own page (the per-role tables grow with the runs: one page each)."""
     body = [
         [
             Cell(
-                f'<a href="#{slug(_role_key(r, multi_run))}">{esc(r["role"])}</a>'
-                f"<small>{esc(r.get('baseline_config'))}</small>",
+                link(ctx.href(page, role_uri(_role_key(r, multi_run))), r["role"]).html
+                + f"<small>{esc(r.get('baseline_config'))}</small>",
                 None,
                 "rescore-model",  # the role on one line, its baseline config below
             ),
@@ -251,13 +270,13 @@ INTRO = (
 )
 
 
-def acceleration(ctx: Context) -> Page:
+def acceleration(ctx: Context) -> list[Page]:
     page = Page("acceleration.md", "Acceleration", hide_toc=True)
     md = ["# Acceleration\n", f"Scoring run {md_esc(ctx.data.scoring_run)}. " + INTRO]
     if "acceleration" not in ctx.data.marts:
         md.append("The warehouse has no `marts.acceleration`: run `rescore build` first.\n")
         page.markdown = "\n".join(md)
-        return page
+        return [page]
     rows = sorted(
         ctx.data.rows("acceleration"),
         key=lambda r: (
@@ -274,7 +293,7 @@ def acceleration(ctx: Context) -> Page:
             "compare against.\n"
         )
         page.markdown = "\n".join(md + _names_section(page, ctx.data.config_names))
-        return page
+        return [page]
     multi_run = len({r["run_id"] for r in rows}) > 1
     by_role: dict[tuple[str, str], list[Row]] = {}
     for r in rows:
@@ -287,47 +306,101 @@ def acceleration(ctx: Context) -> Page:
         (r["quality_tolerance"] for r in rows if r.get("quality_tolerance") is not None), None
     )
     tol_text = f"{float(tolerance):g}" if tolerance is not None else "the configured"
+    runs = sorted({str(run) for (_role, run) in by_role}, reverse=True)
+    newest = runs[0] if runs else None
+    shown = [r for group in by_role.values() for r in group if r.get("is_recommended")]
+    pages = [page]
     md.append("## Recommended config per role\n")
     md.append(
         f"The fastest config whose quality is at most {tol_text} points below the baseline's "
         f"(var `acceleration_quality_tolerance`). {len(by_role)} roles have acceleration "
         f"experiments; {len(baseline_only)} judged roles have only their baseline and are "
-        "left out.\n"
+        "left out. Each role links to its page: every config of the role with the speed "
+        "chart.\n"
     )
-    shown = [r for group in by_role.values() for r in group if r.get("is_recommended")]
-    md.append(page.block(_recommended_table(shown, multi_run)))
-    md.append("\n## Per role\n")
+    if multi_run:
+        md.append(
+            f"Run {md_esc(newest)}, the newest of {len(runs)}; earlier runs: "
+            + ", ".join(link(ctx.href(page, run_uri(r)), r).html for r in runs[1:])
+            + ".\n"
+        )
+    md.append(
+        page.block(
+            _recommended_table(
+                ctx, page, [r for r in shown if str(r["run_id"]) == newest], multi_run
+            )
+        )
+    )
+    md.append(
+        "\nConfig names that did not parse or link: "
+        f"{link(ctx.href(page, NAMES_URI), 'Config names').html}.\n"
+    )
+    page.markdown = "\n".join(md)
+    for run in runs[1:]:
+        earlier = Page(
+            run_uri(run),
+            f"Acceleration: run {run}",
+            in_nav=False,
+            hide_toc=True,
+            search_exclude=True,
+        )
+        earlier.markdown = "\n".join(
+            [
+                f"# Acceleration: run {md_esc(run)}\n",
+                f"Recommended config per role in run {md_esc(run)} (scoring run "
+                f"{md_esc(ctx.data.scoring_run)}); the newest run is on the "
+                f"{link(ctx.href(earlier, 'acceleration.md'), 'Acceleration').html} page.\n",
+                earlier.block(
+                    _recommended_table(
+                        ctx, earlier, [r for r in shown if str(r["run_id"]) == run], multi_run
+                    )
+                ),
+            ]
+        )
+        pages.append(earlier)
     for (_role, run_id), role_rows in sorted(by_role.items()):
-        first = role_rows[0]
-        key = _role_key(first, multi_run)
-        baseline = next((r for r in role_rows if r["config"] == r["baseline_config"]), first)
-        recommended = next((r for r in role_rows if r.get("is_recommended")), None)
-        md.append(f"### {md_esc(key)} {{#{slug(key)}}}\n")
-        md.append(
-            f"Model {md_esc(first.get('model'))}, run {md_esc(run_id)}. Baseline "
-            f"{md_esc(baseline['baseline_config'])}: "
-            f"{fmt_num(baseline.get('baseline_tps'), 2)} tok/s, quality "
-            f"{fmt_pct(baseline.get('baseline_quality_pct'))}. "
-            + (
-                f"Recommended: **{md_esc(recommended['config'])}** "
-                f"({md_esc(_kind(recommended))}, {_speedup(recommended.get('speedup'))}).\n"
-                if recommended
-                else "No config can be recommended (the baseline has no speed).\n"
-            )
+        pages.append(_role_page(ctx, role_rows, run_id, multi_run))
+    names = Page(NAMES_URI, "Acceleration: config names", in_nav=False, hide_toc=True)
+    names.markdown = "\n".join(
+        ["# Acceleration: config names\n", *_names_section(names, ctx.data.config_names)]
+    )
+    pages.append(names)
+    return pages
+
+
+def _role_page(ctx: Context, role_rows: list[Row], run_id: Any, multi_run: bool) -> Page:
+    """One role's page: its baseline, the recommendation, the speed chart and every config."""
+    first = role_rows[0]
+    key = _role_key(first, multi_run)
+    page = Page(
+        role_uri(key), f"Acceleration: {key}", in_nav=False, hide_toc=True, search_exclude=True
+    )
+    baseline = next((r for r in role_rows if r["config"] == r["baseline_config"]), first)
+    recommended = next((r for r in role_rows if r.get("is_recommended")), None)
+    md = [f"# {md_esc(key)}\n"]
+    md.append(
+        f"Model {md_esc(first.get('model'))}, run {md_esc(run_id)}. Baseline "
+        f"{md_esc(baseline['baseline_config'])}: "
+        f"{fmt_num(baseline.get('baseline_tps'), 2)} tok/s, quality "
+        f"{fmt_pct(baseline.get('baseline_quality_pct'))}. "
+        + (
+            f"Recommended: **{md_esc(recommended['config'])}** "
+            f"({md_esc(_kind(recommended))}, {_speedup(recommended.get('speedup'))}).\n"
+            if recommended
+            else "No config can be recommended (the baseline has no speed).\n"
         )
-        name = f"acceleration-{slug(key)}"
-        chart = tps_against_k_chart(
-            role_rows, name, f"{key}: tokens per second against K per draft model"
+    )
+    md.append(f"Back to {link(ctx.href(page, 'acceleration.md'), 'Acceleration').html}.\n")
+    name = f"acceleration-{slug(key)}"
+    caption = f"{key}: tokens per second against K per draft model"
+    chart = tps_against_k_chart(role_rows, name, caption)
+    inner = chart_html(ctx, page, chart) if chart is not None else ""
+    md.append(
+        page.block(
+            f'<div class="rescore-role"><p>All {len(role_rows)} configs of {esc(key)}'
+            + (" and the speed chart" if chart is not None else "")
+            + f"</p>{inner}{_role_table(role_rows)}</div>"
         )
-        inner = chart_html(ctx, page, chart) if chart is not None else ""
-        # collapsed: the summary above answers "what do I deploy"; the detail is one click away
-        md.append(
-            page.block(
-                f'<details class="rescore-role"><summary>All {len(role_rows)} configs of '
-                f"{esc(key)}"
-                + (" and the speed chart" if chart is not None else "")
-                + f"</summary>{inner}{_role_table(role_rows)}</details>"
-            )
-        )
-    page.markdown = "\n".join(md + _names_section(page, ctx.data.config_names))
+    )
+    page.markdown = "\n".join(md)
     return page

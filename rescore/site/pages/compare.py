@@ -1,9 +1,10 @@
 """The compare view (`compare/?configs=a,b`): two or more configs' answers side by side.
 
 Static and offline: the page is a small script (assets/compare.js) over JSON written at build
-time from the per-response rows (`marts.responses`): one index of configs and one file per
-config, fetched only for the configs picked. "Disagreements only" keeps questions whose scores
-differ; "failures only" keeps questions where a picked config scored below 2.
+time from the per-response rows (`marts.responses`, streamed one config at a time with the
+config pages): one index of configs and one file per config, fetched only for the configs
+picked. "Disagreements only" keeps questions whose scores differ; "failures only" keeps
+questions where a picked config scored below 2.
 """
 
 from __future__ import annotations
@@ -17,44 +18,45 @@ from rescore.site.toolkit import esc
 EXCERPT = 1500  # characters of each answer in the compare data (the config page has it all)
 
 
-def compare_data(ctx: Context) -> dict[str, str]:
-    """The JSON files of the compare view by site path (written into the site as they are)."""
+def compare_index(ctx: Context) -> dict[str, str]:
+    """The compare view's index of configs (every config with answers), by site path."""
     configs = []
-    files: dict[str, str] = {}
     pct = {r["config"]: r.get("pct") for r in ctx.data.leaderboard}
-    for config, rows in sorted(ctx.data.details.items()):
+    for config in sorted(ctx.data.response_counts):
         if config not in ctx.slugs:
             continue
-        slug = ctx.slugs[config]
         facts = ctx.data.configs.get(config, {})
         configs.append(
             {
                 "config": config,
-                "slug": slug,
+                "slug": ctx.slugs[config],
                 "label": ctx.labels.get(config) or facts.get("model") or config,
                 "role": facts.get("role"),
                 "pct": pct.get(config),
             }
         )
-        answers: dict[str, Any] = {}
-        for r in rows:
-            if r.get("is_speed_test") or not r.get("in_suite"):
-                continue
-            text = str(r.get("response") or "")
-            uri = ctx.response_pages.get(str(r["response_id"]), ctx.config_uri(config))
-            anchor = str(r.get("anchor") or f"r-{r['response_id']}")
-            answers[f"{r['suite']} / {r['question_id']}"] = {
-                "score": r.get("score"),
-                "reason": r.get("reason"),
-                "flags": list(r.get("flags") or []),
-                "answer": text[:EXCERPT],
-                "truncated": len(text) > EXCERPT,
-                "page": uri[:-3] + "/" if ctx.use_directory_urls else uri[:-3] + ".html",
-                "anchor": anchor,
-            }
-        files[f"assets/compare/{slug}.json"] = json.dumps(answers, default=str)
-    files["assets/compare/index.json"] = json.dumps(configs, default=str)
-    return files
+    return {"assets/compare/index.json": json.dumps(configs, default=str)}
+
+
+def compare_file(ctx: Context, config: str, rows: list[dict[str, Any]]) -> tuple[str, str]:
+    """One config's answers for the compare view (path, JSON), from its streamed rows."""
+    answers: dict[str, Any] = {}
+    for r in rows:
+        if r.get("is_speed_test") or not r.get("in_suite"):
+            continue
+        text = str(r.get("response") or "")
+        uri = ctx.response_uri(r) or ctx.config_uri(config)
+        anchor = str(r.get("anchor") or f"r-{r['response_id']}")
+        answers[f"{r['suite']} / {r['question_id']}"] = {
+            "score": r.get("score"),
+            "reason": r.get("reason"),
+            "flags": list(r.get("flags") or []),
+            "answer": text[:EXCERPT],
+            "truncated": len(text) > EXCERPT,
+            "page": uri[:-3] + "/" if ctx.use_directory_urls else uri[:-3] + ".html",
+            "anchor": anchor,
+        }
+    return f"assets/compare/{ctx.slugs[config]}.json", json.dumps(answers, default=str)
 
 
 def compare_page(ctx: Context) -> Page:

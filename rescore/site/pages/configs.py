@@ -33,6 +33,9 @@ from rescore.site.toolkit import (
 from rescore.site.widgets import filter_bar
 
 PAGE_BUDGET = 600_000  # characters of response HTML per page (~1 MB with the theme)
+# the markup of one response besides its texts (header, judge line, collapsed blocks): what
+# fills a page of many short answers (10 runs of one config name), counted into the budget
+RESPONSE_MARKUP = 1_200
 
 
 def config_index(ctx: Context) -> Page:
@@ -42,7 +45,7 @@ def config_index(ctx: Context) -> Page:
     for config in sorted(ctx.slugs):
         facts = ctx.data.configs.get(config, {})
         r = scored.get(config, {})
-        n = len(ctx.data.details.get(config, []))
+        n = ctx.data.response_counts.get(config, 0)
         rows.append(
             [
                 Cell(
@@ -80,7 +83,7 @@ def _facts_table(ctx: Context, page: Page, config: str) -> str:
     keys = ("role", "model", "config_name", "run_id", "model_family", "params_b")
     keys += ("active_params_b", "quant", "model_path")
     rows: list[list[Any]] = [[k, facts.get(k)] for k in keys if facts.get(k) is not None]
-    for r in (r for r in ctx.data.leaderboard if r["config"] == config):
+    for r in ctx.leaderboard_of.get(config, ()):
         rows.append(["category", ctx.category_link(page, r["category"])])
         rows.append(
             [
@@ -128,22 +131,22 @@ def question_texts_uri(ctx: Context, suite: Any) -> str:
 def question_texts(ctx: Context) -> dict[str, dict[str, dict[str, str]]]:
     """Per suite JSON file: question id -> the prompt and reference its config pages load.
 
-    The first response of a question gives its texts (marts.responses repeats the question's
-    row on every response); responses that differ keep theirs inline (`_text_block`).
+    The first response of a question (in config page order) gives its texts (marts.responses
+    repeats the question's row on every response); `rescore.site.stream.plan` reads them in
+    one query; responses that differ keep theirs inline (`_text_block`).
     """
-    if ctx.question_texts is not None:
-        return ctx.question_texts
-    ctx.question_texts = {}
-    for rows in ctx.data.details.values():
-        for r in rows:
-            if not has_question_page(r):
-                continue
-            file = ctx.question_texts.setdefault(question_texts_uri(ctx, r["suite"]), {})
-            file.setdefault(
-                str(r["question_id"]),
-                {"prompt": str(r.get("prompt") or ""), "reference": reference_text(r)},
-            )
-    return ctx.question_texts
+    return ctx.question_texts or {}
+
+
+def add_question_texts(ctx: Context, r: dict[str, Any]) -> None:
+    """Record a question's shared texts from its first response (see question_texts)."""
+    if ctx.question_texts is None:
+        ctx.question_texts = {}
+    file = ctx.question_texts.setdefault(question_texts_uri(ctx, r["suite"]), {})
+    file.setdefault(
+        str(r["question_id"]),
+        {"prompt": str(r.get("prompt") or ""), "reference": reference_text(r)},
+    )
 
 
 def question_text_files(ctx: Context) -> dict[str, str]:
@@ -210,40 +213,45 @@ def response_html(ctx: Context, page: Page, r: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _chunks(ctx: Context, page_of: Any, rows: list[dict[str, Any]]) -> list[list[dict]]:
-    """Responses in order, cut into parts of about PAGE_BUDGET characters each."""
-    parts: list[list[dict]] = [[]]
-    size = 0
-    for r in rows:
-        # prompt and reference are loaded on demand for suite questions (_text_block)
-        texts = (
-            ("response",) if has_question_page(r) else ("response", "prompt", "reference_answer")
-        )
-        n = sum(len(str(r.get(k) or "")) for k in texts)
-        if parts[-1] and size + n > PAGE_BUDGET:
-            parts.append([])
-            size = 0
-        parts[-1].append(r)
+def text_size(r: dict[str, Any]) -> int:
+    """Characters of a response's texts on its config page (the page budget counts them);
+    `rescore.site.stream.plan` computes the same in SQL (`TEXT_SIZE_SQL`)."""
+    # prompt and reference are loaded on demand for suite questions (_text_block)
+    texts = ("response",) if has_question_page(r) else ("response", "prompt", "reference_answer")
+    return RESPONSE_MARKUP + sum(len(str(r.get(k) or "")) for k in texts)
+
+
+def chunk_numbers(sizes: list[int], budget: int = PAGE_BUDGET) -> list[int]:
+    """The part (1, 2, ...) of each item in order, cutting parts of about `budget` each."""
+    out: list[int] = []
+    part, size = 1, 0
+    for n in sizes:
+        if out and size + n > budget:
+            part, size = part + 1, 0
+        out.append(part)
         size += n
-    return parts
+    return out
 
 
-def config_pages(ctx: Context, config: str) -> list[Page]:
-    """The config's page, plus `-part-N` pages when its responses exceed the budget."""
-    slug = ctx.slugs[config]
-    rows = ctx.data.details.get(config, [])
+def config_pages(ctx: Context, config: str, rows: list[dict[str, Any]]) -> list[Page]:
+    """The config's page, plus `-part-N` pages when its responses exceed the budget.
+
+    `rows` are the config's `marts.responses` rows in page order (streamed one config at a
+    time); the parts are the plan's (`Context.response_part`), which links elsewhere use.
+    """
     facts = ctx.data.configs.get(config, {})
     label = ctx.labels.get(config) or facts.get("model") or config
     title = f"{label} \u2014 {facts.get('role') or ''} / {config}"
-    chunks = _chunks(ctx, None, rows)
-    uris = [f"configs/{slug}.md"]
-    uris += [f"configs/{slug}-part-{i}.md" for i in range(2, len(chunks) + 1)]
-    for uri, chunk in zip(uris, chunks, strict=True):
-        for r in chunk:
-            ctx.response_pages[str(r["response_id"])] = uri
+    n_parts = max(1, ctx.config_parts.get(config, 1))
+    chunks: list[list[dict[str, Any]]] = [[] for _ in range(n_parts)]
+    for r in rows:
+        chunks[ctx.response_part.get(str(r["response_id"]), 1) - 1].append(r)
+    uris = [ctx.config_part_uri(config, i) for i in range(1, n_parts + 1)]
     pages = []
     for i, (uri, chunk) in enumerate(zip(uris, chunks, strict=True)):
-        page = Page(uri, title if i == 0 else f"{title} (part {i + 1})", in_nav=False)
+        page = Page(
+            uri, title if i == 0 else f"{title} (part {i + 1})", in_nav=False, search_exclude=True
+        )
         md = [
             f"# {md_esc(label)}\n",
             f"Role **{md_esc(facts.get('role'))}**, config "
@@ -251,7 +259,7 @@ def config_pages(ctx: Context, config: str) -> list[Page]:
         ]
         if i == 0:
             md.append(page.block(_facts_table(ctx, page, config)))
-            suites = [s for s in ctx.data.suite_scores if s["config"] == config]
+            suites = ctx.suite_scores_of.get(config, [])
             if suites:
                 md.append("\n## Per suite\n")
                 body = [

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from rescore.site.page import Context, Page, severity_key
+from rescore.site.page import (
+    Context,
+    Page,
+    part_uri,
+    parts_links,
+    row_size,
+    severity_key,
+    split_parts,
+)
 from rescore.site.toolkit import (
     badge,
     esc,
@@ -41,8 +49,10 @@ def _finding_html(ctx: Context, page: Page, f: dict[str, Any]) -> str:
     )
 
 
-def _finding_sections(ctx: Context, page: Page, findings: list[dict[str, Any]]) -> list[str]:
-    md: list[str] = []
+def _numbered(findings: list[dict[str, Any]]) -> list[tuple[str, int, dict[str, Any] | None]]:
+    """(section, number, finding) in page order; a section with nothing: one (section, 0,
+    None) entry, which says so."""
+    out: list[tuple[str, int, dict[str, Any] | None]] = []
     sections = (
         ("Key drift observations", [f for f in findings if f.get("kind") in DRIFT_KINDS]),
         (
@@ -51,9 +61,8 @@ def _finding_sections(ctx: Context, page: Page, findings: list[dict[str, Any]]) 
         ),
     )
     for title, items in sections:
-        md.append(f"\n## {title}\n")
         if not items:
-            md.append("Nothing found for this scoring run.\n")
+            out.append((title, 0, None))
             continue
         items.sort(
             key=lambda f: (
@@ -63,19 +72,38 @@ def _finding_sections(ctx: Context, page: Page, findings: list[dict[str, Any]]) 
                 str(f.get("finding_id")),
             )
         )
-        for i, f in enumerate(items, 1):
-            md.append(f"\n### {i}. {md_esc(f.get('headline'))}\n")
-            md.append(page.block(_finding_html(ctx, page, f)))
+        out += [(title, i, f) for i, f in enumerate(items, 1)]
+    return out
+
+
+def _finding_sections(
+    ctx: Context, page: Page, items: list[tuple[str, int, dict[str, Any] | None]]
+) -> list[str]:
+    md: list[str] = []
+    section = None
+    for title, i, f in items:
+        if title != section:
+            md.append(f"\n## {title}\n")
+            section = title
+        if f is None:
+            md.append("Nothing found for this scoring run.\n")
+            continue
+        md.append(f"\n### {i}. {md_esc(f.get('headline'))}\n")
+        md.append(page.block(_finding_html(ctx, page, f)))
     return md
 
 
-def findings(ctx: Context) -> Page:
+INTRO = (
+    "What the numbers say, in sentences computed by `marts.findings` from the other marts "
+    "(thresholds are dbt vars, see [Methodology](methodology.md)). Most severe first.\n"
+)
+
+
+def findings(ctx: Context) -> list[Page]:
+    """The page, and `-part-N` pages when the findings outgrow PART_BUDGET (they grow with
+    the runs)."""
     page = Page("findings.md", "Findings")
-    md = [
-        "# Findings\n",
-        "What the numbers say, in sentences computed by `marts.findings` from the other marts "
-        "(thresholds are dbt vars, see [Methodology](methodology.md)). Most severe first.\n",
-    ]
+    md = ["# Findings\n", INTRO]
     missing = ctx.missing("findings")
     rows = [] if missing else ctx.data.rows("findings")
     totals = [f for f in rows if f.get("kind") == "totals"]
@@ -83,7 +111,19 @@ def findings(ctx: Context) -> Page:
         md.append(f"**{md_esc(t.get('headline'))}** ({md_esc(t.get('evidence'))}).\n")
     if missing:
         md.append(missing)
-    else:
-        md += _finding_sections(ctx, page, rows)
-    page.markdown = "\n".join(md)
-    return page
+        page.markdown = "\n".join(md)
+        return [page]
+    parts = split_parts(_numbered(rows), lambda item: row_size(item[2] or {}))
+    uris = [part_uri("findings.md", i) for i in range(1, len(parts) + 1)]
+    pages = []
+    for i, items in enumerate(parts):
+        if i:
+            title = f"Findings (part {i + 1})"
+            page = Page(uris[i], title, in_nav=False, search_exclude=True)
+            md = [f"# {title}\n", INTRO]
+        if len(parts) > 1:
+            md.append(page.block(parts_links(ctx, page, uris, i, "Findings")))
+        md += _finding_sections(ctx, page, items)
+        page.markdown = "\n".join(md)
+        pages.append(page)
+    return pages

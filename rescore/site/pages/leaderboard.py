@@ -105,7 +105,7 @@ def coverage_notes(ctx: Context, rows: list[dict[str, Any]]) -> list[str]:
     """`marts.coverage` messages of the suites this category's configs answered (e.g. "120 vl
     responses answer question ids absent from vl.yaml: not judged"), as notes."""
     configs = {r["config"] for r in rows}
-    suites = {resp["suite"] for c in configs for resp in ctx.data.details.get(c, ())}
+    suites = {s for c in configs for s in ctx.data.response_suites.get(c, ())}
     return [
         f'!!! warning "Coverage: {md_esc(r["suite"])}"\n    {md_esc(r["message"])}\n'
         for r in ctx.data.rows("coverage")

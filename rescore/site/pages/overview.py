@@ -23,7 +23,7 @@ def overview(ctx: Context) -> Page:
     version = f" (site version {md_esc(ctx.version)})" if ctx.version else ""
     runs = sr.get("run_ids") or sorted({str(r["run_id"]) for r in d.leaderboard})
     runs = list(runs) if not isinstance(runs, str) else [runs]
-    responses = len(d.marts["responses"].rows)  # marts.responses: one row per response
+    responses = f["responses"]  # marts.responses: one row per response
     md = [
         f"# Blind rescore: {md_esc(d.scoring_run)}\n",
         f"Scoring run **{md_esc(d.scoring_run)}**{version}, judged by "

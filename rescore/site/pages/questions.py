@@ -5,15 +5,19 @@ A question page shows the prompt, expected and reference answers, the scoring cr
 every config's score, judge reason and flags in one sortable, filterable table; each row links
 to the response's permalink on its config page, and shows the start of the answer collapsed
 (the whole answer lives on the config page, so the site does not carry every text twice).
+The table grows with the runs (every config of every run answers): past PAGE_BUDGET it is cut
+into numbered parts, best scores first, like the config pages.
+
+The rows are streamed one question at a time (`rescore.site.stream`), each with the first
+EXCERPT characters of its answer (`response`) and the answer's length (`response_chars`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from rescore.site.page import Context, Page, slug
-from rescore.site.toolkit import Cell, details, esc, fmt_pct, md_esc, table
+from rescore.site.toolkit import Cell, details, esc, fmt_pct, link, md_esc, table
 from rescore.site.widgets import filter_bar
 
 EXCERPT = 400  # characters of each answer shown on the question page
@@ -23,22 +27,36 @@ def question_uri(ctx: Context, suite: Any, question_id: Any) -> str:
     return f"questions/{slug(suite)}/{slug(question_id)}.md"
 
 
-def _by_question(ctx: Context) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for rows in ctx.data.details.values():
-        for r in rows:
-            if r.get("in_suite") and not r.get("is_speed_test"):
-                out[(str(r["suite"]), str(r["question_id"]))].append(r)
-    return out
+# the question's texts, each a section when the question has it (rescore.site.render: the
+# skeleton pages are one per combination)
+TEXT_SECTIONS = (
+    ("Prompt", "prompt"),
+    ("Expected", "expected"),
+    ("Reference answer", "reference_answer"),
+    ("Scoring criteria", "scoring_criteria"),
+)
+ANSWERS_HEADING = "Every config's answer"
+PAGE_BUDGET = 400_000  # characters of table HTML per question page part (~1 MB with the theme)
+
+
+def question_part_uri(ctx: Context, suite: Any, question_id: Any, part: int) -> str:
+    uri = question_uri(ctx, suite, question_id)
+    return uri if part == 1 else f"{uri[:-3]}-part-{part}.md"
+
+
+def _row_size(r: dict[str, Any]) -> int:
+    """About the HTML characters of a row of the answers table (the part budget counts them)."""
+    texts = (r.get("response"), r.get("reason"), r.get("flag_evidence") or r.get("flags"))
+    return 600 + sum(len(str(t)) for t in texts if t)
 
 
 def _question_table(ctx: Context, page: Page, rows: list[dict[str, Any]]) -> str:
-    rows = sorted(rows, key=lambda r: (r.get("score") is None, -(r.get("score") or 0), r["config"]))
     body, attrs = [], []
     for r in rows:
         label = ctx.labels.get(r["config"], r["config"])
         text = str(r.get("response") or "")
-        excerpt = text[:EXCERPT] + ("\u2026" if len(text) > EXCERPT else "")
+        chars = r.get("response_chars", len(text)) or 0
+        excerpt = text[:EXCERPT] + ("\u2026" if chars > EXCERPT else "")
         flags = "; ".join(str(f) for f in (r.get("flag_evidence") or r.get("flags") or []))
         body.append(
             [
@@ -50,7 +68,7 @@ def _question_table(ctx: Context, page: Page, rows: list[dict[str, Any]]) -> str
                 Cell(esc("not judged" if r.get("score") is None else r["score"]), r.get("score")),
                 Cell(f'<span class="rescore-long">{esc(r.get("reason"))}</span>'),
                 Cell(esc(flags) if flags else ""),
-                Cell(details(f"Answer ({len(text)} characters)", excerpt)),
+                Cell(details(f"Answer ({chars} characters)", excerpt)),
             ]
         )
         attrs.append({"score": "none" if r.get("score") is None else r["score"]})
@@ -58,31 +76,50 @@ def _question_table(ctx: Context, page: Page, rows: list[dict[str, Any]]) -> str
     return table(headers, body, numeric={1}, css="rescore-filterable", row_attrs=attrs)
 
 
-def question_pages(ctx: Context) -> list[Page]:
+def question_pages(ctx: Context, suite: str, qid: str, rows: list[dict[str, Any]]) -> list[Page]:
+    """The page of one question (rows: its answers, in config page order), in parts."""
+    first = rows[0]
+    rows = sorted(rows, key=lambda r: (r.get("score") is None, -(r.get("score") or 0), r["config"]))
+    parts = chunk_rows(rows)
+    uris = [question_part_uri(ctx, suite, qid, i) for i in range(1, len(parts) + 1)]
+    judged = sum(1 for r in rows if r.get("score") is not None)
+    title = f"{suite} / {qid}"
     pages = []
-    for (suite, qid), rows in sorted(_by_question(ctx).items()):
-        first = rows[0]
-        title = f"{suite} / {qid}"
-        page = Page(question_uri(ctx, suite, qid), title, in_nav=False, hide_toc=True)
+    for i, (uri, part) in enumerate(zip(uris, parts, strict=True)):
+        page = Page(
+            uri,
+            title if i == 0 else f"{title} (part {i + 1})",
+            in_nav=False,
+            hide_toc=True,
+            search_exclude=True,
+        )
         md = [f"# {md_esc(title)}\n"]
         if first.get("question_name"):
             md.append(f"**{md_esc(first['question_name'])}**\n")
-        for label, key in (
-            ("Prompt", "prompt"),
-            ("Expected", "expected"),
-            ("Reference answer", "reference_answer"),
-            ("Scoring criteria", "scoring_criteria"),
-        ):
-            if first.get(key):
+        for label, key in TEXT_SECTIONS:
+            if first.get(key) and i == 0:
                 md.append(f"\n## {label}\n")
                 md.append(page.block(f'<pre class="rescore-text">{esc(first[key])}</pre>'))
-        judged = [r for r in rows if r.get("score") is not None]
-        md.append("\n## Every config's answer\n")
+        md.append(f"\n## {ANSWERS_HEADING}\n")
         md.append(
-            f"{len(rows)} configs answered, {len(judged)} judged in scoring run "
+            f"{len(rows)} configs answered, {judged} judged in scoring run "
             f"{md_esc(ctx.data.scoring_run)}. Filter by score or text; each model links to "
             "the answer on its config page.\n"
         )
+        if len(parts) > 1:
+            links = " &middot; ".join(
+                (
+                    f"<strong>part {j + 1}</strong>"
+                    if j == i
+                    else link(ctx.href(page, u), f"part {j + 1}").html
+                )
+                for j, u in enumerate(uris)
+            )
+            md.append(
+                page.block(
+                    f'<p class="rescore-parts">Answers in parts, best scores first: {links}</p>'
+                )
+            )
         md.append(
             page.block(
                 # a <section>, not a <div>: material's search parser ends an exclusion at
@@ -90,7 +127,7 @@ def question_pages(ctx: Context) -> list[Page]:
                 # filter bar and table wrappers are divs (was ~1 MB of answers in the index)
                 "<section data-search-exclude>"
                 + filter_bar(scores=True)
-                + _question_table(ctx, page, rows)
+                + _question_table(ctx, page, part)
                 + "</section>"
             )
         )
@@ -99,11 +136,24 @@ def question_pages(ctx: Context) -> list[Page]:
     return pages
 
 
+def chunk_rows(rows: list[dict[str, Any]], budget: int = PAGE_BUDGET) -> list[list[dict]]:
+    parts: list[list[dict]] = [[]]
+    size = 0
+    for r in rows:
+        n = _row_size(r)
+        if parts[-1] and size + n > budget:
+            parts.append([])
+            size = 0
+        parts[-1].append(r)
+        size += n
+    return parts
+
+
 def questions_index(ctx: Context) -> Page:
     page = Page("questions/index.md", "Questions", hide_toc=True)
     stats = {(str(r["suite"]), str(r["question_id"])): r for r in ctx.data.rows("questions")}
     body, attrs = [], []
-    for (suite, qid), rows in sorted(_by_question(ctx).items()):
+    for (suite, qid), (answers, name) in sorted(ctx.questions.items()):
         st = stats.get((suite, qid), {})
         body.append(
             [
@@ -111,8 +161,8 @@ def questions_index(ctx: Context) -> Page:
                 Cell(
                     f'<a href="{esc(ctx.href(page, question_uri(ctx, suite, qid)))}">{esc(qid)}</a>'
                 ),
-                rows[0].get("question_name") or "",
-                Cell(str(len(rows)), len(rows)),
+                name or "",
+                Cell(str(answers), answers),
                 Cell(fmt_pct(st.get("pct")), st.get("pct")),
                 Cell(esc(st.get("difficulty_rank")), st.get("difficulty_rank")),
             ]

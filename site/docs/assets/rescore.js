@@ -1,15 +1,31 @@
 /* rescore: render the report's Vega-Lite charts with the locally served vega-embed bundle.
- * Specs are inline JSON (script type="application/json"), so pages work offline; charts are
- * re-rendered with the dark theme when the reader switches mkdocs-material's palette. */
+ * Specs are inline JSON (script type="application/json"), so pages work offline; a big spec
+ * (data-spec-src: the suite heatmap of many runs) is fetched from its file instead, once.
+ * Charts are re-rendered with the dark theme when the reader switches mkdocs-material's
+ * palette. */
 (function () {
   "use strict";
   function isDark() {
     return document.body.getAttribute("data-md-color-scheme") === "slate";
   }
-  function render(el) {
+  var specs = {};
+  function spec(el) {
     var source = el.querySelector('script[type="application/json"]');
-    if (!source || typeof window.vegaEmbed !== "function") {
-      el.setAttribute("data-error", "vega-embed not loaded");
+    if (source) return Promise.resolve(JSON.parse(source.textContent));
+    var src = el.getAttribute("data-spec-src");
+    if (!src) return null;
+    if (!specs[src]) {
+      specs[src] = fetch(src).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      });
+    }
+    return specs[src];
+  }
+  function render(el) {
+    var loaded = spec(el);
+    if (!loaded || typeof window.vegaEmbed !== "function") {
+      el.setAttribute("data-error", loaded ? "vega-embed not loaded" : "no chart spec");
       return;
     }
     var target = el.querySelector(".rescore-chart-view");
@@ -29,7 +45,10 @@
     if (isDark()) {
       options.theme = "dark";
     }
-    window.vegaEmbed(target, JSON.parse(source.textContent), options)
+    loaded
+      .then(function (json) {
+        return window.vegaEmbed(target, json, options);
+      })
       .then(function (result) {
         el._rescoreView = result.view;
         el.setAttribute("data-rendered", isDark() ? "dark" : "light");

@@ -1,0 +1,208 @@
+"""Write the streamed pages (`rescore.site.stream`) into the built site, outside mkdocs.
+
+mkdocs keeps every page's Markdown and HTML until its build ends, and renders each through
+Markdown, Material's Jinja templates and the search plugin: most of a build's time and memory
+when config and question pages are most of the site. Instead mkdocs renders one *skeleton*
+page per page shape (same folder depth as the pages it stands for, so every relative link
+holds; a title token; out of the search index), and each streamed page is its skeleton with
+the title and the page's own content put in: the content is the page's Markdown converted by
+the same Markdown extensions mkdocs uses, with its HTML blocks put in place of their markers
+afterwards (untrusted text never meets the Markdown parser), exactly as the hook does for the
+pages mkdocs renders. A page is a function of its skeleton and its source (Markdown + blocks):
+with a cache folder (beside the site state, `rescore.site_state.page_cache_dir`) a page whose
+key is cached is hardlinked (or copied) from it instead of rendered again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rescore.site.page import BLOCK_MARKER, Page
+from rescore.site.toolkit import title_text
+from rescore.site.urls import page_url
+
+TITLE_TOKEN = "RESCORESKELETONTITLE"
+CACHE_DAYS = 7  # a cached page no build used for this long is dropped
+SKIP_LINK = 'href="#rescoreskeletontitle"'  # Material's skip link: the first heading's anchor
+H1_ID = re.compile(r'<h1 id="([^"]*)"')
+START = "<!--rescore-stream-start-->"
+END = "<!--rescore-stream-end-->"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Pages that render alike: same folder, same second-level headings (the table of
+    contents), same table-of-contents setting."""
+
+    folder: str
+    headings: tuple[str, ...]
+    hide_toc: bool
+
+
+def shape_of(page: Page) -> Shape:
+    headings = tuple(
+        line[3:].strip() for line in page.markdown.splitlines() if line.startswith("## ")
+    )
+    return Shape(page.src_uri.split("/")[0], headings, page.hide_toc)
+
+
+@functools.cache
+def shapes() -> dict[str, Shape]:
+    """Skeleton page -> the shape it stands for, at the depth of the pages it stands for
+    (configs/x.md, questions/suite/question.md). A config page has its per-suite table or
+    not; a question page the sections its question has texts for (pages.questions)."""
+    from itertools import product
+
+    from rescore.site.pages.questions import ANSWERS_HEADING, TEXT_SECTIONS
+
+    shapes = {
+        "configs/__rescore-skeleton-suites__.md": Shape(
+            "configs", ("Per suite", "Responses"), False
+        ),
+        "configs/__rescore-skeleton__.md": Shape("configs", ("Responses",), False),
+    }
+    for bits in product((0, 1), repeat=len(TEXT_SECTIONS)):
+        titles = [t for t, _ in TEXT_SECTIONS]
+        headings = tuple(t for t, bit in zip(titles, bits, strict=True) if bit)
+        name = "".join(map(str, bits))
+        shapes[f"questions/__rescore__/__rescore-skeleton-{name}__.md"] = Shape(
+            "questions", (*headings, ANSWERS_HEADING), True
+        )
+    return shapes
+
+
+def skeleton_pages() -> list[Page]:
+    """The pages mkdocs renders once each, to be filled per streamed page."""
+    out = []
+    for uri, shape in shapes().items():
+        page = Page(uri, TITLE_TOKEN, in_nav=False, search_exclude=True, hide_toc=shape.hide_toc)
+        page.markdown = f"# {TITLE_TOKEN}\n\n" + "".join(f"## {h}\n\n" for h in shape.headings)
+        out.append(page)
+    return out
+
+
+def is_skeleton(src_uri: str) -> bool:
+    return src_uri in shapes()
+
+
+def _path(site: Path, uri: str, use_directory_urls: bool) -> tuple[str, Path]:
+    url = page_url(uri, use_directory_urls)
+    return url, site / (url + "index.html" if url == "" or url.endswith("/") else url)
+
+
+@dataclass
+class Renderer:
+    """Fills the skeletons mkdocs rendered (`skeletons`: skeleton uri -> its HTML)."""
+
+    site: Path
+    skeletons: dict[str, str]
+    markdown: Any  # a markdown.Markdown with mkdocs' extensions
+    use_directory_urls: bool = True
+    cache_dir: Path | None = None
+    code_key: str = ""
+    rendered: int = 0
+    reused: int = 0
+    urls: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._by_shape: dict[Shape, tuple[str, str, str, str]] = {}
+        for uri, html in self.skeletons.items():
+            head, _, rest = html.partition(START)
+            _, _, tail = rest.partition(END)
+            url = page_url(uri, self.use_directory_urls)
+            digest = hashlib.sha256(html.encode()).hexdigest()
+            self._by_shape[shapes()[uri]] = (head, tail, url, digest)
+
+    def remove_skeletons(self) -> None:
+        for uri in self.skeletons:
+            _, path = _path(self.site, uri, self.use_directory_urls)
+            path.unlink(missing_ok=True)
+            if path.name == "index.html":
+                shutil.rmtree(path.parent, ignore_errors=True)
+        shutil.rmtree(self.site / "questions" / "__rescore__", ignore_errors=True)
+        (self.site / "questions" / "__rescore__.html").unlink(missing_ok=True)
+
+    def content(self, page: Page) -> str:
+        """The page's HTML content as mkdocs and the hook would make it."""
+        self.markdown.reset()
+        html = self.markdown.convert(page.markdown)
+        return BLOCK_MARKER.sub(lambda m: page.blocks[int(m.group(1))], html)
+
+    def write_page(self, page: Page) -> None:
+        shape = shape_of(page)
+        if shape not in self._by_shape:
+            raise ValueError(f"no skeleton for {page.src_uri} ({shape})")
+        head, tail, skeleton_url, digest = self._by_shape[shape]
+        url, path = _path(self.site, page.src_uri, self.use_directory_urls)
+        self.urls.append(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cached = None
+        if self.cache_dir is not None:
+            h = hashlib.sha256()
+            for part in (self.code_key, digest, page.src_uri, page.title, page.markdown):
+                h.update(part.encode())
+                h.update(b"\0")
+            for block in page.blocks:
+                h.update(block.encode())
+                h.update(b"\0")
+            key = h.hexdigest()
+            cached = self.cache_dir / key[:2] / f"{key}.html"
+            if cached.exists():
+                _link(cached, path)
+                os.utime(cached)  # in use: kept by prune()
+                self.reused += 1
+                return
+        title = title_text(page.title)
+        content = self.content(page)
+        h1 = H1_ID.search(content)
+        skip = f'href="#{h1.group(1)}"' if h1 else SKIP_LINK
+        text = (
+            head.replace(TITLE_TOKEN, title).replace(skeleton_url, url).replace(SKIP_LINK, skip)
+            + content
+            + tail.replace(TITLE_TOKEN, title).replace(skeleton_url, url)
+        )
+        self.rendered += 1
+        if cached is None:
+            path.write_text(text, encoding="utf-8")
+            return
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, cached)
+        _link(cached, path)
+
+    def prune(self, days: float = CACHE_DAYS) -> int:
+        """Drop cached pages no build used for `days` (several outputs share the cache, so
+        what this build did not use may be another version's); the count removed."""
+        if self.cache_dir is None or not self.cache_dir.exists():
+            return 0
+        import time
+
+        old = time.time() - days * 86400
+        removed = 0
+        for f in self.cache_dir.glob("*/*.html"):
+            if f.stat().st_mtime < old:
+                f.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    def write_file(self, uri: str, text: str) -> None:
+        path = self.site / uri
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _link(src: Path, dst: Path) -> None:
+    """Hardlink a cached page into the site (a copy across file systems)."""
+    dst.unlink(missing_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)

@@ -1,0 +1,196 @@
+"""The pages that grow with the responses, built one at a time from `marts.responses`.
+
+A config page shows every answer of the config and a question page every config's answer to
+it: together they are most of a site's pages and bytes (~840 of ~980 pages, 4 GB of answer
+text at 100x). They are never all in memory: :func:`plan` reads what the other pages need of
+them in light queries (which page part shows each response, the questions and their shared
+texts), and :func:`outputs` then streams the rows ordered by config (then by question),
+yielding each config's pages and compare-view JSON, then each question's pages, as soon as
+its rows are in. The mkdocs hook renders them outside mkdocs (`rescore.site.render`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from rescore.site.page import Context, Page
+from rescore.site.pages.compare import compare_file
+from rescore.site.pages.configs import (
+    RESPONSE_MARKUP,
+    add_question_texts,
+    chunk_numbers,
+    config_pages,
+)
+from rescore.site.pages.questions import EXCERPT, question_pages
+from rescore.site.sql import sql_literal
+
+BATCH = 2048  # rows per fetch: a few MB of answer text at most
+STREAM_MEMORY = "600MB"  # DuckDB's share while streaming
+# Rows are read in slices of whole configs (questions) of about this many characters of text
+# (rows): DuckDB cannot sort all answers within a bounded memory (at 10 runs 560 MB of text
+# does not sort in 600 MB), one slice at a time it can.
+SLICE_CHARS = 48_000_000
+SLICE_ROWS = 4_000
+ORDER = "config, run_id, suite, question_id, response_id"  # config page order
+QUESTION_PAGE = "coalesce(in_suite, false) and not coalesce(is_speed_test, false)"
+# the characters a response puts on its config page (pages.configs.text_size, in SQL)
+TEXT_SIZE_SQL = (
+    f"{RESPONSE_MARKUP} + length(coalesce(response, '')) + case when {QUESTION_PAGE} then 0 else"
+    " length(coalesce(prompt, '')) + length(coalesce(reference_answer, '')) end"
+)
+
+
+@dataclass(frozen=True)
+class TextFile:
+    """A generated non-page file (site path, text), written beside the streamed pages."""
+
+    uri: str
+    text: str
+
+
+def _where(ctx: Context) -> tuple[str, list[Any]]:
+    if "scoring_run" in ctx.data.marts["responses"].columns:
+        return " where scoring_run = ?", [ctx.data.scoring_run]
+    return " where true", []
+
+
+def _batches(cur: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
+    names = [d[0] for d in cur.description]
+    while True:
+        rows = cur.fetchmany(BATCH)
+        if not rows:
+            return
+        for row in rows:
+            yield dict(zip(names, row, strict=True))
+
+
+def _groups(rows: Iterator[dict[str, Any]], key: Any) -> Iterator[tuple[Any, list[dict]]]:
+    """Consecutive rows with the same key (the query orders by it)."""
+    current: Any = object()
+    group: list[dict[str, Any]] = []
+    for row in rows:
+        k = key(row)
+        if k != current and group:
+            yield current, group
+            group = []
+        current = k
+        group.append(row)
+    if group:
+        yield current, group
+
+
+def plan(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
+    """What the in-memory pages and the links need of the streamed pages, in light queries:
+    each config page's parts (`Context.config_parts`, `response_part`), the questions with
+    their answer counts (`Context.questions`) and the shared texts of each question (the
+    first answer's, `Context.question_texts`). No answer text is read here."""
+    where, params = _where(ctx)
+    cur = con.execute(
+        f"select config, response_id, {TEXT_SIZE_SQL} as n from marts.responses{where}"
+        f" order by {ORDER}",
+        params,
+    )
+    ctx.config_sizes = []
+    for config, rows in _groups(_batches(cur), lambda r: r["config"]):
+        sizes = [r["n"] for r in rows]
+        ctx.config_sizes.append((config, sum(sizes)))
+        parts = chunk_numbers(sizes)
+        ctx.config_parts[config] = parts[-1]
+        if parts[-1] > 1:
+            for r, part in zip(rows, parts, strict=True):
+                if part > 1:
+                    ctx.response_part[str(r["response_id"])] = part
+    cur = con.execute(
+        "select suite, question_id, count(*) as n,"
+        f" first(question_name order by {ORDER}) as question_name,"
+        f" first(prompt order by {ORDER}) as prompt,"
+        f" first(expected order by {ORDER}) as expected,"
+        f" first(reference_answer order by {ORDER}) as reference_answer"
+        f" from marts.responses{where} and {QUESTION_PAGE} group by suite, question_id",
+        params,
+    )
+    ctx.question_texts = {}
+    for r in sorted(_batches(cur), key=lambda r: (str(r["suite"]), str(r["question_id"]))):
+        ctx.questions[(str(r["suite"]), str(r["question_id"]))] = (r["n"], r["question_name"])
+        add_question_texts(ctx, r)
+
+
+def connect(warehouse: Path, work_dir: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection whose sorts spill to the build's scratch folder, bounded."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    tmp = work_dir / "duckdb-tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    con.execute(f"set temp_directory = {sql_literal(tmp)}")
+    con.execute(f"set memory_limit = '{STREAM_MEMORY}'")
+    con.execute("set threads = 1")  # a sort buffer per thread otherwise
+    return con
+
+
+def _slices(items: list[tuple[Any, int]], limit: int) -> Iterator[list[Any]]:
+    """Consecutive keys whose sizes add up to about `limit` (at least one key each)."""
+    out: list[Any] = []
+    total = 0
+    for key, size in items:
+        if out and total + size > limit:
+            yield out
+            out, total = [], 0
+        out.append(key)
+        total += size
+    if out:
+        yield out
+
+
+def _config_rows(
+    ctx: Context, con: duckdb.DuckDBPyConnection
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Each config's rows in page order, read one slice of configs at a time."""
+    where, params = _where(ctx)
+    for configs in _slices(ctx.config_sizes, SLICE_CHARS):
+        cur = con.execute(
+            f"select * from marts.responses{where} and config >= ? and config <= ?"
+            f" order by {ORDER}",
+            [*params, configs[0], configs[-1]],
+        )
+        yield from _groups(_batches(cur), lambda r: r["config"])
+
+
+def _question_rows(
+    ctx: Context, con: duckdb.DuckDBPyConnection
+) -> Iterator[tuple[tuple[str, str], list[dict[str, Any]]]]:
+    """Each question's answers (an excerpt of each text), one slice of questions at a time."""
+    where, params = _where(ctx)
+    by_suite: dict[str, list[tuple[str, int]]] = {}
+    for (suite, qid), (n, _name) in sorted(ctx.questions.items()):
+        by_suite.setdefault(suite, []).append((qid, n))
+    for suite, questions in by_suite.items():
+        for qids in _slices(questions, SLICE_ROWS):
+            cur = con.execute(
+                f"select * replace (left(response, {EXCERPT + 1}) as response),"
+                " length(response) as response_chars"
+                f" from marts.responses{where} and {QUESTION_PAGE}"
+                " and suite = ? and question_id >= ? and question_id <= ?"
+                f" order by suite, question_id, {ORDER}",
+                [*params, suite, qids[0], qids[-1]],
+            )
+            yield from _groups(_batches(cur), lambda r: (str(r["suite"]), str(r["question_id"])))
+
+
+def outputs(ctx: Context, con: duckdb.DuckDBPyConnection) -> Iterator[Page | TextFile]:
+    """Every config page (with its compare JSON), then every question page, one at a time."""
+    seen: set[str] = set()
+    for config, rows in _config_rows(ctx, con):
+        if config not in ctx.slugs:
+            continue
+        seen.add(config)
+        yield from config_pages(ctx, config, rows)
+        uri, text = compare_file(ctx, config, rows)
+        yield TextFile(uri, text)
+    for config in sorted(set(ctx.slugs) - seen):  # configs without a response: a page each
+        yield from config_pages(ctx, config, [])
+    for (suite, qid), rows in _question_rows(ctx, con):
+        yield from question_pages(ctx, suite, qid, rows)

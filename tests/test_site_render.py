@@ -1,0 +1,82 @@
+"""Streamed pages rendered outside mkdocs (rescore.site.render): into their skeleton, escaped,
+and from the page cache when nothing they are made of changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import markdown
+
+from rescore.site.page import Page
+from rescore.site.render import END, START, TITLE_TOKEN, Renderer, shape_of, shapes
+
+SKELETON = "configs/__rescore-skeleton__.md"
+
+
+def skeleton_html() -> str:
+    """What mkdocs makes of a skeleton, reduced to the parts the renderer fills."""
+    return (
+        f"<html><head><title>{TITLE_TOKEN} - site</title>"
+        f'<link rel="canonical" href="https://x.invalid/configs/__rescore-skeleton__/">'
+        f'</head><body><a href="#rescoreskeletontitle" class="md-skip">skip</a>'
+        f"<header>{TITLE_TOKEN}</header>{START}<h1>old</h1>{END}"
+        '<script src="../../assets/rescore.js"></script></body></html>'
+    )
+
+
+def renderer(site: Path, cache: Path | None) -> Renderer:
+    md = markdown.Markdown(extensions=["toc", "attr_list"], extension_configs={})
+    return Renderer(site, {SKELETON: skeleton_html()}, md, cache_dir=cache, code_key="k")
+
+
+def config_page(text: str, title: str = "A <b>model</b>") -> Page:
+    page = Page("configs/a.md", title, in_nav=False)
+    page.markdown = f"# Model\n\nSome text.\n\n## Responses\n{page.block(text)}"
+    return page
+
+
+def test_a_page_fills_its_skeleton(tmp_path: Path) -> None:
+    r = renderer(tmp_path, None)
+    r.write_page(config_page("<pre>&lt;script&gt;</pre>"))
+    html = (tmp_path / "configs/a/index.html").read_text()
+    assert "<title>A ‹b›model‹/b› - site</title>" in html  # title_text: markup made inert
+    assert "<header>A ‹b›model‹/b›</header>" in html
+    assert 'href="https://x.invalid/configs/a/"' in html  # the page's own URL, same depth
+    assert 'href="#model" class="md-skip"' in html  # the skip link: the page's first heading
+    assert '<h1 id="model">Model</h1>' in html and "<h1>old</h1>" not in html
+    assert "<pre>&lt;script&gt;</pre>" in html and "rescore-block" not in html
+    assert '<script src="../../assets/rescore.js">' in html  # relative links hold
+    assert r.urls == ["configs/a/"]
+
+
+def test_unchanged_pages_come_from_the_cache_changed_ones_are_rendered(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = renderer(tmp_path / "one", cache)
+    first.write_page(config_page("<p>1</p>"))
+    assert (first.rendered, first.reused) == (1, 0)
+    again = renderer(tmp_path / "two", cache)
+    again.write_page(config_page("<p>1</p>"))
+    assert (again.rendered, again.reused) == (0, 1)
+    one = (tmp_path / "one/configs/a/index.html").read_bytes()
+    assert (tmp_path / "two/configs/a/index.html").read_bytes() == one
+    changed = renderer(tmp_path / "three", cache)
+    changed.write_page(config_page("<p>2</p>"))
+    assert (changed.rendered, changed.reused) == (1, 0)
+    assert "<p>2</p>" in (tmp_path / "three/configs/a/index.html").read_text()
+    other_code = Renderer(
+        tmp_path / "four",
+        {SKELETON: skeleton_html()},
+        markdown.Markdown(extensions=["toc"]),
+        cache_dir=cache,
+        code_key="other",
+    )
+    other_code.write_page(config_page("<p>1</p>"))
+    assert other_code.rendered == 1  # new site code: nothing reused
+
+
+def test_every_streamed_page_shape_has_a_skeleton() -> None:
+    shown = {shape_of(config_page("x"))}
+    page = Page("questions/s/q.md", "s / q", hide_toc=True)
+    page.markdown = "# s / q\n\n## Prompt\n\n## Scoring criteria\n\n## Every config's answer\n"
+    shown.add(shape_of(page))
+    assert shown <= set(shapes().values())
