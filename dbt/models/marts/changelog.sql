@@ -25,9 +25,23 @@ models_to_avoid as (
 
 ),
 
-leaderboard as (
+leaderboard_all_runs as (
 
     select * from {{ ref('leaderboard') }}
+
+),
+
+leaderboard as (
+
+    -- a scoring run may cover several runs sharing config names (weekly runs): a config is
+    -- compared on the newest run it has in each scoring run, one row per config and category
+    select *
+
+    from leaderboard_all_runs
+    qualify row_number() over (
+        partition by scoring_run, category, config
+        order by run_id desc
+    ) = 1
 
 ),
 
@@ -157,19 +171,6 @@ picks_changed as (
 
 ),
 
-avoided as (
-
-    select distinct
-        scoring_run,
-        run_id,
-        config,
-        category,
-        reason
-
-    from models_to_avoid
-
-),
-
 judged as (
 
     select distinct
@@ -179,6 +180,25 @@ judged as (
         category
 
     from leaderboard
+
+),
+
+avoided as (
+
+    -- on the list in the run the config is compared on (its newest judged run)
+    select distinct
+        models_to_avoid.scoring_run,
+        models_to_avoid.run_id,
+        models_to_avoid.config,
+        models_to_avoid.category,
+        models_to_avoid.reason
+
+    from models_to_avoid
+    semi join judged
+        on
+            models_to_avoid.scoring_run = judged.scoring_run
+            and models_to_avoid.run_id = judged.run_id
+            and models_to_avoid.config = judged.config
 
 ),
 
