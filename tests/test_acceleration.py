@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from rescore.dbt_runner import run_dbt_build
+from rescore.site.pages.acceleration import NAMES_URI, role_uri
 from rescore.warehouse import connect, response_id
 from tests.conftest import REAL_REVIEWS, REAL_RUN, REAL_SUITES, require_real_data
 
@@ -32,7 +33,9 @@ def cell(name: str) -> str:
     return html.escape(name)
 
 
-def acceleration_page(con: duckdb.DuckDBPyConnection, scoring_run: str) -> tuple[str, dict]:
+def acceleration_page(
+    con: duckdb.DuckDBPyConnection, scoring_run: str
+) -> tuple[str, dict, dict[str, str]]:
     """The Acceleration page (rescore.site.pages.acceleration) over `con`: HTML and chart specs.
 
     Only the acceleration mart and the name listing are read, as the site's data loader reads
@@ -60,13 +63,15 @@ def acceleration_page(con: duckdb.DuckDBPyConnection, scoring_run: str) -> tuple
         mart_columns={},
         suites=empty,
         configs={},
-        details={},
+        response_counts={},
+        response_suites={},
         facts={},
         config_names=config_names(con),
     )
     ctx = Context(data=data, version=None)
-    page = acceleration(ctx)
-    return page.inline(), {c.name: c.spec for c in ctx.charts}
+    pages = acceleration(ctx)  # the summary, then a page per role and run, the names page
+    by_uri = {p.src_uri: p.inline() for p in pages}
+    return "\n".join(by_uri.values()), {c.name: c.spec for c in ctx.charts}, by_uri
 
 
 def build(warehouse: Path, target: Path) -> None:
@@ -286,14 +291,16 @@ def test_speed_quality_and_recommendation(synthetic: Path) -> None:
 def test_page_lists_roles_charts_and_unparsed_names(synthetic: Path) -> None:
     con = duckdb.connect(str(synthetic), read_only=True)
     try:
-        markdown, charts = acceleration_page(con, "s1")
+        markdown, charts, pages = acceleration_page(con, "s1")
     finally:
         con.close()
     assert markdown.startswith("# Acceleration")
     overview = markdown.split("## Recommended config per role")[1].split("## Per role")[0]
     speedup = answer_tps("arch_spec_draft_d2_k8") / answer_tps("arch_baseline")
     assert cell("arch_spec_draft_d2_k8") in overview and f"×{speedup:.2f}" in overview
-    assert "### arch" in markdown and "### orphan" not in markdown
+    # a page per role with experiments: arch has one, orphan (no base) has none
+    assert role_uri("arch") in pages and role_uri("orphan") not in pages
+    assert pages[role_uri("arch")].startswith("# arch")
     assert list(charts) == ["acceleration-arch"]
     assert 'data-chart="acceleration-arch"' in markdown
     spec_json = json.dumps(charts["acceleration-arch"])
@@ -316,14 +323,14 @@ def test_page_lists_roles_charts_and_unparsed_names(synthetic: Path) -> None:
 
     assert "<svg" in vl_convert.vegalite_to_svg(spec_json)
     # Listing: the unparsed name and the config without a base both appear.
-    names = markdown.split("## Config names")[1]
+    names = pages[NAMES_URI]
     assert cell("turbo_mode") in names and cell("orphan_spec_draft_d1_k8") in names
 
 
 def test_page_for_a_scoring_run_without_judged_baselines(synthetic: Path) -> None:
     con = duckdb.connect(str(synthetic), read_only=True)
     try:
-        markdown, charts = acceleration_page(con, "s2")
+        markdown, charts, pages = acceleration_page(con, "s2")
     finally:
         con.close()
     assert charts == {}
@@ -335,7 +342,7 @@ def test_page_without_a_build_says_what_to_run(tmp_path: Path) -> None:
     connect(tmp_path / "w.duckdb").close()
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     try:
-        markdown, charts = acceleration_page(con, "s1")
+        markdown, charts, pages = acceleration_page(con, "s1")
     finally:
         con.close()
     assert charts == {} and "rescore build" in markdown
@@ -496,23 +503,25 @@ def test_qwen2_5_72b_speculative_configs_against_the_baseline(real: Path) -> Non
 
     con = duckdb.connect(str(real), read_only=True)
     try:
-        markdown, charts = acceleration_page(con, "real")
+        markdown, charts, pages = acceleration_page(con, "real")
     finally:
         con.close()
     from rescore.site.page import slug
     from rescore.site.toolkit import md_esc
 
     anchor = slug(ROLE)
-    section = markdown.split(f"{{#{anchor}}}\n")[1].split("\n### ")[0].split("\n## ")[0]
+    section = pages[role_uri(ROLE)]
     assert f"{baseline_tps:.2f} tok/s" in section
     assert f"Recommended: **{md_esc(fastest)}**" in section
     rows = re.findall(r"<tr>.*?</tr>", section, re.DOTALL)
     for config, tps in spec_tps.items():
         line = next(r for r in rows if r.startswith(f"<tr><td>{cell(config)}</td>"))
         assert f">{tps:.2f}<" in line
-    overview = markdown.split("## Recommended config per role")[1].split("## Per role")[0]
+    overview = pages["acceleration.md"].split("## Recommended config per role")[1]
     row = next(
-        r for r in re.findall(r"<tr>.*?</tr>", overview, re.DOTALL) if f'href="#{anchor}"' in r
+        r
+        for r in re.findall(r"<tr>.*?</tr>", overview, re.DOTALL)
+        if re.search(rf'href="[^"]*{re.escape(anchor)}[^"]*"', r)
     )
     assert f"<td>{cell(fastest)}</td>" in row
     assert f"acceleration-{anchor}" in charts
