@@ -315,6 +315,8 @@ def run_size_label(label: str, args, profile: _synthetic.Profile) -> dict:
     phases = [(p, {"full": runs, "+1%": inc_runs, "no-op": runs + inc_runs}[p]) for p in PHASES]
     if args.skip_incremental:
         phases = phases[:1]
+    if args.phases:
+        phases = [(p, r) for p, r in phases if p in args.phases]
     for phase, phase_runs in phases:
         res[phase] = {}
         for stage in [s for s in STAGES if s in args.stages]:
@@ -471,6 +473,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     r.add_argument(
         "--max-gb", type=float, default=0, help="address-space cap per stage (GB; 0 = none)"
+    )
+    r.add_argument(
+        "--phases",
+        nargs="*",
+        choices=PHASES,
+        default=None,
+        help="only these phases (e.g. '+1%%' 'no-op' with --keep-warehouse after a full pass)",
     )
     r.add_argument(
         "--keep-warehouse",
