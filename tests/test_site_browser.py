@@ -403,12 +403,17 @@ def test_search_finds_a_model_by_name(browser, server: str, published: Path, tmp
         )
         page.keyboard.type(word, delay=50)
         page.wait_for_selector(".md-search-result__item", timeout=60_000)
-        first = page.eval_on_selector(".md-search-result__item a", "e => e.href")
+        page.wait_for_timeout(500)  # the results of the whole word, not of its first letters
+        hrefs = page.eval_on_selector_all(
+            ".md-search-result__item a", "els => els.map(e => e.href)"
+        )
         _shot(page, tmp_path_factory, "search-model-name")
     finally:
         page.close()
     assert not problems, problems
-    assert "/configs/" in first, first
+    # Config pages are out of the index (bounded at scale); the All configs page, which lists
+    # every model by name and is boosted, stands in for them among the first results.
+    assert any("/configs/" in h for h in hrefs[:5]), hrefs[:10]
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,9 @@ class Page:
     blocks: list[str] = field(default_factory=list)
     in_nav: bool = True
     search_exclude: bool = False
+    # Material's page boost: the listing pages (All configs, Questions) stand in for the
+    # per-config and per-question pages the index leaves out, so a name finds them first
+    search_boost: float | None = None
     hide_toc: bool = False  # wide tables get the table-of-contents column's width
 
     def __post_init__(self) -> None:

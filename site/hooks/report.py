@@ -97,6 +97,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         meta = (
             f"title: {json.dumps(page.title)}\n"  # JSON is YAML; titles are title_text()
             + ("search:\n  exclude: true\n" if page.search_exclude else "")
+            + (
+                f"search:\n  boost: {page.search_boost:g}\n"
+                if page.search_boost and not page.search_exclude
+                else ""
+            )
             + ("hide:\n  - toc\n" if page.hide_toc else "")
         )
         front = f"---\n{meta}---\n" if meta else ""

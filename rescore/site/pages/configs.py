@@ -39,7 +39,7 @@ RESPONSE_MARKUP = 1_200
 
 
 def config_index(ctx: Context) -> Page:
-    page = Page("configs/index.md", "All configs", hide_toc=True)
+    page = Page("configs/index.md", "All configs", hide_toc=True, search_boost=4)
     scored = {r["config"]: r for r in ctx.data.leaderboard}
     rows = []
     for config in sorted(ctx.slugs):

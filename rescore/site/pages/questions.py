@@ -150,7 +150,7 @@ def chunk_rows(rows: list[dict[str, Any]], budget: int = PAGE_BUDGET) -> list[li
 
 
 def questions_index(ctx: Context) -> Page:
-    page = Page("questions/index.md", "Questions", hide_toc=True)
+    page = Page("questions/index.md", "Questions", hide_toc=True, search_boost=2)
     stats = {(str(r["suite"]), str(r["question_id"])): r for r in ctx.data.rows("questions")}
     body, attrs = [], []
     for (suite, qid), (answers, name) in sorted(ctx.questions.items()):
