@@ -178,7 +178,26 @@ def render_svgs(charts: list[ch.Chart]) -> dict[str, str]:
     """
     import vl_convert
 
-    return {c.name: vl_convert.vegalite_to_svg(c.static_spec_json()) for c in charts}
+    out: dict[str, str] = {}
+    for c in charts:
+        try:
+            out[c.name] = vl_convert.vegalite_to_svg(c.static_spec_json())
+        except (ValueError, RuntimeError) as exc:
+            # One chart too big for the static renderer (at 100x a heatmap overflowed V8's
+            # stack) must not take the site down: its page keeps the interactive chart, the
+            # SVG says why it is missing.
+            out[c.name] = unrendered_svg(c.name, str(exc).splitlines()[-1][:200])
+    return out
+
+
+def unrendered_svg(name: str, reason: str) -> str:
+    """A small SVG in place of a chart the static renderer could not draw (text escaped)."""
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="40">'
+        f'<text x="8" y="24" font-family="sans-serif" font-size="13">'
+        f"Static chart {esc(name)} not rendered ({esc(reason)}); the page's interactive chart"
+        " shows it.</text></svg>"
+    )
 
 
 def _open(warehouse: Path) -> duckdb.DuckDBPyConnection:
