@@ -199,6 +199,14 @@ def on_post_build(config: MkDocsConfig) -> None:
     from rescore.site import dbt_docs
 
     site = Path(config.site_dir)
+    content = _state.get("content")
+    if content is not None and content.dbt_docs_pending:
+        # dbt holds the warehouse's write lock while `dbt docs generate` runs, and the
+        # streamed pages read the warehouse: they wait for it (on a loaded machine dbt
+        # outlasted mkdocs' own pages and the read-only connect failed on the lock)
+        problem = dbt_docs.finish(_state.get("dbt_job"), site)
+        if problem:
+            log.warning("rescore: %s", problem)
     streamed = _write_streamed(config, site)
     svgs = _state.get("svgs")
     if svgs is not None:
@@ -213,8 +221,3 @@ def on_post_build(config: MkDocsConfig) -> None:
 
         origin = config.site_url or PLACEHOLDER_ORIGIN
         write_sitemap(site, _state.pop("page_urls", []) + streamed, origin)
-    content = _state.get("content")
-    if content is not None and content.dbt_docs_pending:
-        problem = dbt_docs.finish(_state.get("dbt_job"), site)
-        if problem:
-            log.warning("rescore: %s", problem)
