@@ -76,6 +76,18 @@ def build(warehouse: Path, capsys, **kwargs) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
+def add_judgment(warehouse: Path) -> None:
+    """One new judgment of an existing response, in a new scoring run (data changes only)."""
+    con = duckdb.connect(str(warehouse))
+    rid = con.execute("select response_id from raw.responses limit 1").fetchone()[0]
+    con.execute(
+        "insert into raw.judgments (scoring_run, response_id, judge, rubric_version, score,"
+        " judged_at) values ('new-run', ?, 'rules-v1', 'v1', 2, ?)",
+        [rid, datetime(2026, 2, 1)],
+    )
+    con.close()
+
+
 def test_second_build_is_skipped_and_says_since_when(raw_warehouse, fake_dbt, capsys):
     assert build(raw_warehouse, capsys)[0] == 0
     assert len(fake_dbt.calls) == 1
@@ -94,14 +106,7 @@ def test_force_rebuilds_and_reruns_unit_tests(raw_warehouse, fake_dbt, capsys):
 
 def test_a_new_judgment_rebuilds(raw_warehouse, fake_dbt, capsys):
     build(raw_warehouse, capsys)
-    con = duckdb.connect(str(raw_warehouse))
-    rid = con.execute("select response_id from raw.responses limit 1").fetchone()[0]
-    con.execute(
-        "insert into raw.judgments (scoring_run, response_id, judge, rubric_version, score,"
-        " judged_at) values ('new-run', ?, 'rules-v1', 'v1', 2, ?)",
-        [rid, datetime(2026, 2, 1)],
-    )
-    con.close()
+    add_judgment(raw_warehouse)
     code, out = build(raw_warehouse, capsys)
     assert len(fake_dbt.calls) == 2 and "up to date" not in out
     # only the code is unchanged: the unit tests are not re-run, the data tests are
@@ -303,14 +308,7 @@ def test_incremental_models_start_over_only_when_the_code_changed(
     same code on record passes --full-refresh; a data-only rebuild does not."""
     build(raw_warehouse, capsys)
     assert "--full-refresh" in fake_dbt.calls[0], "first build: nothing to build on"
-    con = duckdb.connect(str(raw_warehouse))
-    rid = con.execute("select response_id from raw.responses limit 1").fetchone()[0]
-    con.execute(
-        "insert into raw.judgments (scoring_run, response_id, judge, rubric_version, score,"
-        " judged_at) values ('new-run', ?, 'rules-v1', 'v1', 2, ?)",
-        [rid, datetime(2026, 2, 1)],
-    )
-    con.close()
+    add_judgment(raw_warehouse)
     build(raw_warehouse, capsys)
     assert "--full-refresh" not in fake_dbt.calls[1], "new data, same code: incremental"
     model = project_copy / "models" / "marts" / "leaderboard.sql"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from rescore.warehouse import bound_memory, connect
@@ -40,7 +42,7 @@ def _dbt_limit(tmp_path, monkeypatch, value: str | None) -> str:
     from pathlib import Path
 
     connect(tmp_path / "w.duckdb").close()
-    env = {k: v for k, v in __import__("os").environ.items() if k != "RESCORE_DUCKDB_MEMORY"}
+    env = {k: v for k, v in os.environ.items() if k != "RESCORE_DUCKDB_MEMORY"}
     if value is not None:
         env["RESCORE_DUCKDB_MEMORY"] = value
     rescore = Path(sys.executable).with_name("rescore")

@@ -11,6 +11,7 @@ row (`except all` both ways).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -33,7 +34,7 @@ def _rescore(warehouse: Path, *args: str) -> str:
         capture_output=True,
         text=True,
         timeout=600,
-        env={**__import__("os").environ, "RESCORE_WAREHOUSE": str(warehouse)},
+        env={**os.environ, "RESCORE_WAREHOUSE": str(warehouse)},
     )
     assert out.returncode == 0, f"rescore {' '.join(args)}:\n{out.stdout}\n{out.stderr}"
     return out.stdout

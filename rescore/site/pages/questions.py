@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rescore.site.page import Context, Page, slug
+from rescore.site.page import Context, Page, slug, split_parts
 from rescore.site.toolkit import Cell, details, esc, fmt_pct, link, md_esc, table
 from rescore.site.widgets import filter_bar
 
@@ -137,16 +137,8 @@ def question_pages(ctx: Context, suite: str, qid: str, rows: list[dict[str, Any]
 
 
 def chunk_rows(rows: list[dict[str, Any]], budget: int = PAGE_BUDGET) -> list[list[dict]]:
-    parts: list[list[dict]] = [[]]
-    size = 0
-    for r in rows:
-        n = _row_size(r)
-        if parts[-1] and size + n > budget:
-            parts.append([])
-            size = 0
-        parts[-1].append(r)
-        size += n
-    return parts
+    """A question's answers cut into pages of about `budget` characters."""
+    return split_parts(rows, _row_size, budget)
 
 
 def questions_index(ctx: Context) -> Page:
