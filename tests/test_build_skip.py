@@ -120,7 +120,8 @@ def test_a_new_judgment_rebuilds(raw_warehouse, fake_dbt, capsys):
     [
         ("judgments", "update raw.judgments set score = 3 - score where rowid = 0"),
         ("responses", "update raw.responses set tokens_per_second = 1 where rowid = 0"),
-        ("responses", "update raw.responses set response = response || 'x' where rowid = 0"),
+        # a re-ingested run file with other response texts rewrites its config row's sha256
+        ("configs", "update raw.configs set file_sha256 = 'another' where rowid = 0"),
         ("configs", "update raw.configs set role = 'other_role' where rowid = 0"),
         ("response_flags", "delete from raw.response_flags where rowid = 0"),
         ("scoring_runs", "update raw.scoring_runs set settings = '{\"k\": 1}' where rowid = 0"),
