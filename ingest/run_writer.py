@@ -163,8 +163,45 @@ def _file_states(files: list[FileRows]) -> pa.Table:
             "file_sha256": pa.array([f.sha256 for f in rows], pa.string()),
             "parser_version": pa.array([runs.PARSER_VERSION] * len(rows), pa.string()),
             "quarantined": pa.array([f.quarantined for f in rows], pa.int32()),
+            "other_shape": pa.nulls(len(rows), pa.string()),
         }
     )
+
+
+def _write_other_shape(con, batch: Batch) -> None:
+    """Record the files of another shape read (or skipped unread) by this ingest, so the next
+    one skips them unread while they are unchanged; a file that was a run file before is now
+    this row (its configs rows are the folder check's business, as before)."""
+    rows = batch.other_shape
+    if not rows:
+        return
+    table = pa.table(
+        {
+            "source_file": pa.array([r[0] for r in rows], pa.string()),
+            "size_bytes": pa.array([r[1] for r in rows], pa.int64()),
+            "mtime_ns": pa.array([r[2] for r in rows], pa.int64()),
+            "read_at_ns": pa.array([r[3] for r in rows], pa.int64()),
+            "file_sha256": pa.array([r[4] for r in rows], pa.string()),
+            "parser_version": pa.array([runs.PARSER_VERSION] * len(rows), pa.string()),
+            "quarantined": pa.array([0] * len(rows), pa.int32()),
+            "other_shape": pa.array([r[5] for r in rows], pa.string()),
+        }
+    )
+    con.register("_rescore_other_shape", table)
+    try:
+        con.execute("begin")
+        con.execute(
+            "delete from raw.ingest_files where source_file in "
+            "(select source_file from _rescore_other_shape)"
+        )
+        con.execute("insert into raw.ingest_files select * from _rescore_other_shape")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("_rescore_other_shape")
+    batch.other_shape = []
 
 
 def _write(
@@ -242,6 +279,7 @@ def write_batch(con, batch: Batch, outcome: Outcome, now: datetime, final: bool 
     refuses is quarantined. `final=False` is a flush in the middle of reading."""
     try:
         _write_pending(con, batch, outcome, now, final)
+        _write_other_shape(con, batch)
     finally:
         batch.files = []
         batch.pending_chars = 0

@@ -199,9 +199,13 @@ class Batch:
     runs_folders: set[str] = field(default_factory=set)  # resolved run folders read
     folders: dict[str, set[str]] = field(default_factory=dict)  # folder -> run files present
     # Incremental: file -> (size, mtime_ns, read_at_ns, sha256, quarantined, (run, config)
-    # keys) of its last ingest, when its rows are still those bytes' (see `known_files`).
+    # keys, why it was skipped if of another shape) of its last ingest, when its rows are still
+    # those bytes' (see `known_files`).
     known: dict[str, tuple] = field(default_factory=dict)
     unchanged: set[str] = field(default_factory=set)  # files not read: unchanged since then
+    # files of another shape read by this ingest: (name, size, mtime_ns, read_at_ns, sha256,
+    # reason), kept in raw.ingest_files so an unchanged one is not read again
+    other_shape: list[tuple] = field(default_factory=list)
     pool: Any = None  # worker processes reading files (ingest.parallel), made when needed
     pool_made: bool = False
     spool: str | None = None  # their folder of Arrow files on the way back
@@ -448,7 +452,7 @@ def _report_duplicates(dups: list[tuple[str, str, Any]], problems: _Problems) ->
 
 def _parse_config_file(path: Path, run_dir: Path, folder: str, name: str, now: datetime):
     """One per-config JSON file -> (FileRows or None when skipped, problems, the skip reason
-    of a file of another shape or None)."""
+    of a file of another shape or None, the sha256 of the bytes read)."""
     problems = _Problems(name)
     src = _read(path, problems)
     import json
@@ -471,7 +475,7 @@ def _parse_config_file(path: Path, run_dir: Path, folder: str, name: str, now: d
                 f"'results' is a {type(doc['results']).__name__}, expected "
                 "{suite: {question_id: record}}",
             )
-        return None, problems, f"not a per-config run file: {_shape_of(doc)}"
+        return None, problems, f"not a per-config run file: {_shape_of(doc)}", src.sha256
     results: dict = doc["results"]
     for place, key, earlier in parsed.duplicates:
         if place == "results" and isinstance(earlier, dict) and isinstance(results.get(key), dict):
@@ -567,7 +571,7 @@ def _parse_config_file(path: Path, run_dir: Path, folder: str, name: str, now: d
     rows.keys.add((run_id, config))
     rows.run_dirs[run_id] = folder
     rows.loaded = {"config files": 1, "responses": len(rows.responses)}
-    return rows, problems, None
+    return rows, problems, None, src.sha256
 
 
 def _parse_jsonl(path: Path, name: str, now: datetime):
@@ -759,6 +763,7 @@ class FileRead:
     # excerpt) of a file that failed whole
     stat: tuple[int, int] | None = None  # (size_bytes, mtime_ns) just before the read
     read_at: int = 0
+    sha256: str | None = None  # of the bytes read (kept for a file of another shape)
 
 
 def parse_file(
@@ -780,9 +785,9 @@ def parse_file(
     try:
         if kind == "jsonl":
             rows, problems = _parse_jsonl(path, name, now)
-            skip = None
+            skip = sha = None
         else:
-            rows, problems, skip = _parse_config_file(
+            rows, problems, skip, sha = _parse_config_file(
                 path, run_dir, folder or source_name(run_dir), name, now
             )
     except SourceError as exc:
@@ -793,7 +798,7 @@ def parse_file(
             "it was loaded. Repair or re-export it."
         )
         return FileRead(None, None, error=(None, "unreadable_content", message, None))
-    return FileRead(rows, problems, skip, None, stat_now, read_at)
+    return FileRead(rows, problems, skip, None, stat_now, read_at, sha)
 
 
 def take_read(read: FileRead, name: str, batch: Batch, outcome: Outcome) -> bool:
@@ -801,6 +806,8 @@ def take_read(read: FileRead, name: str, batch: Batch, outcome: Outcome) -> bool
     outcome.files.add(name)
     if read.skip is not None:
         outcome.skip(name, "other-shape file", read.skip)
+        if read.stat is not None and read.sha256 and not read.problems.items:
+            batch.other_shape.append((name, *read.stat, read.read_at, read.sha256, read.skip))
     if read.error is not None:
         place, kind, message, excerpt = read.error
         outcome.quarantine(name, place, kind, message, excerpt)
@@ -828,6 +835,8 @@ def read_file(
     name = name or source_name(path)
     if st is False:
         st = _stat(path)
+    if st is not None and _skip_unchanged_other_shape(name, st, batch, outcome):
+        return False
     if st is not None and _skip_unchanged(name, st, batch, outcome):
         return True
     read = parse_file(kind, path, run_dir, folder, name, now, st)
@@ -851,6 +860,19 @@ def _maybe_unchanged(name: str, st: os.stat_result, batch: Batch) -> bool:
     return (st.st_size, st.st_mtime_ns) == (size, mtime_ns) and mtime_ns + RACY_NS <= read_at
 
 
+def _skip_unchanged_other_shape(
+    name: str, st: os.stat_result, batch: Batch, outcome: Outcome
+) -> bool:
+    """Rule (incremental ingest): a file of another shape (a JSON that is not a run file, such
+    as an export of all responses) read without a problem by this PARSER_VERSION, unchanged as
+    in :func:`_skip_unchanged`, is skipped again unread, for the reason it was skipped then:
+    the real run's four exports per run folder are most of a no-op ingest's reading."""
+    if not _maybe_unchanged(name, st, batch) or batch.known[name][6] is None:
+        return False
+    outcome.skip(name, "other-shape file", batch.known[name][6])
+    return True
+
+
 def _skip_unchanged(name: str, st: os.stat_result, batch: Batch, outcome: Outcome) -> bool:
     """Rule (incremental ingest): a run file whose resolved path, size and mtime_ns equal
     those stored when it was last read, read by this PARSER_VERSION, whose rows in the
@@ -859,7 +881,7 @@ def _skip_unchanged(name: str, st: os.stat_result, batch: Batch, outcome: Outcom
     problem rows stay as they are. Anything else, or `--full`, reads it."""
     if not _maybe_unchanged(name, st, batch):
         return False
-    size, mtime_ns, read_at, sha, quarantined, keys = batch.known[name]
+    size, mtime_ns, read_at, sha, quarantined, keys, _ = batch.known[name]
     if sha in batch.sha_owner or any(k in batch.key_owner for k in keys):
         return False  # something else of this ingest claims it: read it and decide as before
     batch.sha_owner[sha] = name
@@ -873,7 +895,8 @@ def _skip_unchanged(name: str, st: os.stat_result, batch: Batch, outcome: Outcom
 
 def known_files(con, full: bool) -> dict[str, tuple]:
     """What :func:`_skip_unchanged` compares with: files read by this PARSER_VERSION whose
-    rows in raw.configs carry the hash stored with them (none when `full`)."""
+    rows in raw.configs carry the hash stored with them, and files of another shape (with the
+    reason they were skipped); none when `full`."""
     if full:
         return {}
     out: dict[str, tuple] = {}
@@ -881,11 +904,17 @@ def known_files(con, full: bool) -> dict[str, tuple]:
         "select f.source_file, f.size_bytes, f.mtime_ns, f.read_at_ns, f.file_sha256, "
         "f.quarantined, c.run_id, c.config from raw.ingest_files f join raw.configs c "
         "on c.source_file = f.source_file and c.file_sha256 = f.file_sha256 "
-        "where f.parser_version = ?",
+        "where f.parser_version = ? and f.other_shape is null",
         [PARSER_VERSION],
     ).fetchall():
-        entry = out.setdefault(src, (size, mtime_ns, read_at, sha, quarantined, []))
+        entry = out.setdefault(src, (size, mtime_ns, read_at, sha, quarantined, [], None))
         entry[5].append((run_id, config))
+    for src, size, mtime_ns, read_at, sha, reason in con.execute(
+        "select source_file, size_bytes, mtime_ns, read_at_ns, file_sha256, other_shape "
+        "from raw.ingest_files where parser_version = ? and other_shape is not null",
+        [PARSER_VERSION],
+    ).fetchall():
+        out.setdefault(src, (size, mtime_ns, read_at, sha, 0, [], reason))
     return out
 
 

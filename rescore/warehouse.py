@@ -353,6 +353,8 @@ alter table raw.scoring_runs add column if not exists scored_at timestamp;  -- a
 alter table raw.judgments add column if not exists decided_by varchar;
 alter table raw.judgments add column if not exists input_key varchar;
 alter table raw.judge_cache add column if not exists decided_by varchar;
+-- a file of another shape (not a run file): why it was skipped; null for a run file
+alter table raw.ingest_files add column if not exists other_shape varchar;
 """
 
 

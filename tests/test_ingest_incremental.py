@@ -91,6 +91,32 @@ def test_an_unchanged_folder_is_not_read_again_and_the_warehouse_is_unchanged(tm
     assert "unchanged" in again.summary()
 
 
+def test_an_unchanged_file_of_another_shape_is_skipped_unread_for_the_same_reason(
+    tmp_path, con, reads
+):
+    suites, run = _tree(tmp_path)
+    export = run / "all_responses.json"
+    export.write_text(json.dumps([{"response": "r1"}, {"response": "r2"}]))
+    _age(export)
+    first = ingest_all(con, suites, [run])
+    assert "all_responses.json" in reads
+    reads.clear()
+    again = ingest_all(con, suites, [run])
+    assert reads == []
+    skipped = [line for line in again.summary().splitlines() if "other-shape" in line]
+    assert skipped == [line for line in first.summary().splitlines() if "other-shape" in line]
+    assert skipped, "the export is still reported as skipped"
+    # it becomes a run file: read again, and loaded
+    export.write_text(_run_file("exported"))
+    _age(export, ns=OLD + 10**9)
+    reads.clear()
+    third = ingest_all(con, suites, [run])
+    assert reads == ["all_responses.json"]
+    n = con.execute("select count(*) from raw.configs where config = 'all_responses'").fetchone()
+    assert n[0] == 1
+    assert not [line for line in third.summary().splitlines() if "other-shape" in line]
+
+
 def test_a_changed_file_is_read_and_replaces_its_rows(tmp_path, con, reads):
     suites, run = _tree(tmp_path)
     ingest_all(con, suites, [run])
