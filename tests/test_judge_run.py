@@ -285,6 +285,16 @@ def test_limit_and_refusing_a_foreign_scoring_run(wh: Path, capsys) -> None:
     assert run_judge(con, JudgeOptions("nonsense", "x", progress=False)) == 2
 
 
+def _as_reingested(con, response_id: str) -> None:
+    """What a re-ingest of the edited run file also does: its config row gets the new bytes'
+    hash (the judge keys a response's texts by its run file's hash)."""
+    con.execute(
+        "update raw.configs as c set file_sha256 = 'edited' from raw.responses as r "
+        "where r.response_id = ? and c.run_id = r.run_id and c.config = r.config",
+        [response_id],
+    )
+
+
 def test_changed_response_is_rejudged(wh: Path) -> None:
     con = connect(wh)
     run_judge(con, JudgeOptions("rules", "s1", progress=False))
@@ -293,6 +303,7 @@ def test_changed_response_is_rejudged(wh: Path) -> None:
         "update raw.responses set response = 'Adding: 17 + 25 = 42.' where response_id = ?",
         [target],
     )
+    _as_reingested(con, target)
     counting = CountingJudge()
     run_judge(con, JudgeOptions("rules", "s1", progress=False), judge=counting)
     assert counting.calls == 1
@@ -385,6 +396,7 @@ def test_a_judged_rerun_rebuilds_no_blind_item_and_changed_input_is_judged_again
         "where response_id = ?",
         [rid_],
     )
+    _as_reingested(con, rid_)
     assert run_judge(con, JudgeOptions("rules", "s1", progress=False)) == 0
     assert "judged 1, cached 0, already done 5" in capsys.readouterr().out
     score, key = con.execute(
