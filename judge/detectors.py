@@ -349,7 +349,10 @@ def detect_all(
 
 
 def replace_flags(con, response_ids: list[str], rows: list[tuple[str, str, str]], flagged_at):
-    """Idempotent bulk write: delete these responses' flags, insert the new ones, one commit."""
+    """Idempotent bulk write: delete these responses' flags, insert the new ones, one commit.
+
+    `response_ids` are the responses whose old flags go (the rows' responses must be among
+    them or have none); with none to delete, the delete (a scan of the table) is skipped."""
     import pyarrow as pa
 
     ids = pa.table({"response_id": pa.array(response_ids, pa.string())})
@@ -365,10 +368,11 @@ def replace_flags(con, response_ids: list[str], rows: list[tuple[str, str, str]]
     con.register("_flag_rows", flags)
     try:
         con.execute("begin")
-        con.execute(
-            "delete from raw.response_flags where response_id in "
-            "(select response_id from _flag_ids)"
-        )
+        if response_ids:
+            con.execute(
+                "delete from raw.response_flags where response_id in "
+                "(select response_id from _flag_ids)"
+            )
         con.execute(
             "insert into raw.response_flags "
             "select response_id, flag, evidence, ?, ? from _flag_rows",
