@@ -21,9 +21,9 @@ import os
 import sys
 import threading
 from collections import Counter
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -32,6 +32,9 @@ from judge.base import RUBRIC, RUBRIC_VERSION, Judge, Task, Verdict
 from judge.blind import blind_response, build_item, cache_key, identity_names
 from judge.detectors import detect_all, expects_tool_call, replace_flags
 from judge.errors import JudgeError, JudgeUsageError
+
+if TYPE_CHECKING:  # the pool is imported only when a run uses it (a no-op run starts faster)
+    from concurrent.futures import Executor, ProcessPoolExecutor
 
 JUDGES = ("rules", "rules-v1", "rules-v2", "claude", "openai", "cascade")
 MODEL_JUDGES = ("claude", "openai")
@@ -780,6 +783,7 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
         context = _Context.load(con) if fresh_ids else _Context({}, {})
         if n_workers > 1:
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
             # fork: the workers start warm (modules and prompt caches loaded) and get the
             # question and config columns once; they run judge code only, never DuckDB, and

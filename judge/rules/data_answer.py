@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import yaml
-
 from judge.rules.base import RuleResult
 from judge.rules.text import words
 
@@ -33,6 +31,8 @@ def _parse(text: str) -> object | None:
     parsed data is only read)."""
     if len(text) > MAX_CHARS:
         return None
+    import yaml  # here, not at the top: a run with nothing to judge never parses YAML
+
     try:
         data = yaml.safe_load(text)  # JSON is YAML: one parser for both
     except yaml.YAMLError:
