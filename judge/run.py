@@ -372,6 +372,8 @@ def _stream_rows(con, ids: list[str]):
     Unordered and as Arrow record batches: an `order by` would make DuckDB sort every
     response text before the first row (the judge's peak memory grew with the warehouse);
     a scan streamed batch by batch holds one batch. Verdicts do not depend on the order."""
+    if not ids:  # nothing fresh (a re-run): no scan of the response texts at all
+        return
     cur = con.cursor()
     cur.register("_judge_ids", pa.table({"response_id": pa.array(ids, pa.string())}))
     try:
