@@ -285,8 +285,19 @@ _SELF_INTRO_GATE = re.compile(
 )
 
 
-def _self_intro_sub(text: str) -> str:
-    if _SELF_INTRO_GATE.search(text) is None:
+# The gate, case-sensitive and lower-case: in lower-cased ASCII text it finds what the gate
+# finds in the text (IGNORECASE is lower-casing there), ~4x faster.
+_SELF_INTRO_GATE_LOWER = re.compile(
+    r"\s(?:" + "|".join(re.escape(n.lower()) for n in WEAK_FAMILIES) + r")\b"
+)
+
+
+def _self_intro_sub(text: str, low: str | None = None) -> str:
+    """`_SELF_INTRO_RE` applied to `text`; `low` is `text.lower()` when the caller has it."""
+    if low is not None and text.isascii():
+        if _SELF_INTRO_GATE_LOWER.search(low) is None:
+            return text
+    elif _SELF_INTRO_GATE.search(text) is None:
         return text  # no match is possible: the substitution would change nothing
     return _SELF_INTRO_RE.sub(lambda m: m.group("lead") + PLACEHOLDER, text)
 
@@ -310,8 +321,11 @@ def redact_identity(text: str, names: Iterable[str] = ()) -> str:
         text = _STRONG_RE.sub(PLACEHOLDER, text)
     if any(n in low for n in _WEAK_LOWER):
         if any(n in text for n in WEAK_FAMILIES):
+            before = text
             text = _WEAK_VERSIONED_RE.sub(PLACEHOLDER, text)
-        text = _self_intro_sub(text)
+            if text is not before:
+                low = text.lower()
+        text = _self_intro_sub(text, low)
     return text
 
 

@@ -131,6 +131,19 @@ def _top_trigram(words: list[str]) -> tuple[str, int, int]:
     return " ".join(gram), n, sum(grams.values())
 
 
+def _trigram_possible(words: list[str], counts: Counter[str], need: float) -> bool:
+    """False when no trigram of `words` can pass the share test (it must occur `need` times):
+    each of its three words occurs at least as often as it does, so each of its occurrences
+    starts a place where three words in a row are all that common. Those places are counted
+    with C-level byte and integer operations; counting every trigram costs a tuple and a hash
+    per word. (A bound a hair below `need` keeps float rounding on the safe side: a filter.)"""
+    bar = need - 1e-6
+    common = {w for w, c in counts.items() if c >= bar}
+    mask = int.from_bytes(bytes(map(common.__contains__, words)), "big")
+    runs = mask & (mask >> 8) & (mask >> 16)  # one 1-byte per three common words in a row
+    return runs.bit_count() >= bar
+
+
 def _zlib_ratio(text: str) -> float:
     raw = text.encode()
     return len(zlib.compress(raw, 6)) / max(1, len(raw))
@@ -223,7 +236,8 @@ def detect_degenerate(blind_text: str) -> Flag | None:
     # A trigram repeats no more often than its commonest word: count trigrams (the costly
     # part) only when some word is common enough for one to pass the share test.
     need = max(NGRAM_MIN_REPEATS, NGRAM_SHARE * (len(words) - 2) / 3)
-    if len(words) >= 3 and max(Counter(words).values()) >= need:
+    counts = Counter(words) if len(words) >= 3 else None
+    if counts and max(counts.values()) >= need and _trigram_possible(words, counts, need):
         gram, n, total = _top_trigram(words)
         if n >= NGRAM_MIN_REPEATS and total and n * 3 / total >= NGRAM_SHARE:
             return Flag("degenerate", f"trigram '{gram}' x {n}")
@@ -257,6 +271,12 @@ _IMAGE_REQUEST = re.compile(
 )
 
 
+# The same pattern, case-sensitive (its text is lower-case): searched in lower-cased ASCII text
+# it finds what `_IMAGE_REQUEST` finds in the text, ~3x faster than IGNORECASE.
+_IMAGE_REQUEST_LOWER = re.compile(_IMAGE_REQUEST.pattern)
+assert _IMAGE_REQUEST.pattern == _IMAGE_REQUEST.pattern.lower()
+
+
 @lru_cache(maxsize=4096)
 def detect_wrong_modality(blind_text: str, has_image: bool) -> Flag | None:
     """A text task answered as if it were a vision task (asking for an image).
@@ -268,6 +288,8 @@ def detect_wrong_modality(blind_text: str, has_image: bool) -> Flag | None:
     low = blind_text.lower()
     if not any(w in low for w in ("image", "picture", "photo", "screenshot", "diagram", "chart")):
         return None
+    if blind_text.isascii() and _IMAGE_REQUEST_LOWER.search(low) is None:
+        return None  # on ASCII text IGNORECASE is lower-casing: no match in `low`, none at all
     m = _IMAGE_REQUEST.search(blind_text)
     if m:
         shown = m.group(0)[:60]
@@ -327,7 +349,10 @@ def detect_all(
 
 
 def replace_flags(con, response_ids: list[str], rows: list[tuple[str, str, str]], flagged_at):
-    """Idempotent bulk write: delete these responses' flags, insert the new ones, one commit."""
+    """Idempotent bulk write: delete these responses' flags, insert the new ones, one commit.
+
+    `response_ids` are the responses whose old flags go (the rows' responses must be among
+    them or have none); with none to delete, the delete (a scan of the table) is skipped."""
     import pyarrow as pa
 
     ids = pa.table({"response_id": pa.array(response_ids, pa.string())})
@@ -343,10 +368,11 @@ def replace_flags(con, response_ids: list[str], rows: list[tuple[str, str, str]]
     con.register("_flag_rows", flags)
     try:
         con.execute("begin")
-        con.execute(
-            "delete from raw.response_flags where response_id in "
-            "(select response_id from _flag_ids)"
-        )
+        if response_ids:
+            con.execute(
+                "delete from raw.response_flags where response_id in "
+                "(select response_id from _flag_ids)"
+            )
         con.execute(
             "insert into raw.response_flags "
             "select response_id, flag, evidence, ?, ? from _flag_rows",

@@ -21,9 +21,9 @@ import os
 import sys
 import threading
 from collections import Counter
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -32,6 +32,9 @@ from judge.base import RUBRIC, RUBRIC_VERSION, Judge, Task, Verdict
 from judge.blind import blind_response, build_item, cache_key, identity_names
 from judge.detectors import detect_all, expects_tool_call, replace_flags
 from judge.errors import JudgeError, JudgeUsageError
+
+if TYPE_CHECKING:  # the pool is imported only when a run uses it (a no-op run starts faster)
+    from concurrent.futures import Executor, ProcessPoolExecutor
 
 JUDGES = ("rules", "rules-v1", "rules-v2", "claude", "openai", "cascade")
 MODEL_JUDGES = ("claude", "openai")
@@ -380,6 +383,8 @@ def _stream_rows(con, ids: list[str]):
     Unordered and as Arrow record batches: an `order by` would make DuckDB sort every
     response text before the first row (the judge's peak memory grew with the warehouse);
     a scan streamed batch by batch holds one batch. Verdicts do not depend on the order."""
+    if not ids:  # nothing fresh (a re-run): no scan of the response texts at all
+        return
     cur = con.cursor()
     cur.register("_judge_ids", pa.table({"response_id": pa.array(ids, pa.string())}))
     try:
@@ -417,6 +422,21 @@ def _backfill_input_keys(
     finally:
         cur.unregister("_backfill")
         cur.close()
+
+
+def _flagged(con, ids: list[str]) -> set[str]:
+    """Which of `ids` have flags in `raw.response_flags` (one scan, at the start of a run)."""
+    cur = con.cursor()
+    cur.register("_flagged_ids", pa.table({"response_id": pa.array(ids, pa.string())}))
+    try:
+        rows = cur.execute(
+            "select distinct f.response_id from raw.response_flags as f "
+            "inner join _flagged_ids as i using (response_id)"
+        ).fetchall()
+    finally:
+        cur.unregister("_flagged_ids")
+        cur.close()
+    return {r[0] for r in rows}
 
 
 def _flag_counts(con, ids: list[str]) -> Counter[str]:
@@ -558,27 +578,31 @@ class Persister:
     def _judgments_table(
         self, ok: list[tuple[Task | Keys, Verdict, bool]], now: datetime
     ) -> pa.Table:
-        def col(f, typ):
-            return pa.array([f(t, v, c) for t, v, c in ok], typ)
+        n = len(ok)
+        tasks = [t for t, _, _ in ok]
+        verdicts = [v for _, v, _ in ok]
+
+        def verdict_col(name: str, typ) -> pa.Array:
+            return pa.array([getattr(v, name) for v in verdicts], typ)
 
         return pa.table(
             {
-                "scoring_run": col(lambda t, v, c: self.scoring_run, pa.string()),
-                "response_id": col(lambda t, v, c: t.response_id, pa.string()),
-                "judge": col(lambda t, v, c: self.judge_name, pa.string()),
-                "rubric_version": col(lambda t, v, c: RUBRIC_VERSION, pa.string()),
-                "score": col(lambda t, v, c: v.score, pa.int32()),
-                "reason": col(lambda t, v, c: v.reason, pa.string()),
-                "judged_at": col(lambda t, v, c: now, pa.timestamp("us")),
-                "cache_key": col(lambda t, v, c: t.cache_key, pa.string()),
-                "input_tokens": col(lambda t, v, c: v.input_tokens, pa.int32()),
-                "output_tokens": col(lambda t, v, c: v.output_tokens, pa.int32()),
-                "cache_read_tokens": col(lambda t, v, c: v.cache_read_tokens, pa.int32()),
-                "cache_creation_tokens": col(lambda t, v, c: v.cache_creation_tokens, pa.int32()),
+                "scoring_run": pa.array([self.scoring_run] * n, pa.string()),
+                "response_id": pa.array([t.response_id for t in tasks], pa.string()),
+                "judge": pa.array([self.judge_name] * n, pa.string()),
+                "rubric_version": pa.array([RUBRIC_VERSION] * n, pa.string()),
+                "score": verdict_col("score", pa.int32()),
+                "reason": verdict_col("reason", pa.string()),
+                "judged_at": pa.array([now] * n, pa.timestamp("us")),
+                "cache_key": pa.array([t.cache_key for t in tasks], pa.string()),
+                "input_tokens": verdict_col("input_tokens", pa.int32()),
+                "output_tokens": verdict_col("output_tokens", pa.int32()),
+                "cache_read_tokens": verdict_col("cache_read_tokens", pa.int32()),
+                "cache_creation_tokens": verdict_col("cache_creation_tokens", pa.int32()),
                 # a cache hit cost nothing in this run; the cache keeps what it once cost
-                "cost_usd": col(lambda t, v, c: 0.0 if c else v.cost_usd, pa.float64()),
-                "decided_by": col(lambda t, v, c: v.decided_by, pa.string()),
-                "input_key": col(lambda t, v, c: t.input_key, pa.string()),
+                "cost_usd": pa.array([0.0 if c else v.cost_usd for _, v, c in ok], pa.float64()),
+                "decided_by": verdict_col("decided_by", pa.string()),
+                "input_key": pa.array([t.input_key for t in tasks], pa.string()),
             }
         )
 
@@ -760,6 +784,7 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
         _record_scoring_run(con, options, judge)
         persister.add_reused([(rid, ck, input_of[rid]) for rid, ck in reused.items()])
 
+    flagged_before = _flagged(con, fresh_ids) if fresh_ids and not options.dry_run else set()
     bar = _progress(options.progress and not options.dry_run, len(fresh_ids))
     pool: ProcessPoolExecutor | None = None
     try:
@@ -771,6 +796,7 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
         context = _Context.load(con) if fresh_ids else _Context({}, {})
         if n_workers > 1:
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
             # fork: the workers start warm (modules and prompt caches loaded) and get the
             # question and config columns once; they run judge code only, never DuckDB, and
@@ -806,9 +832,11 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
             if options.dry_run:
                 pending_all += pending
                 continue
+            # only responses that had flags when the run began can have any to delete: the
+            # delete scans the whole table, which grows with the warehouse
             replace_flags(
-                con, [t.response_id for t in tasks], [f for _, flags in keyed_flags for f in flags],
-                _now(),
+                con, [t.response_id for t in tasks if t.response_id in flagged_before],
+                [f for _, flags in keyed_flags for f in flags], _now(),
             )  # fmt: skip
             for t in todo:
                 if t.cache_key in hits:

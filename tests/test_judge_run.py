@@ -474,3 +474,29 @@ def test_streamed_rows_completed_from_the_context_are_the_load_query_rows(tmp_pa
                 if k not in ("is_speed_test", "in_suite")}  # fmt: skip
         assert context.full_row(r) == {**want, "run_id": r["run_id"]}
     con.close()
+
+
+def test_a_rejudged_response_loses_the_flags_that_no_longer_apply(wh: Path) -> None:
+    """Flags are replaced per response: a response whose text changed is re-flagged, its old
+    flags gone, while the flags of the responses left alone stay as they were."""
+    con = connect(wh)
+    run_judge(con, JudgeOptions("rules", "s1", progress=False))
+    looped = rid("general_qwen3_8b_baseline", "agentic", "q_tool")
+    echo = rid("general_qwen3_8b_baseline", "instruction_precision", "q_exact")
+
+    def flags_of(r: str) -> set[str]:
+        rows = con.execute(
+            "select flag from raw.response_flags where response_id = ?", [r]
+        ).fetchall()
+        return {f for (f,) in rows}
+
+    assert {"degenerate", "truncated"} <= flags_of(looped)
+    echo_flags = flags_of(echo)
+    assert "echo_only" in echo_flags
+    con.execute(
+        "update raw.responses set response = ?, completion_tokens = 12 where response_id = ?",
+        ['{"name": "search", "parameters": {"q": "x"}}', looped],
+    )
+    assert run_judge(con, JudgeOptions("rules", "s1", progress=False)) == 0
+    assert flags_of(looped) == set()  # neither looping nor cut any more
+    assert flags_of(echo) == echo_flags  # judged before, unchanged: its flags stay

@@ -10,6 +10,7 @@ report infrastructure failures apart from model failures.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Two or more lines of llama-cli's interactive help, which a model answer never is.
 _HELP_LINES = re.compile(
@@ -24,8 +25,12 @@ _TIMEOUT_EMPTY = re.compile(
 _TIMEOUT_ANY = re.compile(r"\[PARTIAL OUTPUT - timed out after collecting (\d+) chars\]")
 
 
+@lru_cache(maxsize=4096)
 def runner_artefact(text: str | None) -> str | None:
-    """Evidence that `text` is a runner artefact rather than a model's answer; None if not."""
+    """Evidence that `text` is a runner artefact rather than a model's answer; None if not.
+
+    Memoised: the detector asks about the blind text and rules-v2 asks again about the same
+    text when it scores it."""
     t = (text or "").strip()
     if not t:
         return None

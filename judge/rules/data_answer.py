@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import yaml
-
 from judge.rules.base import RuleResult
 from judge.rules.text import words
 
@@ -25,9 +23,16 @@ _DATA_LINE = re.compile(r"^\s*(?:-\s+\S|[\w\"'][\w \"'.-]*:(?:\s|$))")
 MAX_CHARS = 20_000  # parse no more than this per candidate: a data answer is short
 
 
+@lru_cache(maxsize=512)
 def _parse(text: str) -> object | None:
+    """YAML (JSON is YAML) of `text` when it is a mapping or a list, else None. Memoised: a
+    response's fenced block and its run of data lines are often the same text, and rules-v2
+    asks about the same answer more than once (pure-Python PyYAML is the costly part; the
+    parsed data is only read)."""
     if len(text) > MAX_CHARS:
         return None
+    import yaml  # here, not at the top: a run with nothing to judge never parses YAML
+
     try:
         data = yaml.safe_load(text)  # JSON is YAML: one parser for both
     except yaml.YAMLError:

@@ -131,11 +131,17 @@ def _parse_key_parts(expected: str) -> list[Part]:
 
 def response_numbers(text: str) -> list[float]:
     """Every number in a response, fractions (a/b, \\frac{a}{b}) as their values too."""
+    return list(_numbers_of(text))
+
+
+@lru_cache(maxsize=1024)
+def _numbers_of(text: str) -> tuple[float, ...]:
+    # memoised: each key part asks about the question's prompt and the answer's conclusion
     vals = [_to_float(m.group(1)) for m in _NUMBER_RE.finditer(text)]
     for a, b in _FRACTION_RE.findall(text) + _LATEX_FRAC_RE.findall(text):
         if int(b):
             vals.append(float(Fraction(int(a), int(b))))
-    return vals
+    return tuple(vals)
 
 
 def _close(a: float, b: float, approx: bool) -> bool:
