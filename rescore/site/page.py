@@ -76,6 +76,9 @@ class Context:
     # site path of a suite's JSON -> question id -> shared texts (pages.configs.question_texts)
     question_texts: dict[str, dict[str, dict[str, str]]] | None = None
     href_cache: dict[tuple[str, str, bool], str] = field(default_factory=dict, repr=False)
+    # ("config", config) / ("question", suite, question_id) -> the key of its outputs
+    # (rescore.site.stream.page_keys)
+    page_keys: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         roles: dict[str, set[str]] = defaultdict(set)
