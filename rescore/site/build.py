@@ -249,7 +249,7 @@ def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) ->
         if settings.dbt_docs_generate:  # dbt reads its schema, not the warehouse
             from rescore.site.dbt_docs import write_mirror
 
-            mirror = write_mirror(con, settings.work_dir / "dbt-docs-db" / warehouse.name)
+            mirror = write_mirror(con, settings.dbt_docs_home / "db" / warehouse.name)
     except WarehouseMissing as exc:
         content = problem_site(str(exc))
         content.text_files[VEGA_BUNDLE_URI] = vega_bundle(settings.cache_dir)

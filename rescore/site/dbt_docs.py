@@ -110,12 +110,17 @@ def start(
     from rescore.dbt_runner import dbt_executable
 
     target.mkdir(parents=True, exist_ok=True)
+    for name in DOCS_FILES:  # a kept target: what finish() copies must be this run's
+        (target / name).unlink(missing_ok=True)
     kept = _kept_build(warehouse)
     cmd = dbt_executable() + ["docs", "generate"]
     if kept is not None:
         # the marts' own build compiled every node: only the catalog is new (see _kept_build)
         cmd.append("--no-compile")
-        if (kept / "partial_parse.msgpack").exists():
+        # the build's partial parse holds for its own profile (the warehouse path); on the
+        # mirror, the target's own one from the last docs run (kept between site builds)
+        own = mirror is not None and (target / "partial_parse.msgpack").exists()
+        if (kept / "partial_parse.msgpack").exists() and not own:
             shutil.copyfile(kept / "partial_parse.msgpack", target / "partial_parse.msgpack")
     cmd += [
         "--project-dir",

@@ -82,7 +82,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         from rescore import paths
 
         _state["dbt_job"] = dbt_docs.start(
-            paths.dbt_dir(), settings.work_dir / "dbt-docs", settings.warehouse, content.dbt_mirror
+            paths.dbt_dir(),
+            settings.dbt_docs_home / "target"
+            if content.dbt_mirror
+            else settings.work_dir / "dbt-docs",
+            settings.warehouse,
+            content.dbt_mirror,
         )
     config.nav = content.nav
     if not os.environ.get("MIKE_DOCS_VERSION"):
