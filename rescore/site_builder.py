@@ -127,7 +127,8 @@ def build_site(
 
 
 def _streamed(work: Path) -> str:
-    """`; 712 config and question pages: 12 rendered, 700 unchanged (page cache)`."""
+    """`; 712 config and question pages: 12 rendered, 700 unchanged (page cache; 650 of
+    them not even generated: their configs' and questions' keys were cached)`."""
     import json
 
     try:
@@ -137,7 +138,13 @@ def _streamed(work: Path) -> str:
     total = stats["rendered"] + stats["reused"]
     return (
         f"; {total} config and question pages: {stats['rendered']} rendered, "
-        f"{stats['reused']} unchanged (page cache)"
+        f"{stats['reused']} unchanged (page cache"
+        + (
+            f"; {stats['not_generated']} configs and questions not generated"
+            if stats.get("not_generated")
+            else ""
+        )
+        + ")"
     )
 
 
@@ -160,6 +167,7 @@ def _build(
         version=version if out else None,
         dbt_docs_generate=True,  # the hook runs dbt docs beside the page rendering
         page_cache_dir=site_state.page_cache_dir(warehouse),  # unchanged pages: not rendered
+        dbt_docs_state=site_state.dbt_docs_state_dir(warehouse),  # `rescore site` holds the lock
     )
     env = _env(settings.write(work / "settings.json"))
     if out is None:

@@ -112,5 +112,13 @@ def page_cache_dir(warehouse: Path) -> Path:
     return state_dir(warehouse) / "site" / "pages"
 
 
+def dbt_docs_state_dir(warehouse: Path) -> Path:
+    """Where the site's `dbt docs generate` keeps the warehouse's schema mirror and its target
+    (`rescore.site.dbt_docs`): kept between builds, dbt's partial parse of the mirror holds."""
+    from rescore.dbt_runner import state_dir
+
+    return state_dir(warehouse) / "site" / "dbt-docs"
+
+
 def forget(warehouse: Path, target: Path, version: str | None) -> None:
     _stamp_path(warehouse, target, version).unlink(missing_ok=True)

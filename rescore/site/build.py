@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from rescore.site.page import Context, Page
 from rescore.site.pages.configs import question_text_files
 from rescore.site.settings import SiteSettings
 from rescore.site.sql import sql_ident, sql_literal
-from rescore.site.stream import TextFile
+from rescore.site.stream import Group, TextFile
 from rescore.site.toolkit import esc
 
 VEGA_BUNDLE_URI = "assets/vendor/vega-bundle.js"
@@ -50,16 +50,25 @@ class SiteContent:
     ctx: Context | None = None  # what the streamed pages need (rescore.site.stream)
     warehouse: Path | None = None
     work_dir: Path | None = None
+    dbt_mirror: Path | None = None  # the warehouse's schema for `dbt docs generate` (dbt_docs)
 
     def streamed(self) -> Iterator[Page | TextFile]:
         """The config and question pages and the compare JSON, one at a time, from the
         warehouse (a connection of their own, open while they are read)."""
+        for group in self.stream_groups():
+            yield from group.items
+
+    def stream_groups(self, cached: Callable[[str], bool] | None = None) -> Iterator[Group]:
+        """The streamed outputs one config or question at a time (`stream.groups`): those
+        whose key `cached` holds come back empty, neither read nor generated."""
         if self.ctx is None or self.warehouse is None or self.work_dir is None:
             return
+        ctx = self.ctx
         con = stream.connect(self.warehouse, self.work_dir)
         try:
-            for item in stream.outputs(self.ctx, con):
-                yield pg.finish(self.ctx, item) if isinstance(item, Page) else item
+            for group in stream.groups(ctx, con, cached):
+                items = [pg.finish(ctx, i) if isinstance(i, Page) else i for i in group.items]
+                yield Group(group.key, items, group.reused)
         finally:
             con.close()
 
@@ -229,12 +238,18 @@ def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) ->
             use_directory_urls=use_directory_urls,
         )
         stream.plan(con, ctx)
+        stream.page_keys(con, ctx)
         timings["load"] = time.perf_counter() - t0
         t = time.perf_counter()
         if downloads_dir.exists():
             shutil.rmtree(downloads_dir)
         downloads = export_marts(con, downloads_dir)
         timings["downloads"] = time.perf_counter() - t
+        mirror = None
+        if settings.dbt_docs_generate:  # dbt reads its schema, not the warehouse
+            from rescore.site.dbt_docs import write_mirror
+
+            mirror = write_mirror(con, settings.dbt_docs_home / "db" / warehouse.name)
     except WarehouseMissing as exc:
         content = problem_site(str(exc))
         content.text_files[VEGA_BUNDLE_URI] = vega_bundle(settings.cache_dir)
@@ -264,6 +279,7 @@ def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) ->
         ctx=ctx,
         warehouse=warehouse,
         work_dir=settings.work_dir,
+        dbt_mirror=mirror,
     )
     content.text_files.update(pg.compare_index(ctx))
     content.text_files.update(question_text_files(ctx))

@@ -1,9 +1,13 @@
 """The dbt docs of the warehouse, generated beside the site build and copied into it.
 
 `dbt docs generate` takes most of a site build's time (dbt start-up, compile, catalog
-queries), so the hook starts it as a background process once it has finished reading the
-warehouse (DuckDB allows one writer process; the hook's read-only connections are closed by
-then) and copies the result into `<site>/dbt-docs/` when mkdocs has rendered the pages. If dbt
+queries), so the hook starts it as a background process and copies the result into
+`<site>/dbt-docs/` at the end. dbt opens its database read-write, so holds DuckDB's write
+lock while it runs, and the site reads the warehouse meanwhile (the streamed pages): dbt is
+pointed at a *schema mirror* instead (:func:`write_mirror`), a small DuckDB file of the same
+name holding every table and view of the warehouse with its columns, types and comments and
+no rows: all the catalog reads (dbt-duckdb's catalog is `duckdb_tables()`, `duckdb_views()`
+and `duckdb_columns()`), so the docs are the same and nothing waits for anything. If dbt
 fails, `dbt-docs/index.html` says why instead of leaving a dead link.
 """
 
@@ -15,6 +19,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 from rescore.procs import die_with_parent
 
@@ -29,21 +35,92 @@ class DbtDocsJob:
     target: Path
     log: Path
     manifest: Path | None = None  # the build's compiled manifest, when the catalog alone runs
+    on_mirror: bool = False  # dbt reads the schema mirror: the warehouse is free meanwhile
 
 
-def start(project_dir: Path, target: Path, warehouse: Path) -> DbtDocsJob | None:
-    """Start `dbt docs generate` for `warehouse`; None when there is no dbt project."""
+def _q(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _s(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def write_mirror(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
+    """Write `path`: every table and view `con`'s database holds, same schemas, columns,
+    types and comments, no rows (what dbt's catalog of it reads). `path` must have the
+    warehouse's file name: DuckDB names a database after its file, and the catalog matches
+    relations by database name."""
+    db = con.execute("select current_database()").fetchone()[0]
+    columns: dict[tuple[str, str], list[tuple[str, str, str | None]]] = {}
+    for schema, table, column, dtype, comment in con.execute(
+        "select schema_name, table_name, column_name, data_type, comment from duckdb_columns()"
+        " where database_name = ? order by schema_name, table_name, column_index",
+        [db],
+    ).fetchall():
+        columns.setdefault((schema, table), []).append((column, dtype, comment))
+    relations = con.execute(
+        "select schema_name, table_name, 'table', comment from duckdb_tables()"
+        " where database_name = ? and not temporary"
+        " union all select schema_name, view_name, 'view', comment from duckdb_views()"
+        " where database_name = ? and not internal and not temporary order by 1, 2",
+        [db, db],
+    ).fetchall()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    out = duckdb.connect(str(path))
+    try:
+        ddl = []
+        for schema in sorted({r[0] for r in relations} - {"main"}):
+            ddl.append(f"create schema {_q(schema)}")
+        comments = []
+        for schema, name, kind, comment in relations:
+            rel = f"{_q(schema)}.{_q(name)}"
+            cols = columns.get((schema, name), [])
+            if kind == "table":
+                ddl.append(
+                    f"create table {rel} (" + ", ".join(f"{_q(c)} {t}" for c, t, _ in cols) + ")"
+                )
+            else:  # a view of the same columns and types (the catalog reads no more)
+                ddl.append(
+                    f"create view {rel} as select "
+                    + ", ".join(f"cast(null as {t}) as {_q(c)}" for c, t, _ in cols)
+                    + " limit 0"
+                )
+            if comment:
+                comments.append(f"comment on {kind} {rel} is {_s(comment)}")
+            comments += [f"comment on column {rel}.{_q(c)} is {_s(cc)}" for c, _, cc in cols if cc]
+        out.execute("begin")
+        for statement in ddl + comments:
+            out.execute(statement)
+        out.execute("commit")
+    finally:
+        out.close()
+    return path
+
+
+def start(
+    project_dir: Path, target: Path, warehouse: Path, mirror: Path | None = None
+) -> DbtDocsJob | None:
+    """Start `dbt docs generate` for `warehouse`, on its schema `mirror` when given (so the
+    warehouse stays free for readers); None when there is no dbt project."""
     if not (project_dir / "dbt_project.yml").exists():
         return None
     from rescore.dbt_runner import dbt_executable
 
     target.mkdir(parents=True, exist_ok=True)
+    for name in DOCS_FILES:  # a kept target: what finish() copies must be this run's
+        (target / name).unlink(missing_ok=True)
     kept = _kept_build(warehouse)
     cmd = dbt_executable() + ["docs", "generate"]
     if kept is not None:
         # the marts' own build compiled every node: only the catalog is new (see _kept_build)
         cmd.append("--no-compile")
-        if (kept / "partial_parse.msgpack").exists():
+        # the build's partial parse holds for its own profile (the warehouse path); on the
+        # mirror, the target's own one from the last docs run (kept between site builds)
+        own = mirror is not None and (target / "partial_parse.msgpack").exists()
+        if (kept / "partial_parse.msgpack").exists() and not own:
             shutil.copyfile(kept / "partial_parse.msgpack", target / "partial_parse.msgpack")
     cmd += [
         "--project-dir",
@@ -56,7 +133,10 @@ def start(project_dir: Path, target: Path, warehouse: Path) -> DbtDocsJob | None
     if (project_dir / "profiles.yml").exists():
         cmd += ["--profiles-dir", str(project_dir)]
     # DO_NOT_TRACK turns the docs page's own usage tracking off (manifest metadata).
-    env = dict(os.environ, RESCORE_WAREHOUSE=str(warehouse), DO_NOT_TRACK="1")
+    # the mirror serves the catalog only: a compile (no build record) may query the data
+    on_mirror = mirror is not None and kept is not None
+    db = mirror if on_mirror and mirror is not None else warehouse
+    env = dict(os.environ, RESCORE_WAREHOUSE=str(db), DO_NOT_TRACK="1")
     log = target / "docs-generate.out"
     with open(log, "w", encoding="utf-8") as out:
         # dbt holds the warehouse while it runs: it must not outlive a killed site build
@@ -69,7 +149,7 @@ def start(project_dir: Path, target: Path, warehouse: Path) -> DbtDocsJob | None
             text=True,
             preexec_fn=die_with_parent(os.getpid()),
         )
-    return DbtDocsJob(proc, target, log, kept / "manifest.json" if kept else None)
+    return DbtDocsJob(proc, target, log, kept / "manifest.json" if kept else None, on_mirror)
 
 
 def _kept_build(warehouse: Path) -> Path | None:
@@ -80,8 +160,6 @@ def _kept_build(warehouse: Path) -> Path | None:
     what made the marts and `--no-compile` loses nothing. Otherwise (no record: a partial or
     failed build, `rescore dbt run`) dbt compiles as usual.
     """
-    import duckdb
-
     from rescore import build_state
     from rescore.dbt_runner import kept_manifest
 

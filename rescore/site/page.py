@@ -76,6 +76,9 @@ class Context:
     # site path of a suite's JSON -> question id -> shared texts (pages.configs.question_texts)
     question_texts: dict[str, dict[str, dict[str, str]]] | None = None
     href_cache: dict[tuple[str, str, bool], str] = field(default_factory=dict, repr=False)
+    # ("config", config) / ("question", suite, question_id) -> the key of its outputs
+    # (rescore.site.stream.page_keys)
+    page_keys: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         roles: dict[str, set[str]] = defaultdict(set)
@@ -252,6 +255,10 @@ def mart_table(ctx: Context, page: Page, rows: list[dict[str, Any]], cols: Any, 
     return page.block(focused_table(rows, cols, ctx.model_cell(page), **kw))
 
 
+# config page names the All configs page and its parts take (configs/index.md, -part-N)
+RESERVED_SLUG = re.compile(r"index(-part-\d+)?")
+
+
 def slugs(configs: Iterable[str]) -> dict[str, str]:
     """File-safe, unique page names for configs (names are untrusted text)."""
     out: dict[str, str] = {}
@@ -259,7 +266,7 @@ def slugs(configs: Iterable[str]) -> dict[str, str]:
     for config in sorted(configs):
         slug = re.sub(r"[^A-Za-z0-9._-]+", "-", config).strip(".-") or "config"
         base, n = slug, 2
-        while slug.lower() in used:
+        while slug.lower() in used or RESERVED_SLUG.fullmatch(slug.lower()):
             slug, n = f"{base}-{n}", n + 1
         used.add(slug.lower())
         out[config] = slug
@@ -335,6 +342,9 @@ def severity_key(row: dict[str, Any]) -> int:
 # characters of table or section HTML per page before it is cut into parts (~1 MB with the
 # theme): pages whose mart grows with the runs (critical issues, findings) are paged by it
 PART_BUDGET = 450_000
+# what a page's own HTML (its Markdown and blocks, before the theme) may reach when its rows
+# are cut by PART_BUDGET: row_size counts about half of a table row's markup (tests assert it)
+PAGE_MAX_CHARS = 1_000_000
 
 
 def row_size(row: dict[str, Any]) -> int:
@@ -359,6 +369,11 @@ def split_parts(items: list[Any], size: Callable[[Any], int], budget: int = PART
 def part_uri(uri: str, part: int) -> str:
     """Part `part` of a page cut into parts (1 = the page itself)."""
     return uri if part == 1 else f"{uri[:-3]}-part-{part}.md"
+
+
+def part_title(title: str, part: int) -> str:
+    """`title (part N)` for the parts after the first."""
+    return title if part == 1 else f"{title} (part {part})"
 
 
 def parts_links(ctx: Context, page: Page, uris: list[str], current: int, what: str) -> str:

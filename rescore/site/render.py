@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -109,6 +110,7 @@ class Renderer:
     code_key: str = ""
     rendered: int = 0
     reused: int = 0
+    groups_reused: int = 0  # configs and questions not even generated (their key cached)
     urls: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -119,6 +121,71 @@ class Renderer:
             url = page_url(uri, self.use_directory_urls)
             digest = hashlib.sha256(html.encode()).hexdigest()
             self._by_shape[shapes()[uri]] = (head, tail, url, digest)
+        # what every group's output depends on besides its own key: this code, the
+        # Markdown setup and every skeleton (the theme, navigation, version)
+        base = [self.code_key, *sorted(d for *_, d in self._by_shape.values())]
+        self._group_base = hashlib.sha256("\0".join(base).encode()).hexdigest()
+        self._manifests: dict[str, list[list[str | None]]] = {}
+        self._recording: list[list[str | None]] | None = None
+
+    def _manifest(self, key: str) -> Path:
+        assert self.cache_dir is not None
+        full = hashlib.sha256(f"{self._group_base}\0{key}".encode()).hexdigest()
+        return self.cache_dir / "groups" / full[:2] / f"{full}.json"
+
+    def has_group(self, key: str) -> bool:
+        """Whether every output of the group with this key (`stream.Group`) is cached."""
+        if self.cache_dir is None or not key:
+            return False
+        path = self._manifest(key)
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        if not all((self.cache_dir / str(e[1])).exists() for e in entries):
+            return False
+        self._manifests[key] = entries
+        return True
+
+    def reuse_group(self, key: str) -> None:
+        """Link a group's cached outputs into the site (`has_group` said they are there)."""
+        assert self.cache_dir is not None
+        entries = self._manifests.pop(key)
+        for rel, cached, url in entries:
+            src = self.cache_dir / str(cached)
+            dst = self.site / str(rel)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            _link(src, dst)
+            os.utime(src)
+            if url is not None:
+                self.urls.append(url)
+                self.reused += 1
+        os.utime(self._manifest(key))
+        self.groups_reused += 1
+
+    def write_group(self, key: str, items: list[Any]) -> None:
+        """Write a group's pages and files, and record them under its key."""
+        from rescore.site.stream import TextFile
+
+        self._recording = [] if self.cache_dir is not None and key else None
+        for item in items:
+            if isinstance(item, TextFile):
+                self.write_file(item.uri, item.text)
+            else:
+                self.write_page(item)
+        entries, self._recording = self._recording, None
+        if entries is None:
+            return
+        path = self._manifest(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(entries), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def _record(self, path: Path, cached: Path, url: str | None) -> None:
+        if self._recording is not None and self.cache_dir is not None:
+            rel = path.relative_to(self.site).as_posix()
+            self._recording.append([rel, cached.relative_to(self.cache_dir).as_posix(), url])
 
     def remove_skeletons(self) -> None:
         for uri in self.skeletons:
@@ -158,6 +225,7 @@ class Renderer:
                 _link(cached, path)
                 os.utime(cached)  # in use: kept by prune()
                 self.reused += 1
+                self._record(path, cached, url)
                 return
         title = title_text(page.title)
         content = self.content(page)
@@ -177,6 +245,7 @@ class Renderer:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, cached)
         _link(cached, path)
+        self._record(path, cached, url)
 
     def prune(self, days: float = CACHE_DAYS) -> int:
         """Drop cached pages no build used for `days` (several outputs share the cache, so
@@ -187,7 +256,8 @@ class Renderer:
 
         old = time.time() - days * 86400
         removed = 0
-        for f in self.cache_dir.glob("*/*.html"):
+        files = [*self.cache_dir.glob("*/*.html"), *self.cache_dir.glob("*/*.txt")]
+        for f in [*files, *self.cache_dir.glob("groups/*/*.json")]:
             if f.stat().st_mtime < old:
                 f.unlink(missing_ok=True)
                 removed += 1
@@ -196,7 +266,20 @@ class Renderer:
     def write_file(self, uri: str, text: str) -> None:
         path = self.site / uri
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        if self._recording is None or self.cache_dir is None:
+            path.write_text(text, encoding="utf-8")
+            return
+        # inside a cached group: the file is kept in the cache too, to be linked next time
+        key = hashlib.sha256(f"{uri}\0{text}".encode()).hexdigest()
+        cached = self.cache_dir / key[:2] / f"{key}.txt"
+        if not cached.exists():
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, cached)
+        _link(cached, path)
+        os.utime(cached)
+        self._record(path, cached, None)
 
 
 def _link(src: Path, dst: Path) -> None:

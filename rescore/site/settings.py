@@ -28,6 +28,13 @@ class SiteSettings:
     dbt_docs_dir: Path | None = None  # folder holding dbt's index.html/manifest/catalog
     dbt_docs_generate: bool = False  # run `dbt docs generate` beside the page rendering
     page_cache_dir: Path | None = None  # rendered streamed pages by key (rescore.site.render)
+    # where `dbt docs generate` keeps its schema mirror and target between builds (so its
+    # partial parse of the mirror's profile holds); None: under work_dir, for this build only
+    dbt_docs_state: Path | None = None
+
+    @property
+    def dbt_docs_home(self) -> Path:
+        return self.dbt_docs_state or self.work_dir / "dbt-docs-state"
 
     def to_json(self) -> str:
         data = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
@@ -42,7 +49,14 @@ class SiteSettings:
     @classmethod
     def from_json(cls, text: str) -> SiteSettings:
         data = json.loads(text)
-        paths = {"warehouse", "work_dir", "cache_dir", "dbt_docs_dir", "page_cache_dir"}
+        paths = {
+            "warehouse",
+            "work_dir",
+            "cache_dir",
+            "dbt_docs_dir",
+            "page_cache_dir",
+            "dbt_docs_state",
+        }
         known = {f.name for f in fields(cls)}
         kwargs = {
             k: (Path(v) if k in paths and v is not None else v)

@@ -11,7 +11,9 @@ its rows are in. The mkdocs hook renders them outside mkdocs (`rescore.site.rend
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,17 @@ class TextFile:
 
     uri: str
     text: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """What one config (its pages and compare JSON) or one question (its pages) puts in the
+    site, under the key of everything it is made from (:func:`page_keys`). `reused`: the
+    caller's cache holds the key, so nothing was read or generated and `items` is empty."""
+
+    key: str
+    items: list[Page | TextFile]
+    reused: bool = False
 
 
 def _where(ctx: Context) -> tuple[str, list[Any]]:
@@ -120,6 +133,74 @@ def plan(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
         add_question_texts(ctx, r)
 
 
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def page_keys(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
+    """The key of each config's and each question's outputs (`Context.page_keys`), from
+    cheap inputs, so that an unchanged page is neither generated nor rendered.
+
+    A key covers everything its pages are made from: the page's `marts.responses` rows (a
+    sum of DuckDB row hashes in SQL, no text leaves the warehouse), the other marts' rows
+    the page shows (the config's facts, leaderboard and suite rows), the names and links of
+    the configs a question page shows (their labels, slugs and rows: a response's part
+    depends on its config's rows), and what every page shares (the site code, the scoring
+    run, version, URL style, audit banner, category titles, the questions' shared texts).
+    The renderer adds the skeletons and the Markdown setup (`render.Renderer.group_key`).
+    """
+    from rescore import build_state
+    from rescore.site.pages import audit_banner
+
+    where, params = _where(ctx)
+    rows_of = dict(
+        con.execute(
+            f"select config, sum(hash(t)::hugeint)::varchar from marts.responses t{where}"
+            " group by config",
+            params,
+        ).fetchall()
+    )
+    common = _digest(
+        {
+            "code": build_state.tree_hash(Path(__file__).parent, suffixes={".py"}),
+            "duckdb": duckdb.__version__,  # hash() is DuckDB's
+            "scoring_run": ctx.data.scoring_run,
+            "version": ctx.version,
+            "urls": ctx.use_directory_urls,
+            "banner": audit_banner(ctx),
+            "titles": ctx.titles,
+            "texts": ctx.question_texts,
+        }
+    )
+    keys: dict[tuple[str, ...], str] = {}
+    shown: dict[str, str] = {}  # what a question page shows of a config
+    for config, slug in ctx.slugs.items():
+        label = ctx.labels.get(config)
+        shown[config] = _digest([config, slug, label, rows_of.get(config)])
+        keys[("config", config)] = _digest(
+            [
+                common,
+                shown[config],
+                ctx.data.configs.get(config),
+                ctx.leaderboard_of.get(config),
+                ctx.suite_scores_of.get(config),
+                ctx.config_parts.get(config),
+            ]
+        )
+    cur = con.execute(
+        "select suite, question_id, sum(hash(t)::hugeint)::varchar as h,"
+        " list(distinct config order by config) as configs"
+        f" from marts.responses t{where} and {QUESTION_PAGE} group by suite, question_id",
+        params,
+    )
+    for r in _batches(cur):
+        suite, qid = str(r["suite"]), str(r["question_id"])
+        configs = [shown.get(str(c), str(c)) for c in r["configs"]]
+        keys[("question", suite, qid)] = _digest([common, suite, qid, r["h"], configs])
+    ctx.page_keys = keys
+
+
 def connect(warehouse: Path, work_dir: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection whose sorts spill to the build's scratch folder, bounded."""
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -146,27 +227,33 @@ def _slices(items: list[tuple[Any, int]], limit: int) -> Iterator[list[Any]]:
 
 
 def _config_rows(
-    ctx: Context, con: duckdb.DuckDBPyConnection
+    ctx: Context, con: duckdb.DuckDBPyConnection, skip: frozenset[str] = frozenset()
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Each config's rows in page order, read one slice of configs at a time."""
+    """Each config's rows in page order (but the `skip` configs'), one slice of configs at
+    a time."""
     where, params = _where(ctx)
-    for configs in _slices(ctx.config_sizes, SLICE_CHARS):
+    wanted = [(c, n) for c, n in ctx.config_sizes if c not in skip]
+    for configs in _slices(wanted, SLICE_CHARS):
         cur = con.execute(
             f"select * from marts.responses{where} and config >= ? and config <= ?"
-            f" order by {ORDER}",
-            [*params, configs[0], configs[-1]],
+            f" and list_contains(?::varchar[], config) order by {ORDER}",
+            [*params, configs[0], configs[-1], configs],
         )
         yield from _groups(_batches(cur), lambda r: r["config"])
 
 
 def _question_rows(
-    ctx: Context, con: duckdb.DuckDBPyConnection
+    ctx: Context,
+    con: duckdb.DuckDBPyConnection,
+    skip: frozenset[tuple[str, str]] = frozenset(),
 ) -> Iterator[tuple[tuple[str, str], list[dict[str, Any]]]]:
-    """Each question's answers (an excerpt of each text), one slice of questions at a time."""
+    """Each question's answers (an excerpt of each text), but the `skip` ones', one slice
+    of questions at a time."""
     where, params = _where(ctx)
     by_suite: dict[str, list[tuple[str, int]]] = {}
     for (suite, qid), (n, _name) in sorted(ctx.questions.items()):
-        by_suite.setdefault(suite, []).append((qid, n))
+        if (suite, qid) not in skip:
+            by_suite.setdefault(suite, []).append((qid, n))
     for suite, questions in by_suite.items():
         for qids in _slices(questions, SLICE_ROWS):
             cur = con.execute(
@@ -174,23 +261,46 @@ def _question_rows(
                 " length(response) as response_chars"
                 f" from marts.responses{where} and {QUESTION_PAGE}"
                 " and suite = ? and question_id >= ? and question_id <= ?"
+                " and list_contains(?::varchar[], question_id)"
                 f" order by suite, question_id, {ORDER}",
-                [*params, suite, qids[0], qids[-1]],
+                [*params, suite, qids[0], qids[-1], qids],
             )
             yield from _groups(_batches(cur), lambda r: (str(r["suite"]), str(r["question_id"])))
 
 
-def outputs(ctx: Context, con: duckdb.DuckDBPyConnection) -> Iterator[Page | TextFile]:
-    """Every config page (with its compare JSON), then every question page, one at a time."""
+def groups(
+    ctx: Context, con: duckdb.DuckDBPyConnection, cached: Callable[[str], bool] | None = None
+) -> Iterator[Group]:
+    """Every config's outputs (its pages and compare JSON), then every question's, one
+    group at a time; a group whose key `cached` holds is neither read nor generated."""
+
+    def key(*k: str) -> str:
+        return ctx.page_keys.get(k, "")
+
+    def reuse(k: str) -> bool:
+        return cached is not None and bool(k) and cached(k)
+
+    skip = frozenset(c for c in ctx.slugs if reuse(key("config", c)))
     seen: set[str] = set()
-    for config, rows in _config_rows(ctx, con):
+    for config, rows in _config_rows(ctx, con, skip):
         if config not in ctx.slugs:
             continue
         seen.add(config)
-        yield from config_pages(ctx, config, rows)
         uri, text = compare_file(ctx, config, rows)
-        yield TextFile(uri, text)
+        yield Group(key("config", config), [*config_pages(ctx, config, rows), TextFile(uri, text)])
     for config in sorted(set(ctx.slugs) - seen):  # configs without a response: a page each
-        yield from config_pages(ctx, config, [])
-    for (suite, qid), rows in _question_rows(ctx, con):
-        yield from question_pages(ctx, suite, qid, rows)
+        if config in skip:
+            yield Group(key("config", config), [], reused=True)
+        else:
+            yield Group(key("config", config), list(config_pages(ctx, config, [])))
+    qskip = frozenset(q for q in ctx.questions if reuse(key("question", *q)))
+    for (suite, qid), rows in _question_rows(ctx, con, qskip):
+        yield Group(key("question", suite, qid), list(question_pages(ctx, suite, qid, rows)))
+    for suite, qid in sorted(qskip):
+        yield Group(key("question", suite, qid), [], reused=True)
+
+
+def outputs(ctx: Context, con: duckdb.DuckDBPyConnection) -> Iterator[Page | TextFile]:
+    """Every config page (with its compare JSON), then every question page, one at a time."""
+    for group in groups(ctx, con):
+        yield from group.items

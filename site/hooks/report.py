@@ -82,7 +82,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         from rescore import paths
 
         _state["dbt_job"] = dbt_docs.start(
-            paths.dbt_dir(), settings.work_dir / "dbt-docs", settings.warehouse
+            paths.dbt_dir(),
+            settings.dbt_docs_home / "target"
+            if content.dbt_mirror
+            else settings.work_dir / "dbt-docs",
+            settings.warehouse,
+            content.dbt_mirror,
         )
     config.nav = content.nav
     if not os.environ.get("MIKE_DOCS_VERSION"):
@@ -147,7 +152,6 @@ def _write_streamed(config: MkDocsConfig, site: Path) -> list[str]:
     import markdown
 
     from rescore.site.render import Renderer
-    from rescore.site.stream import TextFile
 
     content = _state.get("content")
     skeletons = _state.get("skeletons") or {}
@@ -163,14 +167,19 @@ def _write_streamed(config: MkDocsConfig, site: Path) -> list[str]:
         cache_dir=_state.get("page_cache"),
         code_key=_code_key(config),
     )
-    for item in content.streamed():
-        if isinstance(item, TextFile):
-            renderer.write_file(item.uri, item.text)
+    cached = renderer.has_group if renderer.cache_dir is not None else None
+    for group in content.stream_groups(cached):
+        if group.reused:  # its key was cached: not generated, its files linked
+            renderer.reuse_group(group.key)
         else:
-            renderer.write_page(item)
+            renderer.write_group(group.key, group.items)
     renderer.remove_skeletons()
     renderer.prune()
-    stats = {"rendered": renderer.rendered, "reused": renderer.reused}
+    stats = {
+        "rendered": renderer.rendered,
+        "reused": renderer.reused,
+        "not_generated": renderer.groups_reused,
+    }
     log.info("rescore: streamed pages %s", stats)
     if content.work_dir is not None:  # `rescore site` prints it
         (content.work_dir / "streamed.json").write_text(json.dumps(stats), encoding="utf-8")
@@ -195,19 +204,30 @@ def _code_key(config: MkDocsConfig) -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
-def on_post_build(config: MkDocsConfig) -> None:
+def _finish_dbt_docs(job: Any, site: Path) -> None:
     from rescore.site import dbt_docs
 
+    problem = dbt_docs.finish(job, site)
+    if problem:
+        log.warning("rescore: %s", problem)
+
+
+def on_post_build(config: MkDocsConfig) -> None:
     site = Path(config.site_dir)
     content = _state.get("content")
-    if content is not None and content.dbt_docs_pending:
-        # dbt holds the warehouse's write lock while `dbt docs generate` runs, and the
-        # streamed pages read the warehouse: they wait for it (on a loaded machine dbt
-        # outlasted mkdocs' own pages and the read-only connect failed on the lock)
-        problem = dbt_docs.finish(_state.get("dbt_job"), site)
-        if problem:
-            log.warning("rescore: %s", problem)
+    job = _state.get("dbt_job")
+    pending = content is not None and content.dbt_docs_pending
+    # `dbt docs generate` holds its database's write lock while it runs, and the streamed
+    # pages read the warehouse: on the schema mirror (rescore.site.dbt_docs) dbt leaves the
+    # warehouse free, so they do not wait; on the warehouse itself (no build record: dbt
+    # compiles) they wait for it (437ca8a: on a loaded machine dbt outlasted mkdocs' own
+    # pages and the read-only connect failed on the lock)
+    if pending and not (job is not None and job.on_mirror):
+        _finish_dbt_docs(job, site)
+        pending = False
     streamed = _write_streamed(config, site)
+    if pending:
+        _finish_dbt_docs(job, site)
     svgs = _state.get("svgs")
     if svgs is not None:
         charts = site / "assets" / "charts"

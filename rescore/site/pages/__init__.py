@@ -31,11 +31,11 @@ from rescore.site.toolkit import esc
 def build_pages(ctx: Context) -> list[Page]:
     """All pages of one site version, navigation pages first."""
     pages = [overview(ctx)]
-    pages += [category_page(ctx, c) for c in ctx.data.categories]
+    pages += [p for c in ctx.data.categories for p in category_page(ctx, c)]
     pages += [
         top_performers(ctx),
         *findings(ctx),
-        models_to_avoid(ctx),
+        *models_to_avoid(ctx),
         drift(ctx),
         *critical_issues(ctx),
         suite_observations(ctx),
@@ -44,7 +44,7 @@ def build_pages(ctx: Context) -> list[Page]:
         methodology(ctx),
         data_quality(ctx),
         downloads(ctx),
-        config_index(ctx),
+        *config_index(ctx),
         questions_index(ctx),
         compare_page(ctx),
     ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rescore.site.page import Context, Page
+from rescore.site.page import Context, Page, part_title, part_uri, parts_links, split_parts
 from rescore.site.pages.questions import question_uri
 from rescore.site.toolkit import (
     Cell,
@@ -38,44 +38,64 @@ PAGE_BUDGET = 600_000  # characters of response HTML per page (~1 MB with the th
 RESPONSE_MARKUP = 1_200
 
 
-def config_index(ctx: Context) -> Page:
-    page = Page("configs/index.md", "All configs", hide_toc=True, search_boost=4)
+INDEX_URI = "configs/index.md"
+INDEX_ROW = 400  # characters of one All configs row besides its names (cells, link, filter)
+
+
+def config_index(ctx: Context) -> list[Page]:
+    """The All configs page, and `configs/index-part-N.md` pages when its rows outgrow
+    PART_BUDGET (it lists the configs of every run). Every part stays in the search index,
+    boosted: they stand in for the config pages the index leaves out."""
     scored = {r["config"]: r for r in ctx.data.leaderboard}
-    rows = []
-    for config in sorted(ctx.slugs):
-        facts = ctx.data.configs.get(config, {})
-        r = scored.get(config, {})
-        n = ctx.data.response_counts.get(config, 0)
-        rows.append(
-            [
-                Cell(
-                    ctx.config_link(page, config, ctx.labels.get(config, facts.get("model"))).html
-                    + f"<small>{esc(config)}</small>",
-                    None,
-                    "rescore-model",
-                ),
-                facts.get("role"),
-                r.get("category") or "",
-                Cell(str(n), n),
-                Cell(fmt_pct(r.get("pct")), r.get("pct")),
-            ]
-        )
-    md = [
-        "# All configs\n",
-        f"{len(rows)} configs; the ones scored in {md_esc(ctx.data.scoring_run)} show their "
-        "percentage. Filter by any text (model, role, config) or sort by any column.\n",
-        page.block(
-            filter_bar()
-            + table(
-                ["Model (config)", "Role", "Category", "Responses", "Pct"],
-                rows,
-                numeric={3, 4},
-                css="rescore-filterable",
+    configs = sorted(ctx.slugs)
+    parts = split_parts(configs, lambda c: INDEX_ROW + 3 * len(c) + len(ctx.labels.get(c) or ""))
+    uris = [part_uri(INDEX_URI, i) for i in range(1, len(parts) + 1)]
+    pages = []
+    for i, part in enumerate(parts):
+        title = part_title("All configs", i + 1)
+        page = Page(uris[i], title, hide_toc=True, search_boost=4, in_nav=i == 0)
+        rows = []
+        for config in part:
+            facts = ctx.data.configs.get(config, {})
+            r = scored.get(config, {})
+            n = ctx.data.response_counts.get(config, 0)
+            rows.append(
+                [
+                    Cell(
+                        ctx.config_link(
+                            page, config, ctx.labels.get(config, facts.get("model"))
+                        ).html
+                        + f"<small>{esc(config)}</small>",
+                        None,
+                        "rescore-model",
+                    ),
+                    facts.get("role"),
+                    r.get("category") or "",
+                    Cell(str(n), n),
+                    Cell(fmt_pct(r.get("pct")), r.get("pct")),
+                ]
             )
-        ),
-    ]
-    page.markdown = "\n".join(md)
-    return page
+        md = [
+            f"# {md_esc(title)}\n",
+            f"{len(configs)} configs; the ones scored in {md_esc(ctx.data.scoring_run)} show "
+            "their percentage. Filter by any text (model, role, config) or sort by any column.\n",
+        ]
+        if len(parts) > 1:
+            md.append(page.block(parts_links(ctx, page, uris, i, "Configs, by name,")))
+        md.append(
+            page.block(
+                filter_bar()
+                + table(
+                    ["Model (config)", "Role", "Category", "Responses", "Pct"],
+                    rows,
+                    numeric={3, 4},
+                    css="rescore-filterable",
+                )
+            )
+        )
+        page.markdown = "\n".join(md)
+        pages.append(page)
+    return pages
 
 
 def _facts_table(ctx: Context, page: Page, config: str) -> str:

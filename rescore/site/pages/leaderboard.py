@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from rescore.site import charts as ch
-from rescore.site.page import Context, Page, chart_html
+from rescore.site.page import (
+    Context,
+    Page,
+    chart_html,
+    part_title,
+    part_uri,
+    parts_links,
+    row_size,
+    split_parts,
+)
 from rescore.site.toolkit import (
     Cell,
     badges,
@@ -18,10 +27,16 @@ from rescore.site.toolkit import (
 )
 
 
-def category_page(ctx: Context, cat: str) -> Page:
+def category_page(ctx: Context, cat: str) -> list[Page]:
+    """The category's leaderboard, and `-part-N` pages holding the rest of its table when
+    the rows outgrow PART_BUDGET (every run's configs are ranked here); the chart stays on
+    the first page."""
     title = ctx.cat_title(cat)
-    page = Page(f"categories/{cat}.md", title, hide_toc=True)
+    uri = f"categories/{cat}.md"
+    page = Page(uri, title, hide_toc=True)
     rows = [r for r in ctx.data.leaderboard if r["category"] == cat]
+    parts = split_parts(rows, row_size)
+    uris = [part_uri(uri, i) for i in range(1, len(parts) + 1)]
     md = [
         f"# {md_esc(title)} models\n",
         f"{len(rows)} configs scored in scoring run {md_esc(ctx.data.scoring_run)}, ranked by "
@@ -38,6 +53,35 @@ def category_page(ctx: Context, cat: str) -> Page:
             "config, shown with the role after the model name.\n"
         )
     md.extend(coverage_notes(ctx, rows))
+    md += _table(ctx, page, parts, uris, 0)
+    md.append("\n## Chart\n")
+    md.append(page.block(chart_html(ctx, page, ch.leaderboard_bars(cat, rows, ctx.duplicated))))
+    if cat == "draft":
+        md.append("\n## Quality against speed\n")
+        md.append(
+            "The Pareto front (`marts.leaderboard.is_pareto`) joins the ranked configs that no "
+            "other ranked config beats on both token-weighted speed and quality.\n"
+        )
+        md.append(page.block(chart_html(ctx, page, ch.quality_vs_speed(rows, ctx.duplicated))))
+    page.markdown = "\n".join(md)
+    pages = [page]
+    for i in range(1, len(parts)):
+        heading = part_title(f"{title} models", i + 1)
+        part = Page(uris[i], part_title(title, i + 1), in_nav=False, hide_toc=True)
+        part.search_exclude = True
+        part.markdown = "\n".join([f"# {md_esc(heading)}\n", *_table(ctx, part, parts, uris, i)])
+        pages.append(part)
+    return pages
+
+
+def _table(
+    ctx: Context, page: Page, parts: list[list[dict[str, Any]]], uris: list[str], i: int
+) -> list[str]:
+    """Part `i` of the leaderboard table (the links to the other parts above it)."""
+    rows = parts[i]
+    md = []
+    if len(parts) > 1:
+        md.append(page.block(parts_links(ctx, page, uris, i, "The leaderboard, best first,")))
     body = []
     for r in rows:
         model = ctx.config_link(page, r["config"], ctx.labels[r["config"]]).html
@@ -68,17 +112,7 @@ def category_page(ctx: Context, cat: str) -> Page:
             )
         )
     )
-    md.append("\n## Chart\n")
-    md.append(page.block(chart_html(ctx, page, ch.leaderboard_bars(cat, rows, ctx.duplicated))))
-    if cat == "draft":
-        md.append("\n## Quality against speed\n")
-        md.append(
-            "The Pareto front (`marts.leaderboard.is_pareto`) joins the ranked configs that no "
-            "other ranked config beats on both token-weighted speed and quality.\n"
-        )
-        md.append(page.block(chart_html(ctx, page, ch.quality_vs_speed(rows, ctx.duplicated))))
-    page.markdown = "\n".join(md)
-    return page
+    return md
 
 
 def rank_text(r: dict[str, Any]) -> str:

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from rescore.site.page import Context, Page, mart_page, mart_table
-from rescore.site.toolkit import (
-    Col,
-    focused_table,
+from rescore.site.page import (
+    Context,
+    Page,
+    mart_page,
+    mart_table,
+    part_title,
+    part_uri,
+    parts_links,
+    row_size,
+    split_parts,
 )
+from rescore.site.toolkit import Col, focused_table, md_esc
 
 AVOID_COLS = (
     Col("model", "Model (config)"),
@@ -62,19 +69,46 @@ INTRO = (
 )
 
 
-def models_to_avoid(ctx: Context) -> Page:
-    return mart_page(
-        ctx,
-        "models-to-avoid.md",
-        "Models to avoid",
-        INTRO,
-        "models_to_avoid",
-        lambda page: _body(ctx, page),
-    )
+URI = "models-to-avoid.md"
+TITLE = "Models to avoid"
 
 
-def _body(ctx: Context, page: Page) -> list[str]:
-    rows = ctx.data.rows("models_to_avoid")
+def models_to_avoid(ctx: Context) -> list[Page]:
+    """The page, and `-part-N` pages when its rows outgrow PART_BUDGET (they grow with the
+    configs of every run): the short list first, then the rows not on it, in the same order
+    across the parts; each part holds its share of both tables."""
+    listed, rest = _rows(ctx)
+    items = [(True, r) for r in listed] + [(False, r) for r in rest]
+    parts = split_parts(items, lambda item: row_size(item[1]))
+    uris = [part_uri(URI, i) for i in range(1, len(parts) + 1)]
+
+    def body(page: Page, i: int) -> list[str]:
+        md = []
+        if len(parts) > 1:
+            what = f"{len(listed)} listed and {len(rest)} flagged configs"
+            md.append(page.block(parts_links(ctx, page, uris, i, what)))
+        md += _tables(
+            ctx,
+            page,
+            [r for is_listed, r in parts[i] if is_listed],
+            [r for is_listed, r in parts[i] if not is_listed],
+            first=i == 0,
+            rest_total=len(rest),
+        )
+        return md
+
+    pages = [mart_page(ctx, URI, TITLE, INTRO, "models_to_avoid", lambda page: body(page, 0))]
+    for i in range(1, len(parts)):
+        title = part_title(TITLE, i + 1)
+        part = Page(uris[i], title, in_nav=False, hide_toc=True, search_exclude=True)
+        part.markdown = "\n".join([f"# {md_esc(title)}\n", INTRO, *body(part, i)])
+        pages.append(part)
+    return pages
+
+
+def _rows(ctx: Context) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The short list and the flagged rows not folded into a listed one, each in order."""
+    rows = ctx.data.rows("models_to_avoid") if not ctx.missing("models_to_avoid") else []
     for r in rows:
         r["category_title"] = ctx.cat_title(str(r["category"])) if r.get("category") else None
         group = [str(c) for c in (r.get("group_configs") or []) if c != r.get("config")]
@@ -86,15 +120,27 @@ def _body(ctx: Context, page: Page) -> list[str]:
         (r for r in rows if not r.get("is_listed") and not r.get("listed_config")),
         key=lambda r: _order(ctx, r),
     )
+    return listed, rest
+
+
+def _tables(
+    ctx: Context,
+    page: Page,
+    listed: list[dict[str, Any]],
+    rest: list[dict[str, Any]],
+    *,
+    first: bool,
+    rest_total: int,
+) -> list[str]:
     md = []
     if listed:
         md.append(mart_table(ctx, page, listed, AVOID_COLS))
-    else:
+    elif first:
         md.append("No config has clear evidence against it in this version.\n")
     if rest:
         md.append(
             page.block(
-                f"<details><summary>Also flagged, not on the short list ({len(rest)})"
+                f"<details><summary>Also flagged, not on the short list ({rest_total})"
                 "</summary><p>Never picked, but the evidence is not clear: a score within "
                 "noise of the threshold, or too few judged responses.</p>"
                 f"{focused_table(rest, REST_COLS, ctx.model_cell(page))}</details>"
