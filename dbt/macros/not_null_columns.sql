@@ -1,43 +1,11 @@
 {#- Every listed column of a model holds no null: one test node (one scan) per model instead of
-    one `not_null` node per column, which cost ~50 ms each whatever the data (issue 13). Returns
-    one row per column that holds nulls, naming it, so a failure says which columns and how
-    many rows; `rescore build` prints those rows. -#}
+    one `not_null` node per column (issue 13). Returns one row per column that holds nulls,
+    naming it and counting them (`null_rows`); `rescore build` prints those rows. The scan is
+    per_column_failures. -#}
 {% test not_null_columns(model, columns) %}
-
-with
-
-counts as (
-
-    select
-        [
-            {%- for column in columns %}
-                {
-                    'column_name': '{{ column }}',
-                    'null_rows': count(*) filter (where {{ column }} is null)
-                }{{ "," if not loop.last }}
-            {%- endfor %}
-        ] as per_column
-    from {{ model }}
-
-),
-
-per_column as (
-
-    select unnest(per_column, recursive := true)
-    from counts
-
-),
-
-final as (
-
-    select
-        column_name,
-        null_rows
-    from per_column
-    where null_rows > 0
-
-)
-
-select * from final
-
+    {%- set predicates = {} -%}
+    {%- for column in columns -%}
+        {%- do predicates.update({column: column ~ ' is null'}) -%}
+    {%- endfor -%}
+    {{ per_column_failures(model, predicates, count_name='null_rows') }}
 {% endtest %}

@@ -4,7 +4,11 @@
     frequent detector flag.
     One row per finding with the columns of marts.findings it fills; the mart combines the
     kinds with `union all by name` (a column a kind does not fill is null there).
+    A table, not a view like the other intermediate models: its two data tests and
+    marts.findings would each recompute it over every judgment (100x: ~1 CPU s each).
 -#}
+{{ config(materialized='table') }}
+
 with
 
 judgments as (

@@ -30,15 +30,37 @@
 
 with
 
-judgments as (
+{#- Only what the slice hashes need is read for every response, narrow (ids and facts, never
+    the texts); the answer texts, judgments, flags and int_responses_joined are read only for
+    the slices to build, each filtered by run_id or scoring_run before its joins, so an added
+    run costs its own rows (a CTE used twice is materialised by DuckDB: the select * imports
+    below are each used once, after the filter). #}
 
-    select * from {{ ref('stg_rescore__judgments') }}
+response_keys as (
+
+    select
+        response_id,
+        run_id
+
+    from {{ ref('stg_rescore__responses') }}
 
 ),
 
-responses as (
+response_facts as (
 
     select * from {{ ref('stg_rescore__responses') }}
+
+),
+
+source_configs as (
+
+    select * from {{ ref('stg_rescore__configs') }}
+
+),
+
+configs as (
+
+    select * from {{ ref('configs') }}
 
 ),
 
@@ -51,50 +73,6 @@ questions as (
 suites as (
 
     select * from {{ ref('stg_rescore__suites') }}
-
-),
-
-response_flags as (
-
-    select * from {{ ref('stg_rescore__response_flags') }}
-
-),
-
-configs as (
-
-    select * from {{ ref('configs') }}
-
-),
-
-responses_joined as (
-
-    select
-        response_id,
-        counts_for_quality,
-        is_truncated
-
-    from {{ ref('int_responses_joined') }}
-
-),
-
-flags_listed as (
-
-    select
-        response_id,
-        list(flag order by flag) as flags,
-        list(flag || ': ' || coalesce(evidence, '') order by flag) as flag_evidence,
-        max(
-            try_cast(regexp_extract(evidence, 'cap ([0-9]+)', 1) as integer)
-        ) filter (where flag = 'truncated') as detector_cap
-
-    from response_flags
-    group by response_id
-
-),
-
-source_configs as (
-
-    select * from {{ ref('stg_rescore__configs') }}
 
 ),
 
@@ -119,7 +97,7 @@ run_responses as (
             completion_tokens, max_tokens, is_speed_test, in_suite, source_file, source_path
         )) as responses_hash
 
-    from responses
+    from response_facts
     group by run_id
 
 ),
@@ -127,14 +105,13 @@ run_responses as (
 run_flags as (
 
     select
-        responses.run_id,
-        bit_xor(hash(response_flags.response_id, response_flags.flag, response_flags.evidence))
-            as flags_hash
+        response_keys.run_id,
+        bit_xor(hash(flags.response_id, flags.flag, flags.evidence)) as flags_hash
 
-    from response_flags
-    inner join responses
-        on response_flags.response_id = responses.response_id
-    group by responses.run_id
+    from {{ ref('stg_rescore__response_flags') }} as flags
+    inner join response_keys
+        on flags.response_id = response_keys.response_id
+    group by response_keys.run_id
 
 ),
 
@@ -152,18 +129,18 @@ run_config_facts as (
 slice_judgments as (
 
     select
-        judgments.scoring_run,
-        responses.run_id,
+        judged.scoring_run,
+        response_keys.run_id,
         count(*) as judgment_count,
         bit_xor(hash(
-            judgments.response_id, judgments.score, judgments.reason, judgments.judge,
-            judgments.decided_by, judgments.source_file
+            judged.response_id, judged.score, judged.reason, judged.judge,
+            judged.decided_by, judged.source_file
         )) as judgments_hash
 
-    from judgments
-    inner join responses
-        on judgments.response_id = responses.response_id
-    group by judgments.scoring_run, responses.run_id
+    from {{ ref('stg_rescore__judgments') }} as judged
+    inner join response_keys
+        on judged.response_id = response_keys.response_id
+    group by judged.scoring_run, response_keys.run_id
 
 ),
 
@@ -235,6 +212,24 @@ slices_to_build as (
 
 ),
 
+runs_to_build as (
+
+    select distinct run_id
+
+    from slices_to_build
+
+),
+
+keys_in_scope as (
+
+    select response_keys.response_id
+
+    from response_keys
+    inner join runs_to_build
+        on response_keys.run_id = runs_to_build.run_id
+
+),
+
 responses_in_scope as (
 
     select
@@ -242,9 +237,50 @@ responses_in_scope as (
         slices_to_build.scoring_run,
         slices_to_build.input_hash
 
-    from slices_to_build
-    inner join responses
-        on slices_to_build.run_id = responses.run_id
+    from {{ ref('stg_rescore__responses') }} as responses
+    inner join slices_to_build
+        on responses.run_id = slices_to_build.run_id
+
+),
+
+judgments as (
+
+    select judged.*
+
+    from {{ ref('stg_rescore__judgments') }} as judged
+    semi join keys_in_scope
+        on judged.response_id = keys_in_scope.response_id
+
+),
+
+flags_listed as (
+
+    select
+        flags.response_id,
+        list(flags.flag order by flags.flag) as flags,
+        list(flags.flag || ': ' || coalesce(flags.evidence, '') order by flags.flag)
+            as flag_evidence,
+        max(
+            try_cast(regexp_extract(flags.evidence, 'cap ([0-9]+)', 1) as integer)
+        ) filter (where flags.flag = 'truncated') as detector_cap
+
+    from {{ ref('stg_rescore__response_flags') }} as flags
+    semi join keys_in_scope
+        on flags.response_id = keys_in_scope.response_id
+    group by flags.response_id
+
+),
+
+responses_joined as (
+
+    select
+        joined.response_id,
+        joined.counts_for_quality,
+        joined.is_truncated
+
+    from {{ ref('int_responses_joined') }} as joined
+    semi join runs_to_build
+        on joined.run_id = runs_to_build.run_id
 
 ),
 
