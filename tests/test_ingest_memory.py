@@ -72,5 +72,5 @@ def test_dbt_runs_under_the_same_cap(tmp_path, monkeypatch):
     """dbt's models (marts.responses copies every answer) are capped like ingest and judge."""
     assert "488.2 MiB" in _dbt_limit(tmp_path, monkeypatch, "512MB")
     default = _dbt_limit(tmp_path, monkeypatch, None)
-    assert "1.8 GiB" in default  # 2GB
-    assert "1.8 GiB" not in _dbt_limit(tmp_path, monkeypatch, "none")
+    assert "2.7 GiB" in default  # 3GB: two nodes at once
+    assert "2.7 GiB" not in _dbt_limit(tmp_path, monkeypatch, "none")
