@@ -290,7 +290,12 @@ final as (
         *,
         row_number() over (
             partition by scoring_run, baseline
-            order by has_enough_judged desc, is_significant desc, abs(delta_pct) desc, config asc
+            order by
+                has_enough_judged desc,
+                is_significant desc,
+                abs(delta_pct) desc,
+                config asc,
+                run_id asc
         ) as lead_rank,
         nullif(concat_ws(
             '; ',

@@ -17,11 +17,11 @@ moves_ranked as (
         *,
         row_number() over (
             partition by scoring_run, baseline
-            order by delta_pct asc, config asc
+            order by delta_pct asc, config asc, run_id asc
         ) as worst_rank,
         row_number() over (
             partition by scoring_run, baseline
-            order by delta_pct desc, config asc
+            order by delta_pct desc, config asc, run_id asc
         ) as best_rank
 
     from drift

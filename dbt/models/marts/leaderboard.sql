@@ -11,7 +11,7 @@
     worst rank the intervals allow among the ranked rows of the category. is_pareto: a ranked row
     no other ranked row of the category beats on both pct and weighted_tps (at least as good on
     both, better on one); unranked rows are never on the front. rank: ranked first,
-    then pct, then avg_tps (the report's order), then config name.
+    then pct, then avg_tps (the report's order), then config name, then run_id.
 -#}
 with
 
@@ -345,7 +345,8 @@ final as (
                 coverage.is_ranked desc,
                 coverage.pct desc,
                 coverage.avg_tps desc nulls last,
-                coverage.config asc
+                coverage.config asc,
+                coverage.run_id asc
         ) as rank
 
     from coverage

@@ -34,11 +34,19 @@ configs_ranked as (
         configs.display_label,
         row_number() over (
             partition by suite_scores.scoring_run, suite_scores.suite
-            order by suite_scores.pct desc, suite_scores.judged desc, suite_scores.config asc
+            order by
+                suite_scores.pct desc,
+                suite_scores.judged desc,
+                suite_scores.config asc,
+                suite_scores.run_id asc
         ) as best_rank,
         row_number() over (
             partition by suite_scores.scoring_run, suite_scores.suite
-            order by suite_scores.pct asc, suite_scores.judged desc, suite_scores.config asc
+            order by
+                suite_scores.pct asc,
+                suite_scores.judged desc,
+                suite_scores.config asc,
+                suite_scores.run_id asc
         ) as worst_rank
 
     from suite_scores

@@ -126,7 +126,8 @@ candidates_ranked as (
                 case when pick in ('speed', 'group_speed') then weighted_tps end desc nulls last,
                 pct desc,
                 weighted_tps desc nulls last,
-                config asc
+                config asc,
+                run_id asc
         ) as candidate_rank
 
     from candidates
