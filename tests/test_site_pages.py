@@ -198,7 +198,8 @@ def test_the_plan_cuts_config_pages_as_the_pages_count(site_marts: Path, tmp_pat
     con = stream.connect(site_marts, tmp_path)
     try:
         seen = 0
-        for config, rows in stream._config_rows(ctx, con):
+        for config, group in stream._config_rows(ctx, con):
+            rows = list(group)  # one pass only: the stream reads them as they are used
             sizes = [text_size(r) for r in rows]
             assert (config, sum(sizes)) in ctx.config_sizes
             parts = chunk_numbers(sizes, budget=PAGE_BUDGET)
@@ -209,3 +210,53 @@ def test_the_plan_cuts_config_pages_as_the_pages_count(site_marts: Path, tmp_pat
     finally:
         con.close()
     assert seen == content.ctx.data.facts["responses"] > 0
+
+
+def test_config_parts_are_made_one_at_a_time_from_the_stream(
+    site_marts: Path, tmp_path: Path
+) -> None:
+    """A config's pages are made as its rows stream by: the first part's page comes out
+    before the second part's rows are read (one part in memory, not the config's history),
+    every row lands on the part the plan gave it, and the compare JSON gathered on the way
+    equals the one made from all the rows at once."""
+    from rescore.site import stream
+    from rescore.site.pages.compare import compare_file
+
+    content = generate_site(
+        SiteSettings(warehouse=site_marts, work_dir=tmp_path, cache_dir=ROOT / "build" / "cache")
+    )
+    ctx = content.ctx
+    con = stream.connect(site_marts, tmp_path)
+    try:
+        config, rows = next(
+            (c, list(g)) for c, g in stream._config_rows(ctx, con) if c in ctx.slugs
+        )
+    finally:
+        con.close()
+    assert len(rows) >= 4
+    half = len(rows) // 2
+    ctx.config_parts[config] = 2  # as the plan cuts a config over the page budget
+    for r in rows[half:]:
+        ctx.response_part[str(r["response_id"])] = 2
+    read: list[int] = []
+
+    def reading():
+        for r in rows:
+            read.append(1)
+            yield r
+
+    made = []
+    for item in stream._config_items(ctx, config, reading()):
+        made.append((item, len(read)))
+    pages = [(i, n) for i, n in made if hasattr(i, "markdown")]
+    assert [p.src_uri for p, _ in pages] == [
+        ctx.config_part_uri(config, 1),
+        ctx.config_part_uri(config, 2),
+    ]
+    assert pages[0][1] <= half + 1 < len(rows)  # part 1 made before part 2 was read
+    for r in rows:
+        anchor = str(r.get("anchor") or f"r-{r['response_id']}")
+        on = [p.src_uri for p, _ in pages if anchor in p.inline()]
+        assert on == [ctx.config_part_uri(config, 1 if r in rows[:half] else 2)], anchor
+    compare = made[-1][0]
+    assert (compare.uri, compare.text) == compare_file(ctx, config, rows)

@@ -67,7 +67,7 @@ class SiteContent:
         con = stream.connect(self.warehouse, self.work_dir)
         try:
             for group in stream.groups(ctx, con, cached):
-                items = [pg.finish(ctx, i) if isinstance(i, Page) else i for i in group.items]
+                items = (pg.finish(ctx, i) if isinstance(i, Page) else i for i in group.items)
                 yield Group(group.key, items, group.reused)
         finally:
             con.close()

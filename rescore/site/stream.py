@@ -12,8 +12,9 @@ its rows are in. The mkdocs hook renders them outside mkdocs (`rescore.site.rend
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import duckdb
 
 from rescore.site.page import Context, Page
-from rescore.site.pages.compare import compare_file
+from rescore.site.pages.compare import add_compare_answer, compare_json
 from rescore.site.pages.configs import (
     RESPONSE_MARKUP,
     add_question_texts,
@@ -62,7 +63,7 @@ class Group:
     caller's cache holds the key, so nothing was read or generated and `items` is empty."""
 
     key: str
-    items: list[Page | TextFile]
+    items: Iterable[Page | TextFile]  # lazy for configs and questions: iterate once
     reused: bool = False
 
 
@@ -239,7 +240,7 @@ def _config_rows(
             f" and list_contains(?::varchar[], config) order by {ORDER}",
             [*params, configs[0], configs[-1], configs],
         )
-        yield from _groups(_batches(cur), lambda r: r["config"])
+        yield from itertools.groupby(_batches(cur), lambda r: r["config"])
 
 
 def _question_rows(
@@ -268,6 +269,22 @@ def _question_rows(
             yield from _groups(_batches(cur), lambda r: (str(r["suite"]), str(r["question_id"])))
 
 
+def _config_items(
+    ctx: Context, config: str, rows: Iterable[dict[str, Any]]
+) -> Iterator[Page | TextFile]:
+    """A config's pages, one part at a time as its rows stream by, then its compare JSON
+    (gathered from the same rows on the way)."""
+    answers: dict[str, Any] = {}
+
+    def tapped() -> Iterator[dict[str, Any]]:
+        for r in rows:
+            add_compare_answer(ctx, config, answers, r)
+            yield r
+
+    yield from config_pages(ctx, config, tapped())
+    yield TextFile(*compare_json(ctx, config, answers))
+
+
 def groups(
     ctx: Context, con: duckdb.DuckDBPyConnection, cached: Callable[[str], bool] | None = None
 ) -> Iterator[Group]:
@@ -286,8 +303,8 @@ def groups(
         if config not in ctx.slugs:
             continue
         seen.add(config)
-        uri, text = compare_file(ctx, config, rows)
-        yield Group(key("config", config), [*config_pages(ctx, config, rows), TextFile(uri, text)])
+        # lazy: the caller writes each part while the next is read (one part in memory)
+        yield Group(key("config", config), _config_items(ctx, config, rows))
     for config in sorted(set(ctx.slugs) - seen):  # configs without a response: a page each
         if config in skip:
             yield Group(key("config", config), [], reused=True)
@@ -295,7 +312,7 @@ def groups(
             yield Group(key("config", config), list(config_pages(ctx, config, [])))
     qskip = frozenset(q for q in ctx.questions if reuse(key("question", *q)))
     for (suite, qid), rows in _question_rows(ctx, con, qskip):
-        yield Group(key("question", suite, qid), list(question_pages(ctx, suite, qid, rows)))
+        yield Group(key("question", suite, qid), question_pages(ctx, suite, qid, rows))
     for suite, qid in sorted(qskip):
         yield Group(key("question", suite, qid), [], reused=True)
 

@@ -71,6 +71,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _state.update(
         content=content,
         blocks={p.src_uri: p.blocks for p in content.pages},
+        generated={p.src_uri: p for p in content.pages},
         svgs=pool.submit(render_svgs, content.charts),
         dbt_job=None,
         page_urls=[],
@@ -128,10 +129,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     from rescore.site.render import END, START, is_skeleton
 
+    blocks = _state.get("blocks", {}).pop(page.file.src_uri, None)
+    _release_source(page)
     if is_skeleton(page.file.src_uri):  # filled per streamed page in on_post_build
         return START + html + END
     _state.setdefault("page_urls", []).append(page.url)  # for the sitemap
-    blocks = _state.get("blocks", {}).get(page.file.src_uri)
     if not blocks:
         return html
     from rescore.site.page import BLOCK_MARKER
@@ -139,11 +141,32 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     return BLOCK_MARKER.sub(lambda m: blocks[int(m.group(1))], html)
 
 
+def _release_source(page: Page) -> None:
+    """Let go of a page's Markdown once mkdocs has made its HTML.
+
+    mkdocs reads every page before it writes any, and keeps each page's source three times
+    over (our generated page, the generated File's content, `page.markdown`) beside its HTML
+    until the build ends: with tens of thousands of configs that is gigabytes (the pages of
+    the leaderboard, acceleration and avoid list grow with them). Only the HTML is used
+    from here on (templates, search index), so the sources go now.
+    """
+    generated = _state.get("generated", {}).pop(page.file.src_uri, None)
+    if generated is not None:
+        generated.markdown = ""
+        generated.blocks = []
+    if page.file.generated_by:
+        page.file.content_string = ""
+    page.markdown = ""
+
+
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     from rescore.site.render import is_skeleton
 
     if is_skeleton(page.file.src_uri):
         _state.setdefault("skeletons", {})[page.file.src_uri] = output
+    # written once this returns, and the search entry is made: the HTML is not needed again,
+    # and the streamed pages come after every page (on_post_build)
+    page.content = None
     return output
 
 

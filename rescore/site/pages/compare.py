@@ -10,6 +10,7 @@ questions where a picked config scored below 2.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from rescore.site.page import Context, Page
@@ -38,24 +39,36 @@ def compare_index(ctx: Context) -> dict[str, str]:
     return {"assets/compare/index.json": json.dumps(configs, default=str)}
 
 
-def compare_file(ctx: Context, config: str, rows: list[dict[str, Any]]) -> tuple[str, str]:
+def compare_file(ctx: Context, config: str, rows: Iterable[dict[str, Any]]) -> tuple[str, str]:
     """One config's answers for the compare view (path, JSON), from its streamed rows."""
     answers: dict[str, Any] = {}
     for r in rows:
-        if r.get("is_speed_test") or not r.get("in_suite"):
-            continue
-        text = str(r.get("response") or "")
-        uri = ctx.response_uri(r) or ctx.config_uri(config)
-        anchor = str(r.get("anchor") or f"r-{r['response_id']}")
-        answers[f"{r['suite']} / {r['question_id']}"] = {
-            "score": r.get("score"),
-            "reason": r.get("reason"),
-            "flags": list(r.get("flags") or []),
-            "answer": text[:EXCERPT],
-            "truncated": len(text) > EXCERPT,
-            "page": uri[:-3] + "/" if ctx.use_directory_urls else uri[:-3] + ".html",
-            "anchor": anchor,
-        }
+        add_compare_answer(ctx, config, answers, r)
+    return compare_json(ctx, config, answers)
+
+
+def add_compare_answer(
+    ctx: Context, config: str, answers: dict[str, Any], r: dict[str, Any]
+) -> None:
+    """Put one response in a config's compare answers (a later run's answer to the same
+    question replaces an earlier one): the rows pass by once, while their pages are made."""
+    if r.get("is_speed_test") or not r.get("in_suite"):
+        return
+    text = str(r.get("response") or "")
+    uri = ctx.response_uri(r) or ctx.config_uri(config)
+    anchor = str(r.get("anchor") or f"r-{r['response_id']}")
+    answers[f"{r['suite']} / {r['question_id']}"] = {
+        "score": r.get("score"),
+        "reason": r.get("reason"),
+        "flags": list(r.get("flags") or []),
+        "answer": text[:EXCERPT],
+        "truncated": len(text) > EXCERPT,
+        "page": uri[:-3] + "/" if ctx.use_directory_urls else uri[:-3] + ".html",
+        "anchor": anchor,
+    }
+
+
+def compare_json(ctx: Context, config: str, answers: dict[str, Any]) -> tuple[str, str]:
     return f"assets/compare/{ctx.slugs[config]}.json", json.dumps(answers, default=str)
 
 

@@ -15,6 +15,7 @@ A response whose texts differ from its question's shared ones keeps them inline.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rescore.site.page import Context, Page, part_title, part_uri, parts_links, split_parts
@@ -253,59 +254,80 @@ def chunk_numbers(sizes: list[int], budget: int = PAGE_BUDGET) -> list[int]:
     return out
 
 
-def config_pages(ctx: Context, config: str, rows: list[dict[str, Any]]) -> list[Page]:
-    """The config's page, plus `-part-N` pages when its responses exceed the budget.
+def config_pages(ctx: Context, config: str, rows: Iterable[dict[str, Any]]) -> Iterator[Page]:
+    """The config's page, plus `-part-N` pages when its responses exceed the budget, one
+    part at a time.
 
-    `rows` are the config's `marts.responses` rows in page order (streamed one config at a
-    time); the parts are the plan's (`Context.response_part`), which links elsewhere use.
+    `rows` are the config's `marts.responses` rows in page order (streamed from the
+    warehouse); the parts are the plan's (`Context.response_part`, which links elsewhere
+    use), consecutive in that order, so a part's page is made as soon as its rows are in and
+    only one part's rows and page are held: a config answered in every run of a long history
+    is hundreds of MB of text (at 165 runs its pages took 2 GB when made all at once).
     """
     facts = ctx.data.configs.get(config, {})
     label = ctx.labels.get(config) or facts.get("model") or config
     title = f"{label} \u2014 {facts.get('role') or ''} / {config}"
     n_parts = max(1, ctx.config_parts.get(config, 1))
-    chunks: list[list[dict[str, Any]]] = [[] for _ in range(n_parts)]
-    for r in rows:
-        chunks[ctx.response_part.get(str(r["response_id"]), 1) - 1].append(r)
     uris = [ctx.config_part_uri(config, i) for i in range(1, n_parts + 1)]
-    pages = []
-    for i, (uri, chunk) in enumerate(zip(uris, chunks, strict=True)):
-        page = Page(
-            uri, title if i == 0 else f"{title} (part {i + 1})", in_nav=False, search_exclude=True
-        )
-        md = [
-            f"# {md_esc(label)}\n",
-            f"Role **{md_esc(facts.get('role'))}**, config "
-            f"**{md_esc(config)}**" + (f", part {i + 1} of {len(chunks)}" if i else "") + ".\n",
-        ]
-        if i == 0:
-            md.append(page.block(_facts_table(ctx, page, config)))
-            suites = ctx.suite_scores_of.get(config, [])
-            if suites:
-                md.append("\n## Per suite\n")
-                body = [
-                    [
-                        s["suite"],
-                        Cell(esc(fmt_score(s["score"], s["max_score"])), s["pct"]),
-                        Cell(fmt_pct(s["pct"]), s["pct"]),
-                    ]
-                    for s in suites
+    part, chunk = 1, []
+    for r in rows:
+        at = min(max(ctx.response_part.get(str(r["response_id"]), 1), 1), n_parts)
+        while at > part:  # never backwards: a row out of order stays on the current part
+            yield _config_part(ctx, config, facts, label, title, uris, part, chunk)
+            part, chunk = part + 1, []
+        chunk.append(r)
+    while part <= n_parts:
+        yield _config_part(ctx, config, facts, label, title, uris, part, chunk)
+        part, chunk = part + 1, []
+
+
+def _config_part(
+    ctx: Context,
+    config: str,
+    facts: dict[str, Any],
+    label: str,
+    title: str,
+    uris: list[str],
+    part: int,
+    chunk: list[dict[str, Any]],
+) -> Page:
+    i = part - 1
+    page = Page(
+        uris[i], title if i == 0 else f"{title} (part {part})", in_nav=False, search_exclude=True
+    )
+    md = [
+        f"# {md_esc(label)}\n",
+        f"Role **{md_esc(facts.get('role'))}**, config "
+        f"**{md_esc(config)}**" + (f", part {part} of {len(uris)}" if i else "") + ".\n",
+    ]
+    if i == 0:
+        md.append(page.block(_facts_table(ctx, page, config)))
+        suites = ctx.suite_scores_of.get(config, [])
+        if suites:
+            md.append("\n## Per suite\n")
+            body = [
+                [
+                    s["suite"],
+                    Cell(esc(fmt_score(s["score"], s["max_score"])), s["pct"]),
+                    Cell(fmt_pct(s["pct"]), s["pct"]),
                 ]
-                md.append(page.block(table(["Suite", "Score", "Pct"], body, numeric={1, 2})))
-        md.append("\n## Responses\n")
-        if len(chunks) > 1:
-            links = " &middot; ".join(
-                (
-                    f"<strong>part {j + 1}</strong>"
-                    if j == i
-                    else link(ctx.href(page, u), f"part {j + 1}").html
-                )
-                for j, u in enumerate(uris)
+                for s in suites
+            ]
+            md.append(page.block(table(["Suite", "Score", "Pct"], body, numeric={1, 2})))
+    md.append("\n## Responses\n")
+    if len(uris) > 1:
+        links = " &middot; ".join(
+            (
+                f"<strong>part {j + 1}</strong>"
+                if j == i
+                else link(ctx.href(page, u), f"part {j + 1}").html
             )
-            md.append(page.block(f'<p class="rescore-parts">Responses in parts: {links}</p>'))
-        if not chunk:
-            md.append("No responses of this config are in the warehouse.\n")
-        else:
-            md.append(page.block("".join(response_html(ctx, page, r) for r in chunk)))
-        page.markdown = "\n".join(md)
-        pages.append(page)
-    return pages
+            for j, u in enumerate(uris)
+        )
+        md.append(page.block(f'<p class="rescore-parts">Responses in parts: {links}</p>'))
+    if not chunk:
+        md.append("No responses of this config are in the warehouse.\n")
+    else:
+        md.append(page.block("".join(response_html(ctx, page, r) for r in chunk)))
+    page.markdown = "\n".join(md)
+    return page

@@ -14,6 +14,7 @@ EXCERPT characters of its answer (`response`) and the answer's length (`response
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from rescore.site.page import Context, Page, slug, split_parts
@@ -76,15 +77,17 @@ def _question_table(ctx: Context, page: Page, rows: list[dict[str, Any]]) -> str
     return table(headers, body, numeric={1}, css="rescore-filterable", row_attrs=attrs)
 
 
-def question_pages(ctx: Context, suite: str, qid: str, rows: list[dict[str, Any]]) -> list[Page]:
-    """The page of one question (rows: its answers, in config page order), in parts."""
+def question_pages(
+    ctx: Context, suite: str, qid: str, rows: list[dict[str, Any]]
+) -> Iterator[Page]:
+    """The page of one question (rows: its answers, in config page order), in parts, one
+    part at a time (each is written before the next is made)."""
     first = rows[0]
     rows = sorted(rows, key=lambda r: (r.get("score") is None, -(r.get("score") or 0), r["config"]))
     parts = chunk_rows(rows)
     uris = [question_part_uri(ctx, suite, qid, i) for i in range(1, len(parts) + 1)]
     judged = sum(1 for r in rows if r.get("score") is not None)
     title = f"{suite} / {qid}"
-    pages = []
     for i, (uri, part) in enumerate(zip(uris, parts, strict=True)):
         page = Page(
             uri,
@@ -132,8 +135,7 @@ def question_pages(ctx: Context, suite: str, qid: str, rows: list[dict[str, Any]
             )
         )
         page.markdown = "\n".join(md)
-        pages.append(page)
-    return pages
+        yield page
 
 
 def chunk_rows(rows: list[dict[str, Any]], budget: int = PAGE_BUDGET) -> list[list[dict]]:
