@@ -260,3 +260,23 @@ def test_config_parts_are_made_one_at_a_time_from_the_stream(
         assert on == [ctx.config_part_uri(config, 1 if r in rows[:half] else 2)], anchor
     compare = made[-1][0]
     assert (compare.uri, compare.text) == compare_file(ctx, config, rows)
+
+
+def test_link_cache_holds_one_page_only(site_marts: Path, tmp_path: Path) -> None:
+    """Links are cached for the page being made, not for the whole site (a site-wide cache
+    grew with every link of every streamed page): after links from two pages, only the
+    second page's are held, and every href is the one computed from scratch."""
+    from rescore.site.page import Page
+    from rescore.site.toolkit import relative
+
+    ctx = generate_site(
+        SiteSettings(warehouse=site_marts, work_dir=tmp_path, cache_dir=ROOT / "build" / "cache")
+    ).ctx
+    targets = [ctx.config_uri(c) for c in sorted(ctx.slugs)[:5]]
+    for uri in ("questions/a/b.md", "configs/x-part-2.md"):
+        page = Page(uri, "t")
+        for to in targets + targets:
+            assert ctx.href(page, to) == relative(uri, to, ctx.use_directory_urls, is_page=True)
+    held_for, cache = ctx.href_cache
+    assert held_for == "configs/x-part-2.md"
+    assert set(cache) == {(t, True) for t in targets}

@@ -75,7 +75,11 @@ class Context:
     questions: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
     # site path of a suite's JSON -> question id -> shared texts (pages.configs.question_texts)
     question_texts: dict[str, dict[str, dict[str, str]]] | None = None
-    href_cache: dict[tuple[str, str, bool], str] = field(default_factory=dict, repr=False)
+    # the current page's links (page uri, {(target, is_page): href}): repeated within a page,
+    # and kept for one page only (a cache over every page grew with every link of the site)
+    href_cache: tuple[str, dict[tuple[str, bool], str]] = field(
+        default_factory=lambda: ("", {}), repr=False
+    )
     # ("config", config) / ("question", suite, question_id) -> the key of its outputs
     # (rescore.site.stream.page_keys)
     page_keys: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
@@ -157,11 +161,14 @@ class Context:
         return self.titles.get(cat, cat.replace("_", " ").title())
 
     def href(self, page: Page, to: str, *, is_page: bool = True) -> str:
-        key = (page.src_uri, to, is_page)  # ~35,000 links on the real run, many repeated
-        found = self.href_cache.get(key)
+        uri, cache = self.href_cache  # ~35,000 links on the real run, many repeated on a page
+        if uri != page.src_uri:
+            cache = {}
+            self.href_cache = (page.src_uri, cache)
+        found = cache.get((to, is_page))
         if found is None:
             found = relative(page.src_uri, to, self.use_directory_urls, is_page=is_page)
-            self.href_cache[key] = found
+            cache[(to, is_page)] = found
         return found
 
     def config_uri(self, config: str) -> str:
