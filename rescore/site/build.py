@@ -225,12 +225,7 @@ def _open(warehouse: Path, work_dir: Path) -> duckdb.DuckDBPyConnection:
             f"no warehouse at {warehouse}: run `rescore report examples/prompts "
             "examples/runs/20260101_120000` (or pass --warehouse) first."
         )
-    con = duckdb.connect(str(warehouse), read_only=True)
-    tmp = work_dir / "duckdb-tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
-    con.execute(f"set temp_directory = {sql_literal(tmp)}")
-    con.execute(f"set memory_limit = '{SITE_MEMORY}'")
-    return con
+    return stream.connect(warehouse, work_dir, memory=SITE_MEMORY, one_thread=False)
 
 
 def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) -> SiteContent:

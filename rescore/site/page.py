@@ -383,12 +383,17 @@ def part_title(title: str, part: int) -> str:
     return title if part == 1 else f"{title} (part {part})"
 
 
-def parts_links(ctx: Context, page: Page, uris: list[str], current: int, what: str) -> str:
-    """`Rows in parts: part 1 · part 2 ...` with the current part in bold (0-based)."""
-    links = " &middot; ".join(
+def part_links(ctx: Context, page: Page, uris: list[str], current: int) -> str:
+    """`part 1 · part 2 ...` with the current part (0-based) in bold, the others linked."""
+    return " &middot; ".join(
         f"<strong>part {j + 1}</strong>"
         if j == current
         else link(ctx.href(page, u), f"part {j + 1}").html
         for j, u in enumerate(uris)
     )
+
+
+def parts_links(ctx: Context, page: Page, uris: list[str], current: int, what: str) -> str:
+    """`Rows in parts: part 1 · part 2 ...` with the current part in bold (0-based)."""
+    links = part_links(ctx, page, uris, current)
     return f'<p class="rescore-parts">{esc(what)} in parts: {links}</p>'

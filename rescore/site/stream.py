@@ -202,14 +202,18 @@ def page_keys(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     ctx.page_keys = keys
 
 
-def connect(warehouse: Path, work_dir: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection whose sorts spill to the build's scratch folder, bounded."""
+def connect(
+    warehouse: Path, work_dir: Path, *, memory: str = STREAM_MEMORY, one_thread: bool = True
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection whose sorts spill to the build's scratch folder, bounded
+    (`memory`; one thread by default: a sort buffer per thread otherwise)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     tmp = work_dir / "duckdb-tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     con.execute(f"set temp_directory = {sql_literal(tmp)}")
-    con.execute(f"set memory_limit = '{STREAM_MEMORY}'")
-    con.execute("set threads = 1")  # a sort buffer per thread otherwise
+    con.execute(f"set memory_limit = '{memory}'")
+    if one_thread:
+        con.execute("set threads = 1")
     return con
 
 

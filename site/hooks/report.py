@@ -70,8 +70,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     pool = ThreadPoolExecutor(max_workers=1)  # SVGs render while mkdocs renders the pages
     _state.update(
         content=content,
-        blocks={p.src_uri: p.blocks for p in content.pages},
-        generated={p.src_uri: p for p in content.pages},
+        generated={p.src_uri: p for p in content.pages},  # taken in on_page_content
         svgs=pool.submit(render_svgs, content.charts),
         dbt_job=None,
         page_urls=[],
@@ -129,8 +128,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     from rescore.site.render import END, START, is_skeleton
 
-    blocks = _state.get("blocks", {}).pop(page.file.src_uri, None)
-    _release_source(page)
+    generated = _state.get("generated", {}).pop(page.file.src_uri, None)
+    blocks = generated.blocks if generated is not None else None
+    _release_source(page, generated)
     if is_skeleton(page.file.src_uri):  # filled per streamed page in on_post_build
         return START + html + END
     _state.setdefault("page_urls", []).append(page.url)  # for the sitemap
@@ -141,16 +141,15 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     return BLOCK_MARKER.sub(lambda m: blocks[int(m.group(1))], html)
 
 
-def _release_source(page: Page) -> None:
+def _release_source(page: Page, generated: Any) -> None:
     """Let go of a page's Markdown once mkdocs has made its HTML.
 
     mkdocs reads every page before it writes any, and keeps each page's source three times
     over (our generated page, the generated File's content, `page.markdown`) beside its HTML
-    until the build ends: with tens of thousands of configs that is gigabytes (the pages of
-    the leaderboard, acceleration and avoid list grow with them). Only the HTML is used
-    from here on (templates, search index), so the sources go now.
+    until the build ends, and the pages of the leaderboard, acceleration and avoid list grow
+    with the configs. Only the HTML is used from here on (templates, search index), so the
+    sources go now.
     """
-    generated = _state.get("generated", {}).pop(page.file.src_uri, None)
     if generated is not None:
         generated.markdown = ""
         generated.blocks = []

@@ -316,15 +316,7 @@ def _config_part(
             md.append(page.block(table(["Suite", "Score", "Pct"], body, numeric={1, 2})))
     md.append("\n## Responses\n")
     if len(uris) > 1:
-        links = " &middot; ".join(
-            (
-                f"<strong>part {j + 1}</strong>"
-                if j == i
-                else link(ctx.href(page, u), f"part {j + 1}").html
-            )
-            for j, u in enumerate(uris)
-        )
-        md.append(page.block(f'<p class="rescore-parts">Responses in parts: {links}</p>'))
+        md.append(page.block(parts_links(ctx, page, uris, i, "Responses")))
     if not chunk:
         md.append("No responses of this config are in the warehouse.\n")
     else:

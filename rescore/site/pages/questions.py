@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from rescore.site.page import Context, Page, slug, split_parts
-from rescore.site.toolkit import Cell, details, esc, fmt_pct, link, md_esc, table
+from rescore.site.page import Context, Page, part_links, slug, split_parts
+from rescore.site.toolkit import Cell, details, esc, fmt_pct, md_esc, table
 from rescore.site.widgets import filter_bar
 
 EXCERPT = 400  # characters of each answer shown on the question page
@@ -110,14 +110,7 @@ def question_pages(
             "the answer on its config page.\n"
         )
         if len(parts) > 1:
-            links = " &middot; ".join(
-                (
-                    f"<strong>part {j + 1}</strong>"
-                    if j == i
-                    else link(ctx.href(page, u), f"part {j + 1}").html
-                )
-                for j, u in enumerate(uris)
-            )
+            links = part_links(ctx, page, uris, i)
             md.append(
                 page.block(
                     f'<p class="rescore-parts">Answers in parts, best scores first: {links}</p>'
