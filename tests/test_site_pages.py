@@ -262,6 +262,52 @@ def test_config_parts_are_made_one_at_a_time_from_the_stream(
     assert (compare.uri, compare.text) == compare_file(ctx, config, rows)
 
 
+def test_spooled_slices_equal_one_query_per_slice(
+    site_marts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With many slices the rows are read once into one Arrow file per slice (in the scratch
+    folder) and each slice sorted from its file: the config and question rows, their order
+    and every value equal those of one query per slice, and the files are gone afterwards."""
+    from rescore.site import stream
+
+    ctx = generate_site(
+        SiteSettings(warehouse=site_marts, work_dir=tmp_path, cache_dir=ROOT / "build" / "cache")
+    ).ctx
+    # small slices: a few configs (questions) each, so both paths cut many slices
+    monkeypatch.setattr(stream, "SLICE_CHARS", max(n for _, n in ctx.config_sizes) * 3)
+    monkeypatch.setattr(stream, "SLICE_ROWS", 40)
+    monkeypatch.setattr(stream, "READ_ROWS", 7)  # batches end inside a config's rows
+
+    spools: list[int] = []
+    real_spool = stream._spool
+
+    def counted_spool(con, joined, params, n, order):
+        spools.append(n)
+        yield from real_spool(con, joined, params, n, order)
+
+    monkeypatch.setattr(stream, "_spool", counted_spool)
+
+    def read(min_slices: int) -> tuple[list, list]:
+        monkeypatch.setattr(stream, "SPOOL_MIN_SLICES", min_slices)
+        con = stream.connect(site_marts, tmp_path)
+        try:
+            configs = [(c, list(g)) for c, g in stream._config_rows(ctx, con)]
+            questions = [(q, list(g)) for q, g in stream._question_rows(ctx, con)]
+        finally:
+            con.close()
+        return configs, questions
+
+    direct = read(10**9)
+    assert spools == []
+    spooled = read(1)
+    assert len(spools) == 2 and min(spools) > 3  # configs and questions, many slices each
+    assert len(direct[0]) == len(ctx.config_sizes) > 3
+    assert sum(len(rows) for _, rows in direct[1]) > 3 * 40
+    assert spooled == direct
+    assert [c for c, _ in spooled[0]] == sorted(c for c, _ in spooled[0])
+    assert not list((tmp_path / "duckdb-tmp").glob("rescore-spool-*"))
+
+
 def test_link_cache_holds_one_page_only(site_marts: Path, tmp_path: Path) -> None:
     """Links are cached for the page being made, not for the whole site (a site-wide cache
     grew with every link of every streamed page): after links from two pages, only the
