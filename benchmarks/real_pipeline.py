@@ -8,9 +8,10 @@ Two ways, each into a fresh empty folder, `--repeat` times (medians printed):
 - the four stage commands `rescore ingest / judge --judge rules / build / site`, each its own
   process, then the same four again with nothing new (the no-op re-run, issue 13.5).
 
-Each command runs as a child process; CPU is its user+sys with its children (dbt, mkdocs,
-the judge's workers). For the build, dbt's own figures are read from its artifacts: parse time
-(`perf_info.json`) and node time (`run_results.json`: models, data tests, unit tests).
+Each command runs through `scale.measure` (a launcher child: wall, CPU of the command and
+everything it waited for, dbt, mkdocs and the judge's workers, and peak RSS), with
+`scale.stage_cmd`'s command lines; the build's node time by kind is `scale.dbt_timings`
+(dbt's `run_results.json`).
 
 dbt's unit tests read fixtures only, so `rescore build` skips them when they passed on the same
 code (per-user record); `--unit-tests` runs them in every build (`RESCORE_UNIT_TEST_CACHE=off`),
@@ -23,108 +24,70 @@ as on a machine's very first build.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scale import STAGES, dbt_timings, measure, stage_cmd  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 30.0
 NOOP_TARGET_S = 5.0
+TIMEOUT_S = 600.0
 
 
-def rescore_exe() -> list[str]:
-    """This environment's `rescore` (the venv's console script), else the module."""
-    exe = Path(sys.executable).with_name("rescore")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "rescore.cli"]
+def _run(label: str, cmd: list[str], work: Path, env: dict[str, str]) -> dict[str, float]:
+    """One command measured: wall, CPU, peak RSS; a failure stops the benchmark."""
+    m = measure(label, cmd, work / "logs" / f"{label}.log", TIMEOUT_S, env=env)
+    if m.rc != 0 or m.timed_out:
+        tail = Path(m.log).read_text()[-3000:]
+        raise SystemExit(f"{' '.join(cmd)}: {m.cell()}, rc {m.rc}:\n{tail}")
+    return {label: m.wall_s, f"{label} cpu": m.cpu_s, f"{label} rss": m.peak_rss_mb}
 
 
-def _children_cpu() -> float:
-    import resource
-
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ru.ru_utime + ru.ru_stime
-
-
-def run(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
-    """Wall and CPU seconds of one command and its output. CPU is the growth of
-    RUSAGE_CHILDREN: the command and every descendant it waited for (dbt, mkdocs, workers)."""
-    before = _children_cpu()
-    t0 = time.perf_counter()
-    proc = subprocess.run(
-        cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+def _dbt(warehouse: Path, work: Path) -> dict[str, float]:
+    """Node seconds by kind and dbt's elapsed time of the last build."""
+    got = dbt_timings(warehouse, work / "run_results.json") or {}
+    figures = {"nodes (elapsed)": float(got.get("elapsed_s") or 0.0)}
+    figures.update(
+        {f"{k[:-2]} node time": v for k, v in got.items() if k.endswith("_s") and k != "elapsed_s"}
     )
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} exited with {proc.returncode}:\n{proc.stdout[-3000:]}")
-    return wall, _children_cpu() - before, proc.stdout
-
-
-def dbt_figures(warehouse: Path) -> dict[str, float]:
-    """Parse seconds and node seconds by kind from the build's artifacts (dbt's own timings)."""
-    target = warehouse.with_name(f".{warehouse.name}.dbt") / "target"
-    figures: dict[str, float] = {}
-    perf = target / "perf_info.json"
-    if perf.exists():
-        figures["parse"] = float(json.loads(perf.read_text()).get("load_all_elapsed") or 0.0)
-    results = target / "run_results.json"
-    if results.exists():
-        data = json.loads(results.read_text())
-        figures["nodes (elapsed)"] = float(data.get("elapsed_time") or 0.0)
-        for r in data.get("results", []):
-            kind = r["unique_id"].split(".", 1)[0]
-            key = f"{kind} node time"
-            figures[key] = figures.get(key, 0.0) + float(r.get("execution_time") or 0.0)
     return figures
 
 
 def report_once(data: Path, env: dict[str, str]) -> dict[str, float]:
+    suites, runs = data / "prompts" / "v1", sorted((data / "runs").iterdir())
     with tempfile.TemporaryDirectory(prefix="rescore-pipeline-") as tmp:
         work = Path(tmp)
         wh = work / "warehouse" / "rescore.duckdb"
         cmd = [
-            *rescore_exe(),
-            "report",
-            str(data / "prompts" / "v1"),
-            *map(str, sorted((data / "runs").iterdir())),
-            "--warehouse",
-            str(wh),
-            "--site-dir",
-            str(work / "site"),
-        ]
-        wall, cpu, _ = run(cmd, env, work)
-        return {"report": wall, "report cpu": cpu, **dbt_figures(wh)}
-
-
-STAGES = ("ingest", "judge", "build", "site")
+            str(Path(sys.executable).with_name("rescore")), "--warehouse", str(wh),
+            "report", str(suites), *map(str, runs), "--site-dir", str(work / "site"),
+        ]  # fmt: skip
+        return {**_run("report", cmd, work, env), **_dbt(wh, work)}
 
 
 def stages_once(data: Path, env: dict[str, str]) -> dict[str, float]:
+    suites, runs = data / "prompts" / "v1", sorted((data / "runs").iterdir())
     with tempfile.TemporaryDirectory(prefix="rescore-pipeline-") as tmp:
         work = Path(tmp)
-        wh = work / "w.duckdb"
-        env = {**env, "RESCORE_WAREHOUSE": str(wh)}
-        runs = [str(p) for p in sorted((data / "runs").iterdir())]
-        commands = {
-            "ingest": ["ingest", str(data / "prompts" / "v1"), *runs],
-            "judge": ["judge", "--judge", "rules", "--scoring-run", "rules-blind", "--no-progress"],
-            "build": ["build"],
-            "site": ["site", "--site-dir", str(work / "site")],
-        }
+        wh, site = work / "w.duckdb", work / "site"
         figures: dict[str, float] = {}
         for label in ("full", "no-op"):
             for stage in STAGES:
-                wall, cpu, _ = run([*rescore_exe(), *commands[stage]], env, work)
-                figures[f"{label} {stage}"] = wall
-                figures[f"{label} {stage} cpu"] = cpu
+                cmd = stage_cmd(stage, suites, runs, wh, site)
+                figures.update(_run(f"{label} {stage}", cmd, work, env))
                 if label == "full" and stage == "build":
-                    figures.update(dbt_figures(wh))
-            figures[f"{label} pipeline"] = sum(figures[f"{label} {s}"] for s in STAGES)
-            figures[f"{label} pipeline cpu"] = sum(figures[f"{label} {s} cpu"] for s in STAGES)
+                    figures.update(_dbt(wh, work))
+            for kind in ("", " cpu"):
+                figures[f"{label} pipeline{kind}"] = sum(
+                    figures[f"{label} {s}{kind}"] for s in STAGES
+                )
+            figures[f"{label} pipeline rss"] = max(figures[f"{label} {s} rss"] for s in STAGES)
         return figures
 
 
@@ -156,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         m = median_table([report_once(data, env) for _ in range(args.repeat)])
         verdict = "met" if m["report"] < TARGET_S else "not met"
         print(
-            f"rescore report          {m['report']:6.1f} s wall  (CPU {m['report cpu']:5.1f} s)"
-            f"   target {TARGET_S:.0f} s: {verdict}"
+            f"rescore report          {m['report']:6.1f} s wall  (CPU {m['report cpu']:5.1f} s,"
+            f" peak RSS {m['report rss']:,.0f} MB)   target {TARGET_S:.0f} s: {verdict}"
         )
         _print_dbt(m)
     if args.only in (None, "stages"):
@@ -167,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  {stage:<9} {m[f'full {stage}']:8.1f} s (CPU {m[f'full {stage} cpu']:5.1f} s)"
                 f"   {m[f'no-op {stage}']:8.2f} s (CPU {m[f'no-op {stage} cpu']:5.2f} s)"
+                f"   peak RSS {m[f'full {stage} rss']:,.0f} MB"
             )
         full = "met" if m["full pipeline"] < TARGET_S else "not met"
         noop = "met" if m["no-op pipeline"] < NOOP_TARGET_S else "not met"
@@ -180,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_dbt(m: dict[str, float]) -> None:
-    keys = [k for k in m if k == "parse" or k.startswith("nodes") or k.endswith("node time")]
+    keys = [k for k in m if k.startswith("nodes") or k.endswith("node time")]
     if keys:
         print("  dbt inside the build: " + ", ".join(f"{k} {m[k]:.1f} s" for k in keys))
 
