@@ -66,7 +66,7 @@ order by r.suite, r.question_id, r.response_id
 # responses: 212 s of a 243 s no-op, against 1.6 s with the file hash). A changed file re-keys
 # all its responses; those whose blind item is unchanged keep their verdict (same cache_key,
 # counted as already done). Each question's fields are hashed once, not once per response.
-_KEYS_SQL = """
+_KEYS_BODY = """
 with question_keys as (
     select
         q.suite,
@@ -81,6 +81,8 @@ with question_keys as (
 )
 select
     r.response_id,
+    r.suite,
+    r.question_id,
     cast(hash($1, r.response_id, r.config, coalesce(c.file_sha256, chr(0)),
         coalesce(cast(r.completion_tokens as varchar), chr(0)),
         coalesce(cast(r.max_tokens as varchar), chr(0)),
@@ -91,7 +93,47 @@ from raw.responses as r
 inner join question_keys as k on k.suite = r.suite and k.question_id = r.question_id
 left join raw.configs as c on c.run_id = r.run_id and c.config = r.config
 where not r.is_speed_test and r.in_suite and not k.unjudgeable
-order by r.suite, r.question_id, r.response_id
+"""
+_KEYS_SQL = (
+    f"select response_id, input_key from ({_KEYS_BODY}) order by suite, question_id, response_id"
+)
+# The keys of a run, kept in DuckDB (a temp table of the run's private connection), so that
+# what is already done is found by a join there: a no-op re-run at 1M responses fetched
+# every key and every judgment of the scoring run into Python (2 x 1M tuples) to compare them.
+_KEYED_TABLE = "_judge_keyed"
+_KEYED_SQL = f"""
+create or replace temp table {_KEYED_TABLE} as
+select
+    response_id,
+    input_key,
+    row_number() over (order by suite, question_id, response_id) as pos
+from ({_KEYS_BODY})
+"""
+# The keyed responses not done in this scoring run ($1): no judgment, or one with another input
+# key (NULL: written before input_key existed); with that judgment's cache key, if any.
+_TODO_SQL = f"""
+select k.response_id, k.input_key, j.cache_key
+from {_KEYED_TABLE} as k
+left join raw.judgments as j on j.scoring_run = $1 and j.response_id = k.response_id
+where j.input_key is null or j.input_key <> k.input_key
+order by k.pos
+"""
+# Not done here, but judged with the same inputs in another scoring run: its cache key.
+_REUSE_SQL = f"""
+select k.response_id, max(j.cache_key) as cache_key
+from {_KEYED_TABLE} as k
+inner join raw.judgments as j
+    on j.response_id = k.response_id and j.input_key = k.input_key and j.scoring_run <> $1
+where not exists (
+    select 1 from raw.judgments as d
+    where d.scoring_run = $1 and d.response_id = k.response_id and d.input_key = k.input_key
+)
+group by k.response_id
+"""
+_FLAG_COUNTS_SQL = f"""
+select flag, count(*) from raw.response_flags
+where response_id in (select response_id from {_KEYED_TABLE})
+group by flag
 """
 
 _SKIPPED_SQL = """
@@ -439,20 +481,6 @@ def _flagged(con, ids: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _flag_counts(con, ids: list[str]) -> Counter[str]:
-    cur = con.cursor()
-    cur.register("_flag_count_ids", pa.table({"response_id": pa.array(ids, pa.string())}))
-    try:
-        rows = cur.execute(
-            "select flag, count(*) from raw.response_flags "
-            "where response_id in (select response_id from _flag_count_ids) group by flag"
-        ).fetchall()
-    finally:
-        cur.unregister("_flag_count_ids")
-        cur.close()
-    return Counter(dict(rows))
-
-
 class Persister:
     """Writes verdicts as they arrive: judgments + cache (or failures), in small transactions.
 
@@ -737,11 +765,20 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
         return 2
 
     settings = judge.settings()
-    keyed = con.execute(_KEYS_SQL, [_settings_token(judge)]).fetchall()
+    con.execute(_KEYED_SQL, [_settings_token(judge)])
+    try:
+        return _judge_keyed(con, options, judge, settings)
+    finally:
+        con.execute(f"drop table if exists {_KEYED_TABLE}")
+
+
+def _judge_keyed(con, options: JudgeOptions, judge: Judge, settings: dict) -> int:
+    """`run_judge` once the keys are in `_KEYED_TABLE`."""
+    (n_keyed,) = con.execute(f"select count(*) from {_KEYED_TABLE}").fetchone()
     speed, no_suite = con.execute(_SKIPPED_SQL).fetchone()
     skipped = Counter({"speed test record": speed, "question in no suite": no_suite})
     skipped = +skipped  # drop zero counts
-    if not keyed and not skipped:
+    if not n_keyed and not skipped:
         print(
             "nothing to judge: the warehouse holds no responses yet; "
             "run `rescore ingest SUITES_DIR RUN_DIR...` first",
@@ -749,30 +786,20 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
         )
         return 1
     if options.limit is not None:
-        keyed = keyed[: max(0, options.limit)]
-    input_of = dict(keyed)
+        con.execute(f"delete from {_KEYED_TABLE} where pos > ?", [max(0, options.limit)])
+        (n_keyed,) = con.execute(f"select count(*) from {_KEYED_TABLE}").fetchone()
 
-    # Done in this scoring run with the same inputs: nothing to rebuild. Judged with the same
-    # inputs in another scoring run (same judge and settings, as the key says): its verdict.
-    done_rows = con.execute(
-        "select response_id, input_key, cache_key from raw.judgments where scoring_run = ?",
-        [options.scoring_run],
-    ).fetchall()
-    done = {rid for rid, ik, _ in done_rows if ik is not None and input_of.get(rid) == ik}
-    done_by_key = {rid: ck for rid, _, ck in done_rows}  # rows written before input_key
-    reuse = {
-        rid: ck
-        for rid, ik, ck in con.execute(
-            "select response_id, input_key, cache_key from raw.judgments "
-            "where input_key is not null and scoring_run <> ?",
-            [options.scoring_run],
-        ).fetchall()
-        if rid not in done and input_of.get(rid) == ik
-    }
+    # Done in this scoring run with the same inputs: nothing to rebuild (only the rest leaves
+    # DuckDB). Judged with the same inputs in another scoring run (same judge and settings,
+    # as the key says): its verdict.
+    todo_rows = con.execute(_TODO_SQL, [options.scoring_run]).fetchall()
+    input_of = {rid: ik for rid, ik, _ in todo_rows}
+    done_by_key = {rid: ck for rid, _, ck in todo_rows if ck is not None}  # before input_key
+    reuse = dict(con.execute(_REUSE_SQL, [options.scoring_run]).fetchall()) if todo_rows else {}
     cached_keys = cache.present(con, list(set(reuse.values())))
     reused = {rid: ck for rid, ck in reuse.items() if ck in cached_keys}
-    fresh_ids = [rid for rid, _ in keyed if rid not in done and rid not in reused]
-    resumed = len(done)
+    fresh_ids = [rid for rid, _, _ in todo_rows if rid not in reused]
+    resumed = n_keyed - len(todo_rows)
 
     offline = bool(getattr(judge, "offline", False))
     cascade = hasattr(judge, "route")  # rules verdicts in chunks, model verdicts one by one
@@ -866,7 +893,7 @@ def run_judge(con, options: JudgeOptions, judge: Judge | None = None) -> int:
             bar.stop()
 
     counts = persister.counts
-    n_flags = _flag_counts(con, [rid for rid, _ in keyed])
+    n_flags = Counter(dict(con.execute(_FLAG_COUNTS_SQL).fetchall()))
     skipped_text = ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())) or "none"
     flags_text = ", ".join(f"{k} {v}" for k, v in sorted(n_flags.items())) or "none"
     print(
