@@ -326,3 +326,39 @@ def test_link_cache_holds_one_page_only(site_marts: Path, tmp_path: Path) -> Non
     held_for, cache = ctx.href_cache
     assert held_for == "configs/x-part-2.md"
     assert set(cache) == {(t, True) for t in targets}
+
+
+def test_a_new_part_leaves_the_earlier_parts_of_a_config_unchanged(
+    site_marts: Path, tmp_path: Path
+) -> None:
+    """A later run's answers fill a config's last part and new parts after it (runs sort in
+    time): the parts before the old last one must come out identical, so the page cache
+    reuses them instead of rendering every part of the config again. The old last part
+    gains a link to the next one; the first part lists them all."""
+    from rescore.site import stream
+    from rescore.site.pages.configs import config_pages
+
+    ctx = generate_site(
+        SiteSettings(warehouse=site_marts, work_dir=tmp_path, cache_dir=ROOT / "build" / "cache")
+    ).ctx
+    con = stream.connect(site_marts, tmp_path)
+    try:
+        groups = ((c, list(g)) for c, g in stream._config_rows(ctx, con) if c in ctx.slugs)
+        config, rows = next((c, g) for c, g in groups if len(g) >= 8)
+        groups.close()
+    finally:
+        con.close()
+
+    def pages(n_rows: int) -> list:
+        part_of = [1 + i // 2 for i in range(n_rows)]  # two responses a part
+        ctx.config_parts[config] = part_of[-1]
+        for r, part in zip(rows, part_of, strict=False):
+            ctx.response_part[str(r["response_id"])] = part
+        return [(p.src_uri, p.title, p.inline()) for p in config_pages(ctx, config, rows[:n_rows])]
+
+    before, after = pages(6), pages(8)  # 3 parts, then a run adds a 4th
+    assert len(before) == 3 and len(after) == 4
+    assert before[1] == after[1]  # part 2: neither its rows nor its links changed
+    assert before[2] != after[2]  # the old last part now links to the new one
+    assert ctx.config_part_uri(config, 4).removesuffix(".md").split("/")[-1] in after[2][2]
+    assert before[0] != after[0]  # part 1 lists every part

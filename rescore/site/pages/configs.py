@@ -281,6 +281,20 @@ def config_pages(ctx: Context, config: str, rows: Iterable[dict[str, Any]]) -> I
         part, chunk = part + 1, []
 
 
+def _part_nav(ctx: Context, page: Page, uris: list[str], i: int) -> str:
+    """A later part's links: the first part (which lists them all), the previous and the
+    next. Not the whole list, and not the number of parts: the runs of a config fill its
+    parts in order, so a new run changes the last part and adds new ones, and every earlier
+    part stays as it was (the page cache reuses it) instead of changing with the count."""
+    links = [link(ctx.href(page, uris[0]), "part 1 (all parts)").html]
+    if i > 1:
+        links.append(link(ctx.href(page, uris[i - 1]), f"\u2190 part {i}").html)
+    links.append(f"<strong>part {i + 1}</strong>")
+    if i + 1 < len(uris):
+        links.append(link(ctx.href(page, uris[i + 1]), f"part {i + 2} \u2192").html)
+    return f'<p class="rescore-parts">Responses in parts: {" &middot; ".join(links)}</p>'
+
+
 def _config_part(
     ctx: Context,
     config: str,
@@ -298,7 +312,7 @@ def _config_part(
     md = [
         f"# {md_esc(label)}\n",
         f"Role **{md_esc(facts.get('role'))}**, config "
-        f"**{md_esc(config)}**" + (f", part {part} of {len(uris)}" if i else "") + ".\n",
+        f"**{md_esc(config)}**" + (f", part {part}" if i else "") + ".\n",
     ]
     if i == 0:
         md.append(page.block(_facts_table(ctx, page, config)))
@@ -316,7 +330,10 @@ def _config_part(
             md.append(page.block(table(["Suite", "Score", "Pct"], body, numeric={1, 2})))
     md.append("\n## Responses\n")
     if len(uris) > 1:
-        md.append(page.block(parts_links(ctx, page, uris, i, "Responses")))
+        if i == 0:
+            md.append(page.block(parts_links(ctx, page, uris, i, "Responses")))
+        else:
+            md.append(page.block(_part_nav(ctx, page, uris, i)))
     if not chunk:
         md.append("No responses of this config are in the warehouse.\n")
     else:
