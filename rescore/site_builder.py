@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -148,6 +149,33 @@ def _streamed(work: Path) -> str:
     )
 
 
+def _clear_in_background(target: Path) -> threading.Thread | None:
+    """Move the previous site aside and delete it in a thread while mkdocs builds a new one.
+
+    `mkdocs build --clean` deletes it first, file by file: at 1M responses that is 25,000
+    pages (5 s of a 10x site build here, on an overlay file system). A rename is one call;
+    the deletion then runs beside the build, which waits for it before returning, so
+    nothing is left behind. Folders left by a build that was killed are deleted too. Where
+    the rename is not possible (a mount point, no permission), mkdocs' `--clean` does it."""
+    old = [p for p in target.parent.glob(f".{target.name}.old-*") if p.is_dir()]
+    if target.is_dir() and not target.is_symlink():
+        aside = target.with_name(f".{target.name}.old-{os.getpid()}-{time.time_ns()}")
+        try:
+            target.rename(aside)
+            old.append(aside)
+        except OSError:
+            pass
+    if not old:
+        return None
+    thread = threading.Thread(
+        target=lambda: [shutil.rmtree(p, ignore_errors=True) for p in old],
+        name="rescore-clear-site",
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
 def _build(
     warehouse: Path,
     out: Path | None,
@@ -173,12 +201,17 @@ def _build(
     if out is None:
         target = Path(site_dir or Path("build") / "site").resolve()  # under the current folder
         config = mkdocs_child_config(work, target, site_url=site_url)
-        run_tool(
-            tool("mkdocs") + ["build", "--clean", "--config-file", str(config)],
-            env,
-            PROJECT_ROOT,
-            "mkdocs build",
-        )
+        clearing = _clear_in_background(target)
+        try:
+            run_tool(
+                tool("mkdocs") + ["build", "--clean", "--config-file", str(config)],
+                env,
+                PROJECT_ROOT,
+                "mkdocs build",
+            )
+        finally:
+            if clearing is not None:
+                clearing.join()
         print(
             f"Site for scoring run {run} built in {time.perf_counter() - started:.1f}s: "
             f"{target}{_streamed(work)}\nServe it: python -m http.server -d {target} 8000"

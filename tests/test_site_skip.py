@@ -139,3 +139,22 @@ def test_real_published_version_noop_and_a_second_version(site_marts, tmp_path, 
     assert build_site(wh, out=out, version="two") == 0  # another version: built
     assert "up to date" not in capsys.readouterr().out
     assert (out / "two" / "index.html").is_file() and (out / "one" / "index.html").is_file()
+
+
+def test_the_previous_site_is_moved_aside_and_deleted_beside_the_build(tmp_path):
+    """The old site (and any folder a killed build left aside) goes while mkdocs builds: the
+    target is free at once, and once the thread is joined nothing of the old pages is left."""
+    from rescore.site_builder import _clear_in_background
+
+    target = tmp_path / "site"
+    (target / "configs" / "gone").mkdir(parents=True)
+    (target / "configs" / "gone" / "index.html").write_text("<p>a removed config</p>")
+    killed = tmp_path / ".site.old-1-2"
+    (killed / "x").mkdir(parents=True)
+    (tmp_path / "other").mkdir()  # not the site's: stays
+    thread = _clear_in_background(target)
+    assert thread is not None
+    assert not target.exists()  # mkdocs builds into an empty folder
+    thread.join()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other"]
+    assert _clear_in_background(target) is None  # nothing there: nothing to do
