@@ -362,3 +362,46 @@ def test_a_new_part_leaves_the_earlier_parts_of_a_config_unchanged(
     assert before[2] != after[2]  # the old last part now links to the new one
     assert ctx.config_part_uri(config, 4).removesuffix(".md").split("/")[-1] in after[2][2]
     assert before[0] != after[0]  # part 1 lists every part
+
+
+def test_a_cached_part_is_not_built_and_its_rows_stay_off_the_other_parts(
+    site_marts: Path, tmp_path: Path
+) -> None:
+    """A config part whose output is cached comes out as a `CachedPart` (no page built from
+    its rows); the other parts are built, carry their part keys, and the compare JSON still
+    sees every row."""
+    from rescore.site import stream
+    from rescore.site.pages.compare import compare_file
+
+    ctx = generate_site(
+        SiteSettings(warehouse=site_marts, work_dir=tmp_path, cache_dir=ROOT / "build" / "cache")
+    ).ctx
+    con = stream.connect(site_marts, tmp_path)
+    try:
+        groups = ((c, list(g)) for c, g in stream._config_rows(ctx, con) if c in ctx.slugs)
+        config, rows = next((c, g) for c, g in groups if len(g) >= 6)
+        groups.close()
+    finally:
+        con.close()
+    ctx.config_parts[config] = 3
+    for i, r in enumerate(rows):
+        ctx.response_part[str(r["response_id"])] = 1 + 3 * i // len(rows)
+    for part in (1, 2, 3):
+        ctx.page_keys[("config-part", config, str(part))] = f"key-{part}"
+    asked: list[int] = []
+
+    def cached(part: int) -> stream.CachedPart | None:
+        asked.append(part)
+        return stream.CachedPart("key-2") if part == 2 else None
+
+    items = list(stream._config_items(ctx, config, iter(rows), cached))
+    assert asked == [1, 2, 3]
+    pages = [i for i in items if hasattr(i, "markdown")]
+    assert [p.part_key for p in pages] == ["key-1", "key-3"]
+    assert stream.CachedPart("key-2") in items
+    text = "".join(p.inline() for p in pages)
+    for i, r in enumerate(rows):
+        anchor = str(r.get("anchor") or f"r-{r['response_id']}")
+        assert (f'id="{anchor}"' in text) == (1 + 3 * i // len(rows) != 2), anchor
+    compare = items[-1]
+    assert (compare.uri, compare.text) == compare_file(ctx, config, rows)

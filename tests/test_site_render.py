@@ -80,3 +80,28 @@ def test_every_streamed_page_shape_has_a_skeleton() -> None:
     page.markdown = "# s / q\n\n## Prompt\n\n## Scoring criteria\n\n## Every config's answer\n"
     shown.add(shape_of(page))
     assert shown <= set(shapes().values())
+
+
+def test_a_part_recorded_under_its_key_is_linked_into_a_later_group(tmp_path: Path) -> None:
+    """A page with a `part_key` is recorded under it; a later build's group that holds a
+    `CachedPart` with that key links the same file (nothing built or rendered) and records it
+    in its own group, and a key the cache does not hold is not claimed."""
+    from rescore.site.stream import CachedPart
+
+    cache = tmp_path / "cache"
+    first = renderer(tmp_path / "one", cache)
+    page = config_page("<p>part 2</p>")
+    page.part_key = "part-2-key"
+    first.write_group("config-key", [page])
+    assert first.rendered == 1
+    later = renderer(tmp_path / "two", cache)
+    assert not later.has_group("another-key")
+    assert later.has_group("part-2-key")
+    later.write_group("config-key-2", [CachedPart("part-2-key")])
+    assert (later.rendered, later.reused, later.urls) == (0, 1, ["configs/a/"])
+    one = (tmp_path / "one/configs/a/index.html").read_bytes()
+    assert (tmp_path / "two/configs/a/index.html").read_bytes() == one
+    third = renderer(tmp_path / "three", cache)
+    assert third.has_group("config-key-2")  # the group that linked it recorded it too
+    third.reuse_group("config-key-2")
+    assert (tmp_path / "three/configs/a/index.html").read_bytes() == one

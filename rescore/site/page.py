@@ -37,6 +37,10 @@ class Page:
     # per-config and per-question pages the index leaves out, so a name finds them first
     search_boost: float | None = None
     hide_toc: bool = False  # wide tables get the table-of-contents column's width
+    # the key of a streamed page's inputs (a config's part: `rescore.site.stream.page_keys`):
+    # the renderer records its output under it, and a later build with the same key links
+    # that output instead of building the page (`CachedPart`)
+    part_key: str = ""
 
     def __post_init__(self) -> None:
         self.title = title_text(self.title)
@@ -71,6 +75,9 @@ class Context:
     config_parts: dict[str, int] = field(default_factory=dict)
     config_sizes: list[tuple[str, int]] = field(default_factory=list)  # in the warehouse order
     response_part: dict[str, int] = field(default_factory=dict)
+    # config -> DuckDB hash of its `marts.responses` rows, of all and of each part (stream.plan)
+    config_rows_hash: dict[str, str] = field(default_factory=dict, repr=False)
+    part_rows_hash: dict[str, list[str]] = field(default_factory=dict, repr=False)
     # (suite, question_id) -> answers and the first answer's question name (stream.plan)
     questions: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
     # site path of a suite's JSON -> question id -> shared texts (pages.configs.question_texts)
@@ -80,7 +87,8 @@ class Context:
     href_cache: tuple[str, dict[tuple[str, bool], str]] = field(
         default_factory=lambda: ("", {}), repr=False
     )
-    # ("config", config) / ("question", suite, question_id) -> the key of its outputs
+    # ("config", config) / ("config-part", config, part) / ("question", suite, question_id)
+    # -> the key of its outputs
     # (rescore.site.stream.page_keys)
     page_keys: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
 

@@ -63,6 +63,14 @@ class TextFile:
 
 
 @dataclass(frozen=True)
+class CachedPart:
+    """Stands for a config page part whose output the cache holds under `key` (the page's
+    `part_key`): the renderer links it; the page was not built."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class Group:
     """What one config (its pages and compare JSON) or one question (its pages) puts in the
     site, under the key of everything it is made from (:func:`page_keys`). `reused`: the
@@ -111,8 +119,8 @@ def plan(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     first answer's, `Context.question_texts`). No answer text is read here."""
     where, params = _where(ctx)
     cur = con.execute(
-        f"select config, response_id, {TEXT_SIZE_SQL} as n from marts.responses{where}"
-        f" order by {ORDER}",
+        f"select config, response_id, {TEXT_SIZE_SQL} as n, hash(t) as h"
+        f" from marts.responses as t{where} order by {ORDER}",
         params,
     )
     ctx.config_sizes = []
@@ -121,6 +129,11 @@ def plan(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
         ctx.config_sizes.append((config, sum(sizes)))
         parts = chunk_numbers(sizes)
         ctx.config_parts[config] = parts[-1]
+        sums = [0] * parts[-1]
+        for r, part in zip(rows, parts, strict=True):
+            sums[part - 1] += r["h"]
+        ctx.config_rows_hash[config] = str(sum(sums))
+        ctx.part_rows_hash[config] = [str(h) for h in sums]
         if parts[-1] > 1:
             for r, part in zip(rows, parts, strict=True):
                 if part > 1:
@@ -161,13 +174,7 @@ def page_keys(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     from rescore.site.pages import audit_banner
 
     where, params = _where(ctx)
-    rows_of = dict(
-        con.execute(
-            f"select config, sum(hash(t)::hugeint)::varchar from marts.responses t{where}"
-            " group by config",
-            params,
-        ).fetchall()
-    )
+    rows_of = ctx.config_rows_hash  # summed by `plan`, which reads every row's hash anyway
     common = _digest(
         {
             "code": build_state.tree_hash(Path(__file__).parent, suffixes={".py"}),
@@ -195,6 +202,18 @@ def page_keys(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
                 ctx.config_parts.get(config),
             ]
         )
+        # a part after the first shows its own rows, the config's names and links to the
+        # first, previous and next parts (`pages.configs._part_nav`): its key, so that a run
+        # that adds answers at the end leaves the earlier parts ungenerated
+        facts = ctx.data.configs.get(config) or {}
+        n_parts = ctx.config_parts.get(config, 1)
+        for part, rows_hash in enumerate(ctx.part_rows_hash.get(config, []), start=1):
+            if part == 1:  # the facts, scores and the list of every part: the config's key
+                key = [keys[("config", config)], rows_hash]
+            else:
+                name = [config, slug, label, facts.get("model"), facts.get("role")]
+                key = [common, name, part, part == n_parts, rows_hash]
+            keys[("config-part", config, str(part))] = _digest(key)
     cur = con.execute(
         "select suite, question_id, sum(hash(t)::hugeint)::varchar as h,"
         " list(distinct config order by config) as configs"
@@ -375,10 +394,13 @@ def _sorted_rows(
 
 
 def _config_items(
-    ctx: Context, config: str, rows: Iterable[dict[str, Any]]
-) -> Iterator[Page | TextFile]:
-    """A config's pages, one part at a time as its rows stream by, then its compare JSON
-    (gathered from the same rows on the way)."""
+    ctx: Context,
+    config: str,
+    rows: Iterable[dict[str, Any]],
+    cached: Callable[[int], CachedPart | None] | None = None,
+) -> Iterator[Page | TextFile | CachedPart]:
+    """A config's pages, one part at a time as its rows stream by (a `CachedPart` for a
+    part `cached` names), then its compare JSON (gathered from the same rows on the way)."""
     answers: dict[str, Any] = {}
 
     def tapped() -> Iterator[dict[str, Any]]:
@@ -386,7 +408,7 @@ def _config_items(
             add_compare_answer(ctx, config, answers, r)
             yield r
 
-    yield from config_pages(ctx, config, tapped())
+    yield from config_pages(ctx, config, tapped(), cached)
     yield TextFile(*compare_json(ctx, config, answers))
 
 
@@ -402,6 +424,13 @@ def groups(
     def reuse(k: str) -> bool:
         return cached is not None and bool(k) and cached(k)
 
+    def part_of(config: str) -> Callable[[int], CachedPart | None]:
+        def cached_part(part: int) -> CachedPart | None:
+            k = key("config-part", config, str(part))
+            return CachedPart(k) if reuse(k) else None
+
+        return cached_part
+
     skip = frozenset(c for c in ctx.slugs if reuse(key("config", c)))
     seen: set[str] = set()
     for config, rows in _config_rows(ctx, con, skip):
@@ -409,7 +438,8 @@ def groups(
             continue
         seen.add(config)
         # lazy: the caller writes each part while the next is read (one part in memory)
-        yield Group(key("config", config), _config_items(ctx, config, rows))
+        items = _config_items(ctx, config, rows, part_of(config) if cached else None)
+        yield Group(key("config", config), items)
     for config in sorted(set(ctx.slugs) - seen):  # configs without a response: a page each
         if config in skip:
             yield Group(key("config", config), [], reused=True)

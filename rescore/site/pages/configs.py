@@ -15,7 +15,7 @@ A response whose texts differ from its question's shared ones keeps them inline.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from rescore.site.page import Context, Page, part_title, part_uri, parts_links, split_parts
@@ -254,7 +254,12 @@ def chunk_numbers(sizes: list[int], budget: int = PAGE_BUDGET) -> list[int]:
     return out
 
 
-def config_pages(ctx: Context, config: str, rows: Iterable[dict[str, Any]]) -> Iterator[Page]:
+def config_pages(
+    ctx: Context,
+    config: str,
+    rows: Iterable[dict[str, Any]],
+    cached: Callable[[int], Any] | None = None,
+) -> Iterator[Any]:
     """The config's page, plus `-part-N` pages when its responses exceed the budget, one
     part at a time.
 
@@ -263,22 +268,37 @@ def config_pages(ctx: Context, config: str, rows: Iterable[dict[str, Any]]) -> I
     use), consecutive in that order, so a part's page is made as soon as its rows are in and
     only one part's rows and page are held: a config answered in every run of a long history
     is hundreds of MB of text (at 165 runs its pages took 2 GB when made all at once).
+
+    `cached(part)`, when given, returns what stands for a part whose output is cached (or
+    None): that part's rows are passed over and its page is not built.
     """
     facts = ctx.data.configs.get(config, {})
     label = ctx.labels.get(config) or facts.get("model") or config
     title = f"{label} \u2014 {facts.get('role') or ''} / {config}"
     n_parts = max(1, ctx.config_parts.get(config, 1))
     uris = [ctx.config_part_uri(config, i) for i in range(1, n_parts + 1)]
+
+    def made(part: int, chunk: list[dict[str, Any]]) -> Any:
+        if stand_in is not None:
+            return stand_in
+        page = _config_part(ctx, config, facts, label, title, uris, part, chunk)
+        page.part_key = ctx.page_keys.get(("config-part", config, str(part)), "")
+        return page
+
     part, chunk = 1, []
+    stand_in = cached(part) if cached is not None else None
     for r in rows:
         at = min(max(ctx.response_part.get(str(r["response_id"]), 1), 1), n_parts)
         while at > part:  # never backwards: a row out of order stays on the current part
-            yield _config_part(ctx, config, facts, label, title, uris, part, chunk)
+            yield made(part, chunk)
             part, chunk = part + 1, []
-        chunk.append(r)
+            stand_in = cached(part) if cached is not None else None
+        if stand_in is None:
+            chunk.append(r)
     while part <= n_parts:
-        yield _config_part(ctx, config, facts, label, title, uris, part, chunk)
+        yield made(part, chunk)
         part, chunk = part + 1, []
+        stand_in = cached(part) if cached is not None and part <= n_parts else None
 
 
 def _part_nav(ctx: Context, page: Page, uris: list[str], i: int) -> str:
