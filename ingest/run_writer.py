@@ -59,6 +59,29 @@ def _drop(batch: Batch, rows: FileRows, outcome: Outcome) -> None:
     outcome.failed_files.add(rows.name)
 
 
+def _rows_by_folder(con, folders: list[str]) -> dict[str, list[tuple]]:
+    """The raw.configs rows of the files directly in each folder (by the folder's name
+    without a trailing slash), in one scan: a query per folder scanned the whole table once
+    per run folder (165 scans of 117,464 rows, 1.9 s of a no-op ingest at 1M responses)."""
+    if not folders:
+        return {}
+    con.register("_rescore_folders", pa.table({"folder": [f.rstrip("/") for f in folders]}))
+    try:
+        rows = con.execute(
+            "select p.folder, c.source_file, c.run_id, c.config, c.response_count"
+            " from raw.configs as c"
+            " inner join _rescore_folders as p on p.folder = substr(c.source_file, 1,"
+            " length(c.source_file) - strpos(reverse(c.source_file), '/'))"
+            " order by c.source_file, c.run_id, c.config"
+        ).fetchall()
+    finally:
+        con.unregister("_rescore_folders")
+    out: dict[str, list[tuple]] = {}
+    for folder, *row in rows:
+        out.setdefault(folder, []).append(tuple(row))
+    return out
+
+
 def check_against_warehouse(
     con, batch: Batch, outcome: Outcome, final: bool = True
 ) -> list[tuple[str, str]]:
@@ -67,15 +90,10 @@ def check_against_warehouse(
     are deleted by :func:`write_batch`) and note failed files that keep earlier rows."""
     removed_keys: list[tuple[str, str]] = []
     removed_files: set[str] = set()
+    in_folder = _rows_by_folder(con, list(batch.folders)) if final else {}
     for folder, present in batch.folders.items() if final else ():
-        prefix = folder.rstrip("/") + "/"
-        rows = con.execute(
-            "select source_file, run_id, config, response_count from raw.configs "
-            "where starts_with(source_file, ?) and strpos(substr(source_file, ?), '/') = 0",
-            [prefix, len(prefix) + 1],
-        ).fetchall()
         gone: dict[str, list] = {}
-        for src, run_id, config, n in rows:
+        for src, run_id, config, n in in_folder.get(folder.rstrip("/"), []):
             if src not in present and not os.path.exists(src):
                 gone.setdefault(src, []).append((run_id, config, n or 0))
         for src, keys in sorted(gone.items()):
