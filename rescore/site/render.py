@@ -149,42 +149,12 @@ class Renderer:
 
     def reuse_group(self, key: str) -> None:
         """Link a group's cached outputs into the site (`has_group` said they are there)."""
-        assert self.cache_dir is not None
-        entries = self._manifests.pop(key)
-        for rel, cached, url in entries:
-            src = self.cache_dir / str(cached)
-            dst = self.site / str(rel)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            _link(src, dst)
-            os.utime(src)
-            if url is not None:
-                self.urls.append(url)
-                self.reused += 1
-        os.utime(self._manifest(key))
+        self._link_cached(key)
         self.groups_reused += 1
 
-    def write_group(self, key: str, items: list[Any]) -> None:
-        """Write a group's pages and files, and record them under its key."""
-        from rescore.site.stream import CachedPart, TextFile
-
-        self._recording = [] if self.cache_dir is not None and key else None
-        for item in items:
-            if isinstance(item, TextFile):
-                self.write_file(item.uri, item.text)
-            elif isinstance(item, CachedPart):
-                self._link_part(item.key)
-            else:
-                start = len(self._recording) if self._recording is not None else 0
-                self.write_page(item)
-                if item.part_key and self._recording is not None:
-                    self._save_manifest(item.part_key, self._recording[start:])
-        entries, self._recording = self._recording, None
-        if entries is not None:
-            self._save_manifest(key, entries)
-
-    def _link_part(self, key: str) -> None:
-        """Link a page part's cached output (`has_group(key)` said it is there) into the
-        site, as part of the group being written."""
+    def _link_cached(self, key: str) -> None:
+        """Link the outputs recorded under `key` (a group's or a page part's, loaded by
+        `has_group`) into the site; inside a group being written, record them in it too."""
         assert self.cache_dir is not None
         for rel, cached, url in self._manifests.pop(key):
             src = self.cache_dir / str(cached)
@@ -198,6 +168,25 @@ class Renderer:
             if self._recording is not None:
                 self._recording.append([rel, cached, url])
         os.utime(self._manifest(key))
+
+    def write_group(self, key: str, items: list[Any]) -> None:
+        """Write a group's pages and files, and record them under its key."""
+        from rescore.site.stream import CachedPart, TextFile
+
+        self._recording = [] if self.cache_dir is not None and key else None
+        for item in items:
+            if isinstance(item, TextFile):
+                self.write_file(item.uri, item.text)
+            elif isinstance(item, CachedPart):  # a part unchanged since it was recorded
+                self._link_cached(item.key)
+            else:
+                start = len(self._recording) if self._recording is not None else 0
+                self.write_page(item)
+                if item.part_key and self._recording is not None:
+                    self._save_manifest(item.part_key, self._recording[start:])
+        entries, self._recording = self._recording, None
+        if entries is not None:
+            self._save_manifest(key, entries)
 
     def _save_manifest(self, key: str, entries: list[list[str | None]]) -> None:
         assert self.cache_dir is not None
