@@ -132,12 +132,10 @@ def plan(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
         sums = [0] * parts[-1]
         for r, part in zip(rows, parts, strict=True):
             sums[part - 1] += r["h"]
+            if part > 1:
+                ctx.response_part[str(r["response_id"])] = part
         ctx.config_rows_hash[config] = str(sum(sums))
         ctx.part_rows_hash[config] = [str(h) for h in sums]
-        if parts[-1] > 1:
-            for r, part in zip(rows, parts, strict=True):
-                if part > 1:
-                    ctx.response_part[str(r["response_id"])] = part
     cur = con.execute(
         "select suite, question_id, count(*) as n,"
         f" first(question_name order by {ORDER}) as question_name,"

@@ -278,27 +278,27 @@ def config_pages(
     n_parts = max(1, ctx.config_parts.get(config, 1))
     uris = [ctx.config_part_uri(config, i) for i in range(1, n_parts + 1)]
 
-    def made(part: int, chunk: list[dict[str, Any]]) -> Any:
+    def stand_in_for(part: int) -> Any:
+        return cached(part) if cached is not None and part <= n_parts else None
+
+    def made(part: int, chunk: list[dict[str, Any]], stand_in: Any) -> Any:
         if stand_in is not None:
             return stand_in
         page = _config_part(ctx, config, facts, label, title, uris, part, chunk)
         page.part_key = ctx.page_keys.get(("config-part", config, str(part)), "")
         return page
 
-    part, chunk = 1, []
-    stand_in = cached(part) if cached is not None else None
+    part, chunk, stand_in = 1, [], stand_in_for(1)
     for r in rows:
         at = min(max(ctx.response_part.get(str(r["response_id"]), 1), 1), n_parts)
         while at > part:  # never backwards: a row out of order stays on the current part
-            yield made(part, chunk)
-            part, chunk = part + 1, []
-            stand_in = cached(part) if cached is not None else None
+            yield made(part, chunk, stand_in)
+            part, chunk, stand_in = part + 1, [], stand_in_for(part + 1)
         if stand_in is None:
             chunk.append(r)
     while part <= n_parts:
-        yield made(part, chunk)
-        part, chunk = part + 1, []
-        stand_in = cached(part) if cached is not None and part <= n_parts else None
+        yield made(part, chunk, stand_in)
+        part, chunk, stand_in = part + 1, [], stand_in_for(part + 1)
 
 
 def _part_nav(ctx: Context, page: Page, uris: list[str], i: int) -> str:
