@@ -94,9 +94,6 @@ inner join question_keys as k on k.suite = r.suite and k.question_id = r.questio
 left join raw.configs as c on c.run_id = r.run_id and c.config = r.config
 where not r.is_speed_test and r.in_suite and not k.unjudgeable
 """
-_KEYS_SQL = (
-    f"select response_id, input_key from ({_KEYS_BODY}) order by suite, question_id, response_id"
-)
 # The keys of a run, kept in DuckDB (a temp table of the run's private connection), so that
 # what is already done is found by a join there: a no-op re-run at 1M responses fetched
 # every key and every judgment of the scoring run into Python (2 x 1M tuples) to compare them.
@@ -197,7 +194,7 @@ class _Context:
     def full_row(self, r: dict) -> dict:
         """The load query's row for a streamed response row (same keys, same values)."""
         q = self.questions.get((r["suite"], r["question_id"]))
-        if q is None:  # not judgeable (`_KEYS_SQL` keeps only responses with a question)
+        if q is None:  # not judgeable (`_KEYS_BODY` keeps only responses with a question)
             q = dict.fromkeys((*_QUESTION_COLUMNS, "suite_max_tokens"))
         return {**r, **q, **self.configs.get((r["run_id"], r["config"]), _NO_CONFIG)}
 
