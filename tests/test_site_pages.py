@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -328,15 +329,9 @@ def test_link_cache_holds_one_page_only(site_marts: Path, tmp_path: Path) -> Non
     assert set(cache) == {(t, True) for t in targets}
 
 
-def test_a_new_part_leaves_the_earlier_parts_of_a_config_unchanged(
-    site_marts: Path, tmp_path: Path
-) -> None:
-    """A later run's answers fill a config's last part and new parts after it (runs sort in
-    time): the parts before the old last one must come out identical, so the page cache
-    reuses them instead of rendering every part of the config again. The old last part
-    gains a link to the next one; the first part lists them all."""
+def _config_with_rows(site_marts: Path, tmp_path: Path, n: int) -> tuple[Any, str, list[dict]]:
+    """The site's context, and the first config with at least `n` streamed rows and those rows."""
     from rescore.site import stream
-    from rescore.site.pages.configs import config_pages
 
     ctx = generate_site(
         SiteSettings(warehouse=site_marts, work_dir=tmp_path, cache_dir=ROOT / "build" / "cache")
@@ -344,10 +339,23 @@ def test_a_new_part_leaves_the_earlier_parts_of_a_config_unchanged(
     con = stream.connect(site_marts, tmp_path)
     try:
         groups = ((c, list(g)) for c, g in stream._config_rows(ctx, con) if c in ctx.slugs)
-        config, rows = next((c, g) for c, g in groups if len(g) >= 8)
+        config, rows = next((c, g) for c, g in groups if len(g) >= n)
         groups.close()
     finally:
         con.close()
+    return ctx, config, rows
+
+
+def test_a_new_part_leaves_the_earlier_parts_of_a_config_unchanged(
+    site_marts: Path, tmp_path: Path
+) -> None:
+    """A later run's answers fill a config's last part and new parts after it (runs sort in
+    time): the parts before the old last one must come out identical, so the page cache
+    reuses them instead of rendering every part of the config again. The old last part
+    gains a link to the next one; the first part lists them all."""
+    from rescore.site.pages.configs import config_pages
+
+    ctx, config, rows = _config_with_rows(site_marts, tmp_path, 8)
 
     def pages(n_rows: int) -> list:
         part_of = [1 + i // 2 for i in range(n_rows)]  # two responses a part
@@ -373,16 +381,7 @@ def test_a_cached_part_is_not_built_and_its_rows_stay_off_the_other_parts(
     from rescore.site import stream
     from rescore.site.pages.compare import compare_file
 
-    ctx = generate_site(
-        SiteSettings(warehouse=site_marts, work_dir=tmp_path, cache_dir=ROOT / "build" / "cache")
-    ).ctx
-    con = stream.connect(site_marts, tmp_path)
-    try:
-        groups = ((c, list(g)) for c, g in stream._config_rows(ctx, con) if c in ctx.slugs)
-        config, rows = next((c, g) for c, g in groups if len(g) >= 6)
-        groups.close()
-    finally:
-        con.close()
+    ctx, config, rows = _config_with_rows(site_marts, tmp_path, 6)
     ctx.config_parts[config] = 3
     for i, r in enumerate(rows):
         ctx.response_part[str(r["response_id"])] = 1 + 3 * i // len(rows)
