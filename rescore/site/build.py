@@ -179,24 +179,69 @@ def _export(con: duckdb.DuckDBPyConnection, out_dir: Path, tables: list[str]) ->
     return info
 
 
-def render_svgs(charts: list[ch.Chart]) -> dict[str, str]:
+def render_svgs(charts: list[ch.Chart], cache_dir: Path | None = None) -> dict[str, str]:
     """Static SVG (light palette, fixed width) of each chart, by chart name.
 
     vl-convert does its work outside the GIL, so the hook runs this in a thread while mkdocs
-    renders the pages, and writes the files after the build (on_post_build).
+    renders the pages, and writes the files after the build (on_post_build). An SVG is a
+    function of its static spec and vl-convert's version, so with `cache_dir` (beside the
+    page cache, per warehouse) each is kept under that key and only a new or changed chart is
+    drawn: the per-run Acceleration charts of earlier runs (1,148 at a million responses,
+    ~0.1 s each) do not change when a run is added. A chart that failed is not kept.
     """
+    import hashlib
+
     import vl_convert
 
+    version = getattr(vl_convert, "__version__", "unknown")
     out: dict[str, str] = {}
     for c in charts:
+        spec = c.static_spec_json()
+        path = None
+        if cache_dir is not None:
+            key = hashlib.sha256(f"{version}\0{spec}".encode()).hexdigest()
+            path = cache_dir / key[:2] / f"{key}.svg"
+            try:
+                out[c.name] = path.read_text(encoding="utf-8")
+                os.utime(path)  # in use: kept by prune_svgs
+                continue
+            except OSError:
+                pass
         try:
-            out[c.name] = vl_convert.vegalite_to_svg(c.static_spec_json())
+            svg = vl_convert.vegalite_to_svg(spec)
         except (ValueError, RuntimeError) as exc:
             # One chart too big for the static renderer (at 100x a heatmap overflowed V8's
             # stack) must not take the site down: its page keeps the interactive chart, the
             # SVG says why it is missing.
             out[c.name] = unrendered_svg(c.name, str(exc).splitlines()[-1][:200])
+            continue
+        out[c.name] = svg
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(svg, encoding="utf-8")
+            tmp.replace(path)
+    if cache_dir is not None:
+        prune_svgs(cache_dir)
     return out
+
+
+SVG_CACHE_DAYS = 7  # a cached SVG no build used for this long is dropped (as pages: render)
+
+
+def prune_svgs(cache_dir: Path, days: float = SVG_CACHE_DAYS) -> int:
+    """Drop cached SVGs no build used for `days` (another version may use what this build
+    did not); the count removed."""
+    old = time.time() - days * 86400
+    removed = 0
+    for f in cache_dir.glob("*/*.svg"):
+        try:
+            if f.stat().st_mtime < old:
+                f.unlink()
+                removed += 1
+        except OSError:
+            pass
+    return removed
 
 
 def unrendered_svg(name: str, reason: str) -> str:
