@@ -420,15 +420,22 @@ def test_notes_render_as_badges(warehouse: Path, content) -> None:
             assert f'<span class="rescore-badge">{esc(part.strip())}</span>' in html
 
 
+def _chart_rows(spec: dict) -> list[dict]:
+    """A chart's rows: inline, or the named dataset its data points to (charts.finish)."""
+    data = spec.get("data") or {}
+    if "values" in data:
+        return data["values"]
+    datasets = spec.get("datasets") or {}
+    if data.get("name") in datasets:
+        return datasets[data["name"]]
+    return [r for rows in datasets.values() for r in rows]
+
+
 def test_leaderboard_chart_has_one_bar_per_config(warehouse: Path, content) -> None:
     for chart in content.charts:
         if not chart.name.startswith("leaderboard-"):
             continue
-        values = (
-            chart.spec["data"]["values"]
-            if "data" in chart.spec
-            else next(iter(chart.spec["datasets"].values()))
-        )
+        values = _chart_rows(chart.spec)
         labels = [v["label"] for v in values]
         assert len(set(labels)) == len(labels), chart.name
 
@@ -450,7 +457,7 @@ def test_downloads_hold_every_mart_of_the_project(content, site_marts_target: Pa
 def test_health_chart_reads_the_leaderboards_rates(warehouse: Path, content) -> None:
     chart = next(c for c in content.charts if c.name == "health-rates")
     spec = chart.spec
-    values = spec["data"]["values"] if "data" in spec else next(iter(spec["datasets"].values()))
+    values = _chart_rows(spec)
     shown = {(v["config"], v["flag"]): v["rate"] for v in values}
     rows = _sql(
         warehouse,
@@ -541,9 +548,7 @@ def test_site_builds_in_a_folder_whose_name_has_quotes(
 def test_pareto_front_is_the_marts(warehouse: Path, content) -> None:
     """The quality-vs-speed chart marks exactly the rows dbt flags is_pareto (no Python front)."""
     chart = next(c for c in content.charts if c.name == "draft-quality-vs-speed")
-    rows = [r for v in (chart.spec.get("datasets") or {}).values() for r in v]
-    if not rows:  # inline values
-        rows = chart.spec["data"]["values"] if "data" in chart.spec else []
+    rows = _chart_rows(chart.spec)
     shown = {r["config"] for r in rows if r["pareto"] == "Pareto front"}
     from rescore.site.data import choose_scoring_run
 
@@ -565,9 +570,7 @@ def test_leaderboard_charts_draw_the_marts_intervals(warehouse: Path, content) -
     chart = next(c for c in content.charts if c.name == "leaderboard-draft")
     marks = [layer["mark"]["type"] for layer in chart.spec["layer"]]
     assert marks == ["bar", "rule"]
-    values = chart.spec["data"]["values"] if "data" in chart.spec else []
-    if not values:
-        values = next(iter(chart.spec["datasets"].values()))
+    values = _chart_rows(chart.spec)
     shown = {v["config"]: (v["pct_ci_low"], v["pct_ci_high"]) for v in values}
     from rescore.site.data import choose_scoring_run
 

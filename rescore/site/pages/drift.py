@@ -105,7 +105,7 @@ def drift_dumbbell(
             "delta": r.get("delta_pct", r["pct"] - r["previous_pct"]),
         }
         values.append(base)
-    base = alt.Chart(alt.Data(values=values))
+    base = alt.Chart(alt.Data(name=ch.ROWS))
     y = alt.Y("subject:N", title=None, sort=alt.EncodingSortField("delta", order="ascending"))
     tooltip = [
         alt.Tooltip("subject:N", title="model"),
@@ -133,4 +133,4 @@ def drift_dumbbell(
         tooltip=tooltip,
     )
     chart = (rule + dots).properties(width="container", height=max(60, ch.ROW_PX * len(values)))
-    return ch.finish(chart, name, title)
+    return ch.finish(chart, name, title, values)
