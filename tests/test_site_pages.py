@@ -404,3 +404,49 @@ def test_a_cached_part_is_not_built_and_its_rows_stay_off_the_other_parts(
         assert (f'id="{anchor}"' in text) == (1 + 3 * i // len(rows) != 2), anchor
     compare = items[-1]
     assert (compare.uri, compare.text) == compare_file(ctx, config, rows)
+
+
+def test_the_rows_of_cached_parts_stay_unread_but_the_compare_answers(
+    site_marts: Path, tmp_path: Path
+) -> None:
+    """A changed config's rows in cached parts are not read, except each question's last
+    answer, which the compare view shows: the rows that come are exactly the others plus
+    those, in page order, and the compare JSON made from them equals the one made from every
+    row. One config answered in two runs, so an earlier answer to a question is superseded."""
+    from rescore.site import stream
+    from rescore.site.pages.compare import compare_file
+
+    ctx, config, _ = _config_with_rows(site_marts, tmp_path, 6)
+    two_runs = tmp_path / "two-runs.duckdb"
+    con = duckdb.connect(str(two_runs))
+    con.execute(f"attach '{site_marts}' as src (read_only)")
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.responses as select * from src.marts.responses where config = $1"
+        " union all select * replace (run_id || 'z' as run_id, response_id || 'z' as"
+        " response_id) from src.marts.responses where config = $1",
+        [config],
+    )
+    con.close()
+    ctx.config_sizes = [(config, 1)]
+
+    def read(unread: list[str] | None) -> list[dict]:
+        con = stream.connect(two_runs, tmp_path)
+        try:
+            return [r for c, g in stream._config_rows(ctx, con, frozenset(), unread) for r in g]
+        finally:
+            con.close()
+
+    every = read(None)
+    ids = [str(r["response_id"]) for r in every]
+    last: dict[tuple, str] = {}  # each question's last answer in page order
+    for r in every:
+        if r.get("in_suite") and not r.get("is_speed_test"):
+            last[(r["suite"], r["question_id"])] = str(r["response_id"])
+    half = len(ids) // 2  # the first run's rows, then the second's
+    unread = ids[1 : half // 2] + ids[half : half + half // 2]
+    shown = set(last.values())
+    assert set(unread) - shown and set(unread) & shown  # some superseded, some shown
+    got = read(unread)
+    assert [str(r["response_id"]) for r in got] == [i for i in ids if i not in unread or i in shown]
+    assert compare_file(ctx, config, got) == compare_file(ctx, config, every)

@@ -78,6 +78,9 @@ class Context:
     # config -> DuckDB hash of its `marts.responses` rows, of all and of each part (stream.plan)
     config_rows_hash: dict[str, str] = field(default_factory=dict, repr=False)
     part_rows_hash: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    # config -> the response ids of each part (index 0, the first part, left empty), for a
+    # config of several parts: the stream leaves a cached part's rows unread (stream.groups)
+    part_responses: dict[str, list[list[str]]] = field(default_factory=dict, repr=False)
     # (suite, question_id) -> answers and the first answer's question name (stream.plan)
     questions: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
     # site path of a suite's JSON -> question id -> shared texts (pages.configs.question_texts)

@@ -130,12 +130,17 @@ def plan(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
         parts = chunk_numbers(sizes)
         ctx.config_parts[config] = parts[-1]
         sums = [0] * parts[-1]
+        ids: list[list[str]] = [[] for _ in sums]
         for r, part in zip(rows, parts, strict=True):
             sums[part - 1] += r["h"]
             if part > 1:
-                ctx.response_part[str(r["response_id"])] = part
+                rid = str(r["response_id"])
+                ctx.response_part[rid] = part
+                ids[part - 1].append(rid)
         ctx.config_rows_hash[config] = str(sum(sums))
         ctx.part_rows_hash[config] = [str(h) for h in sums]
+        if len(ids) > 1:
+            ctx.part_responses[config] = ids
     cur = con.execute(
         "select suite, question_id, count(*) as n,"
         f" first(question_name order by {ORDER}) as question_name,"
@@ -254,17 +259,41 @@ def _slices(items: list[tuple[Any, int]], limit: int) -> Iterator[list[Any]]:
         yield out
 
 
+# the last answer of each (config, question) in page order: what the compare view shows
+# (pages.compare.add_compare_answer: a later answer replaces an earlier one)
+COMPARE_ANSWERS = (
+    "select response_id from marts.responses{where} and " + QUESTION_PAGE + " qualify"
+    " row_number() over (partition by config, suite, question_id"
+    " order by run_id desc, response_id desc) = 1"
+)
+
+
 def _config_rows(
-    ctx: Context, con: duckdb.DuckDBPyConnection, skip: frozenset[str] = frozenset()
+    ctx: Context,
+    con: duckdb.DuckDBPyConnection,
+    skip: frozenset[str] = frozenset(),
+    unread: list[str] | None = None,
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Each config's rows in page order (but the `skip` configs'), one slice of configs at
-    a time."""
+    a time; without the `unread` responses (those of cached page parts), but for the ones
+    the compare view shows (COMPARE_ANSWERS), which it gathers from the same rows."""
     where, params = _where(ctx)
     wanted = [(c, n) for c, n in ctx.config_sizes if c not in skip]
     slices = [[(c,) for c in configs] for configs in _slices(wanted, SLICE_CHARS)]
     query = f"select * from marts.responses{where}"
-    for rows in _sliced(con, query, params, ["config"], slices, ORDER):
-        yield from itertools.groupby(rows, lambda r: r["config"])
+    if unread:
+        query += (
+            " and (response_id not in (select response_id from _rescore_unread)"
+            f" or response_id in ({COMPARE_ANSWERS.format(where=where)}))"
+        )
+        params = [*params, *params]
+        con.register("_rescore_unread", pa.table({"response_id": pa.array(unread, pa.string())}))
+    try:
+        for rows in _sliced(con, query, params, ["config"], slices, ORDER):
+            yield from itertools.groupby(rows, lambda r: r["config"])
+    finally:
+        if unread:
+            con.unregister("_rescore_unread")
 
 
 def _question_rows(
@@ -419,8 +448,12 @@ def groups(
     def key(*k: str) -> str:
         return ctx.page_keys.get(k, "")
 
-    def reuse(k: str) -> bool:
-        return cached is not None and bool(k) and cached(k)
+    answers: dict[str, bool] = {}
+
+    def reuse(k: str) -> bool:  # asked once per key: a part is asked before and while read
+        if k not in answers:
+            answers[k] = cached is not None and bool(k) and cached(k)
+        return answers[k]
 
     def part_of(config: str) -> Callable[[int], CachedPart | None]:
         def cached_part(part: int) -> CachedPart | None:
@@ -430,8 +463,18 @@ def groups(
         return cached_part
 
     skip = frozenset(c for c in ctx.slugs if reuse(key("config", c)))
+    # the rows of a changed config's cached parts stay in the warehouse: a run added to a
+    # long history changes a config's first and last parts, not the ones between
+    unread = [
+        rid
+        for config, ids in ctx.part_responses.items()
+        if config in ctx.slugs and config not in skip
+        for part in range(2, len(ids) + 1)
+        if reuse(key("config-part", config, str(part)))
+        for rid in ids[part - 1]
+    ]
     seen: set[str] = set()
-    for config, rows in _config_rows(ctx, con, skip):
+    for config, rows in _config_rows(ctx, con, skip, unread):
         if config not in ctx.slugs:
             continue
         seen.add(config)

@@ -69,7 +69,11 @@ def add_compare_answer(
 
 
 def compare_json(ctx: Context, config: str, answers: dict[str, Any]) -> tuple[str, str]:
-    return f"assets/compare/{ctx.slugs[config]}.json", json.dumps(answers, default=str)
+    """The file of a config's answers, by question in name order (compare.js sorts them
+    too): the same whichever of the config's rows came by, so that a stream that leaves
+    cached page parts unread writes the same bytes (stream._config_rows)."""
+    path = f"assets/compare/{ctx.slugs[config]}.json"
+    return path, json.dumps(dict(sorted(answers.items())), default=str)
 
 
 def compare_page(ctx: Context) -> Page:
