@@ -26,6 +26,7 @@ from rescore.site import stream
 from rescore.site.data import WarehouseMissing, load_report
 from rescore.site.page import Context, Page
 from rescore.site.pages.configs import question_text_files
+from rescore.site.render import CACHE_DAYS, prune_unused, write_atomic
 from rescore.site.settings import SiteSettings
 from rescore.site.sql import sql_ident, sql_literal
 from rescore.site.stream import Group, TextFile
@@ -107,10 +108,7 @@ def vega_bundle(cache_dir: Path) -> str:
     if path.exists():
         return path.read_text(encoding="utf-8")
     bundle = vl_convert.javascript_bundle()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(bundle, encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, bundle)
     return bundle
 
 
@@ -217,31 +215,15 @@ def render_svgs(charts: list[ch.Chart], cache_dir: Path | None = None) -> dict[s
             continue
         out[c.name] = svg
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(svg, encoding="utf-8")
-            tmp.replace(path)
+            write_atomic(path, svg)
     if cache_dir is not None:
         prune_svgs(cache_dir)
     return out
 
 
-SVG_CACHE_DAYS = 7  # a cached SVG no build used for this long is dropped (as pages: render)
-
-
-def prune_svgs(cache_dir: Path, days: float = SVG_CACHE_DAYS) -> int:
-    """Drop cached SVGs no build used for `days` (another version may use what this build
-    did not); the count removed."""
-    old = time.time() - days * 86400
-    removed = 0
-    for f in cache_dir.glob("*/*.svg"):
-        try:
-            if f.stat().st_mtime < old:
-                f.unlink()
-                removed += 1
-        except OSError:
-            pass
-    return removed
+def prune_svgs(cache_dir: Path, days: float = CACHE_DAYS) -> int:
+    """Drop cached SVGs no build used for `days`, as the page cache does; the count removed."""
+    return prune_unused(cache_dir.glob("*/*.svg"), days)
 
 
 def unrendered_svg(name: str, reason: str) -> str:

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,11 +191,7 @@ class Renderer:
 
     def _save_manifest(self, key: str, entries: list[list[str | None]]) -> None:
         assert self.cache_dir is not None
-        path = self._manifest(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(entries), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(self._manifest(key), json.dumps(entries))
 
     def _record(self, path: Path, cached: Path, url: str | None) -> None:
         if self._recording is not None and self.cache_dir is not None:
@@ -254,10 +251,7 @@ class Renderer:
         if cached is None:
             path.write_text(text, encoding="utf-8")
             return
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, cached)
+        write_atomic(cached, text)
         _link(cached, path)
         self._record(path, cached, url)
 
@@ -266,16 +260,8 @@ class Renderer:
         what this build did not use may be another version's); the count removed."""
         if self.cache_dir is None or not self.cache_dir.exists():
             return 0
-        import time
-
-        old = time.time() - days * 86400
-        removed = 0
         files = [*self.cache_dir.glob("*/*.html"), *self.cache_dir.glob("*/*.txt")]
-        for f in [*files, *self.cache_dir.glob("groups/*/*.json")]:
-            if f.stat().st_mtime < old:
-                f.unlink(missing_ok=True)
-                removed += 1
-        return removed
+        return prune_unused([*files, *self.cache_dir.glob("groups/*/*.json")], days)
 
     def write_file(self, uri: str, text: str) -> None:
         path = self.site / uri
@@ -287,13 +273,36 @@ class Renderer:
         key = hashlib.sha256(f"{uri}\0{text}".encode()).hexdigest()
         cached = self.cache_dir / key[:2] / f"{key}.txt"
         if not cached.exists():
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, cached)
+            write_atomic(cached, text)
         _link(cached, path)
         os.utime(cached)
         self._record(path, cached, None)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a cache file whole or not at all: a killed build, or two builds sharing the
+    cache, never leave half a file under a key that says it is done."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def prune_unused(files: Iterable[Path], days: float = CACHE_DAYS) -> int:
+    """Remove the cache `files` no build used (touched) for `days`; the count removed. What
+    this build did not use may be another version's, so only age decides."""
+    import time
+
+    old = time.time() - days * 86400
+    removed = 0
+    for f in files:
+        try:
+            if f.stat().st_mtime < old:
+                f.unlink()
+                removed += 1
+        except OSError:  # gone meanwhile (another build pruned it)
+            pass
+    return removed
 
 
 def _link(src: Path, dst: Path) -> None:
