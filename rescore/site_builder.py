@@ -195,6 +195,7 @@ def _build(
         version=version if out else None,
         dbt_docs_generate=True,  # the hook runs dbt docs beside the page rendering
         page_cache_dir=site_state.page_cache_dir(warehouse),  # unchanged pages: not rendered
+        svg_cache_dir=site_state.svg_cache_dir(warehouse),  # unchanged charts: not drawn
         dbt_docs_state=site_state.dbt_docs_state_dir(warehouse),  # `rescore site` holds the lock
     )
     env = _env(settings.write(work / "settings.json"))

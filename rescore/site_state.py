@@ -112,6 +112,14 @@ def page_cache_dir(warehouse: Path) -> Path:
     return state_dir(warehouse) / "site" / "pages"
 
 
+def svg_cache_dir(warehouse: Path) -> Path:
+    """Where the static chart SVGs are kept by spec (`rescore.site.build.render_svgs`), beside
+    the page cache: an unchanged chart is not drawn again."""
+    from rescore.dbt_runner import state_dir
+
+    return state_dir(warehouse) / "site" / "svgs"
+
+
 def dbt_docs_state_dir(warehouse: Path) -> Path:
     """Where the site's `dbt docs generate` keeps the warehouse's schema mirror and its target
     (`rescore.site.dbt_docs`): kept between builds, dbt's partial parse of the mirror holds."""

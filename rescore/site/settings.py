@@ -28,6 +28,7 @@ class SiteSettings:
     dbt_docs_dir: Path | None = None  # folder holding dbt's index.html/manifest/catalog
     dbt_docs_generate: bool = False  # run `dbt docs generate` beside the page rendering
     page_cache_dir: Path | None = None  # rendered streamed pages by key (rescore.site.render)
+    svg_cache_dir: Path | None = None  # static chart SVGs by spec (build.render_svgs)
     # where `dbt docs generate` keeps its schema mirror and target between builds (so its
     # partial parse of the mirror's profile holds); None: under work_dir, for this build only
     dbt_docs_state: Path | None = None
@@ -55,6 +56,7 @@ class SiteSettings:
             "cache_dir",
             "dbt_docs_dir",
             "page_cache_dir",
+            "svg_cache_dir",
             "dbt_docs_state",
         }
         known = {f.name for f in fields(cls)}

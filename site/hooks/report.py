@@ -71,7 +71,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _state.update(
         content=content,
         generated={p.src_uri: p for p in content.pages},  # taken in on_page_content
-        svgs=pool.submit(render_svgs, content.charts, _svg_cache(settings)),
+        svgs=pool.submit(render_svgs, content.charts, settings.svg_cache_dir),
         dbt_job=None,
         page_urls=[],
         skeletons={},
@@ -94,12 +94,6 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         # Not built by mike: there is no versions.json to fetch, so no version selector.
         config.extra.pop("version", None)
     return config
-
-
-def _svg_cache(settings: Any) -> Path | None:
-    """The static chart SVGs' cache: beside the page cache (per warehouse), when there is one."""
-    pages = settings.page_cache_dir
-    return Path(pages).parent / "svgs" if pages is not None else None
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
