@@ -128,8 +128,9 @@ def build_site(
 
 
 def _streamed(work: Path) -> str:
-    """`; 712 config and question pages: 12 rendered, 700 unchanged (page cache; 650 of
-    them not even generated: their configs' and questions' keys were cached)`."""
+    """`; 740 config, question and Acceleration pages: 12 rendered, 728 unchanged (page
+    cache; 650 configs and questions not generated: their keys were cached)`: the pages the
+    renderer wrote from their skeletons (`rescore.site.render`)."""
     import json
 
     try:
@@ -138,7 +139,7 @@ def _streamed(work: Path) -> str:
         return ""
     total = stats["rendered"] + stats["reused"]
     return (
-        f"; {total} config and question pages: {stats['rendered']} rendered, "
+        f"; {total} config, question and Acceleration pages: {stats['rendered']} rendered, "
         f"{stats['reused']} unchanged (page cache"
         + (
             f"; {stats['not_generated']} configs and questions not generated"

@@ -3,12 +3,15 @@ and from the page cache when nothing they are made of changed."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import markdown
+import pytest
 
 from rescore.site.page import Page
 from rescore.site.render import END, START, TITLE_TOKEN, Renderer, shape_of, shapes
+from tests.conftest import EXAMPLES
 
 SKELETON = "configs/__rescore-skeleton__.md"
 
@@ -105,3 +108,40 @@ def test_a_part_recorded_under_its_key_is_linked_into_a_later_group(tmp_path: Pa
     assert third.has_group("config-key-2")  # the group that linked it recorded it too
     third.reuse_group("config-key-2")
     assert (tmp_path / "three/configs/a/index.html").read_bytes() == one
+
+
+@pytest.mark.slow
+def test_the_per_run_acceleration_pages_are_filled_skeletons_kept_in_the_page_cache(
+    tmp_path: Path,
+) -> None:
+    """The role pages are made in memory and written by the renderer (not mkdocs) into the
+    theme's skeleton: a whole page with its title, chart and assets, in the sitemap; a
+    later build links the same cached file instead of rendering it again, while the pages
+    mkdocs renders are written anew."""
+    from rescore.cli import main
+    from rescore.site_builder import build_site
+
+    wh, site = tmp_path / "w.duckdb", tmp_path / "site"
+    runs = EXAMPLES / "runs" / "20260101_120000"
+    args = ["--warehouse", str(wh), "report", str(EXAMPLES / "prompts"), str(runs)]
+    assert main([*args, "--site-dir", str(site)]) == 0
+    roles = [p for p in (site / "acceleration").glob("*/index.html")]
+    roles = [p for p in roles if p.parent.name != "config-names"]
+    assert roles, "the examples have roles with acceleration experiments"
+    for path in roles:
+        html = path.read_text(encoding="utf-8")
+        assert TITLE_TOKEN not in html and "__rescore-skeleton__" not in html
+        assert "<title>Acceleration: " in html and 'class="md-header' in html
+        assert "rescore-role" in html  # the page's own content, its blocks put in
+        for src in re.findall(r'(?:src|href)="(\.\./[^"#?]+)"', html):
+            assert (path.parent / src).resolve().exists(), f"{path}: {src} does not resolve"
+    assert any("rescore-chart" in p.read_text(encoding="utf-8") for p in roles)
+    assert not (site / "acceleration" / "__rescore-skeleton__").exists()
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert all(f"acceleration/{p.parent.name}/" in sitemap for p in roles)
+    main_page = site / "acceleration" / "index.html"
+    before = {p: p.stat().st_ino for p in [*roles, main_page]}
+    assert build_site(wh, site_dir=site, force=True) == 0
+    for path in roles:  # the same cached file, linked again
+        assert path.stat().st_ino == before[path] and path.stat().st_nlink >= 2
+    assert main_page.stat().st_ino != before[main_page]  # mkdocs wrote it anew

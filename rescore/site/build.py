@@ -26,7 +26,7 @@ from rescore.site import stream
 from rescore.site.data import WarehouseMissing, load_report
 from rescore.site.page import Context, Page
 from rescore.site.pages.configs import question_text_files
-from rescore.site.render import CACHE_DAYS, prune_unused, write_atomic
+from rescore.site.render import CACHE_DAYS, has_skeleton, prune_unused, write_atomic
 from rescore.site.settings import SiteSettings
 from rescore.site.sql import sql_ident, sql_literal
 from rescore.site.stream import Group, TextFile
@@ -52,6 +52,9 @@ class SiteContent:
     warehouse: Path | None = None
     work_dir: Path | None = None
     dbt_mirror: Path | None = None  # the warehouse's schema for `dbt docs generate` (dbt_docs)
+    # pages made here but written by the renderer from their skeletons, not by mkdocs
+    # (`Page.from_skeleton`: the per-run Acceleration pages), each kept in the page cache
+    skeleton_filled: list[Page] = field(default_factory=list)
 
     def streamed(self) -> Iterator[Page | TextFile]:
         """The config and question pages and the compare JSON, one at a time, from the
@@ -79,7 +82,11 @@ class SiteContent:
         import dataclasses
 
         return dataclasses.replace(
-            self, pages=list(self.all_pages()), text_files=self.all_text_files(), ctx=None
+            self,
+            pages=list(self.all_pages()),
+            text_files=self.all_text_files(),
+            ctx=None,
+            skeleton_filled=[],
         )
 
     def all_pages(self) -> Iterator[Page]:
@@ -87,6 +94,7 @@ class SiteContent:
         from rescore.site.render import is_skeleton
 
         yield from (p for p in self.pages if not is_skeleton(p.src_uri))
+        yield from self.skeleton_filled
         yield from (p for p in self.streamed() if isinstance(p, Page))
 
     def all_text_files(self) -> dict[str, str | bytes]:
@@ -306,9 +314,14 @@ def generate_site(settings: SiteSettings, *, use_directory_urls: bool = True) ->
     t = time.perf_counter()
     pages = pg.build_pages(ctx)
     timings["pages"] = time.perf_counter() - t
+    # a page whose shape has no skeleton (cannot happen for the pages that ask, whose
+    # headings are fixed) stays with mkdocs rather than fail the build
+    filled = [p for p in pages if p.from_skeleton and has_skeleton(p)]
+    taken = {id(p) for p in filled}
 
     content = SiteContent(
-        pages=pages,
+        pages=[p for p in pages if id(p) not in taken],
+        skeleton_filled=filled,
         nav=pg.nav(pages),
         timings=timings,
         charts=list(ctx.charts),

@@ -41,6 +41,11 @@ class Page:
     # the renderer records its output under it, and a later build with the same key links
     # that output instead of building the page (`CachedPart`)
     part_key: str = ""
+    # made in memory but rendered like a streamed page, from its shape's skeleton and outside
+    # mkdocs (rescore.site.render): pages out of the nav and the search index that grow in
+    # number with the runs (the per-run Acceleration pages: 1,291 at 30 runs), whose HTML the
+    # page cache then keeps, so a run added renders only the pages that changed
+    from_skeleton: bool = False
 
     def __post_init__(self) -> None:
         self.title = title_text(self.title)

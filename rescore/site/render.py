@@ -58,8 +58,9 @@ def shape_of(page: Page) -> Shape:
 @functools.cache
 def shapes() -> dict[str, Shape]:
     """Skeleton page -> the shape it stands for, at the depth of the pages it stands for
-    (configs/x.md, questions/suite/question.md). A config page has its per-suite table or
-    not; a question page the sections its question has texts for (pages.questions)."""
+    (configs/x.md, questions/suite/question.md, acceleration/x.md). A config page has its
+    per-suite table or not; a question page the sections its question has texts for
+    (pages.questions); an Acceleration page of a role or an earlier run none."""
     from itertools import product
 
     from rescore.site.pages.questions import ANSWERS_HEADING, TEXT_SECTIONS
@@ -69,6 +70,8 @@ def shapes() -> dict[str, Shape]:
             "configs", ("Per suite", "Responses"), False
         ),
         "configs/__rescore-skeleton__.md": Shape("configs", ("Responses",), False),
+        # the per-run Acceleration pages (page.Page.from_skeleton)
+        "acceleration/__rescore-skeleton__.md": Shape("acceleration", (), True),
     }
     for bits in product((0, 1), repeat=len(TEXT_SECTIONS)):
         titles = [t for t, _ in TEXT_SECTIONS]
@@ -92,6 +95,11 @@ def skeleton_pages() -> list[Page]:
 
 def is_skeleton(src_uri: str) -> bool:
     return src_uri in shapes()
+
+
+def has_skeleton(page: Page) -> bool:
+    """Whether a skeleton stands for the page's shape (the renderer can write it)."""
+    return shape_of(page) in shapes().values()
 
 
 def _path(site: Path, uri: str, use_directory_urls: bool) -> tuple[str, Path]:

@@ -13,6 +13,7 @@ reads the build's settings and hands mkdocs what it produced:
 - on_post_page: keep the HTML of the skeleton pages (rescore.site.render).
 - on_post_build: write the config and question pages, streamed one at a time from the
   warehouse into their skeletons (outside mkdocs: rescore.site.stream, rescore.site.render),
+  and the per-run Acceleration pages, made in memory, into theirs (`Page.from_skeleton`),
   the static chart SVGs (rendered in a thread meanwhile), the dbt docs, and the sitemap the
   version switch needs, listing the streamed pages too (rescore.site.sitemap).
 """
@@ -190,6 +191,10 @@ def _write_streamed(config: MkDocsConfig, site: Path) -> list[str]:
         code_key=_code_key(config),
     )
     cached = renderer.has_group if renderer.cache_dir is not None else None
+    for page in content.skeleton_filled:  # made in memory, rendered (or linked) here
+        renderer.write_page(page)
+        page.markdown, page.blocks = "", []
+    content.skeleton_filled = []
     for group in content.stream_groups(cached):
         if group.reused:  # its key was cached: not generated, its files linked
             renderer.reuse_group(group.key)

@@ -358,6 +358,7 @@ def acceleration(ctx: Context) -> list[Page]:
             in_nav=False,
             hide_toc=True,
             search_exclude=True,
+            from_skeleton=True,
         )
         earlier.markdown = "\n".join(
             [
@@ -388,7 +389,12 @@ def _role_page(ctx: Context, role_rows: list[Row], run_id: Any, multi_run: bool)
     first = role_rows[0]
     key = _role_key(first, multi_run)
     page = Page(
-        role_uri(key), f"Acceleration: {key}", in_nav=False, hide_toc=True, search_exclude=True
+        role_uri(key),
+        f"Acceleration: {key}",
+        in_nav=False,
+        hide_toc=True,
+        search_exclude=True,
+        from_skeleton=True,
     )
     baseline = next((r for r in role_rows if r["config"] == r["baseline_config"]), first)
     recommended = next((r for r in role_rows if r.get("is_recommended")), None)
