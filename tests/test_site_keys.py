@@ -122,3 +122,78 @@ def test_the_warm_build_generated_only_what_changed(builds) -> None:
         and not f.startswith(("configs/index", "questions/index.html"))
     ]
     assert not_generated == len(heads) - 1 - len(questions)
+
+
+def _add_run(warehouse: Path, suffix: str) -> str:
+    """Every answer of the first run again under a later run id (`<run><suffix>`)."""
+    with duckdb.connect(str(warehouse)) as con:
+        first = con.execute("select min(run_id) from marts.responses").fetchone()[0]
+        con.execute(
+            "insert into marts.responses select * replace (run_id || $2 as run_id,"
+            " response_id || $2 as response_id) from marts.responses where run_id = $1",
+            [first, suffix],
+        )
+    return f"{first}{suffix}"
+
+
+@pytest.fixture(scope="module")
+def runs_added(site_marts: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Built with one run, then with a second and a third added (cache warm), then the
+    three-run warehouse from a copy at another path (cache empty)."""
+    folder = tmp_path_factory.mktemp("runs")
+    warehouse = folder / "w.duckdb"
+    shutil.copyfile(site_marts, warehouse)
+    _build(warehouse, folder / "one")
+    with duckdb.connect(str(warehouse)) as con:
+        run = con.execute("select max(scoring_run) from marts.leaderboard").fetchone()[0]
+        first = con.execute("select min(run_id) from marts.responses").fetchone()[0]
+        questions = con.execute(
+            "select suite, question_id, count(*) from marts.responses where scoring_run = ?"
+            " and in_suite and not is_speed_test group by all order by all",
+            [run],
+        ).fetchall()
+    second = _add_run(warehouse, "z")
+    _build(warehouse, folder / "two")
+    third = _add_run(warehouse, "zz")
+    printed = _build(warehouse, folder / "three")
+    fresh = folder / "fresh" / "w.duckdb"
+    fresh.parent.mkdir()
+    shutil.copyfile(warehouse, fresh)
+    _build(fresh, folder / "fresh-site")
+    return folder, [first, second, third], questions, printed
+
+
+def _run_page(suite: str, qid: str, run: str) -> str:
+    return question_uri(None, suite, qid)[:-3] + f"--run-{run}/index.html"  # type: ignore[arg-type]
+
+
+def test_a_question_page_shows_its_newest_run_and_links_each_earlier_one(runs_added) -> None:
+    folder, runs, questions, _ = runs_added
+    site = _files(folder / "three")
+    for suite, qid, n in questions:
+        main = site[question_uri(None, suite, qid)[:-3] + "/index.html"].decode()  # type: ignore[arg-type]
+        assert f"{n} configs answered in run {runs[2]}, the newest of 3 runs" in main
+        for run in runs[:2]:  # each earlier run: linked, its page links back
+            assert f'--run-{run}/"' in main
+            earlier = site[_run_page(suite, qid, run)].decode()
+            assert f"{n} configs answered in run {run}," in earlier
+            assert "the question&#x27;s page" in earlier or "the question's page" in earlier
+    assert not [f for f in site if f"--run-{runs[2]}/" in f]  # the newest has no run page
+
+
+def test_a_run_added_leaves_the_earlier_runs_question_pages_ungenerated(runs_added) -> None:
+    folder, runs, questions, printed = runs_added
+    two, three = _files(folder / "two"), _files(folder / "three")
+    for suite, qid, _n in questions:  # the first run's page: the very same bytes
+        assert three[_run_page(suite, qid, runs[0])] == two[_run_page(suite, qid, runs[0])]
+        assert _run_page(suite, qid, runs[1]) not in two
+    found = re.search(r"(\d+) configs and questions not generated", printed)
+    # every config gained answers; of each question only its first run's page was kept
+    assert found and int(found.group(1)) == len(questions), printed
+
+
+def test_a_warm_build_with_runs_added_equals_a_fresh_one(runs_added) -> None:
+    folder, *_ = runs_added
+    warm, fresh = _files(folder / "three"), _files(folder / "fresh-site")
+    assert warm.keys() == fresh.keys()
+    assert [f for f in warm if warm[f] != fresh[f]] == []

@@ -88,6 +88,10 @@ class Context:
     part_responses: dict[str, list[list[str]]] = field(default_factory=dict, repr=False)
     # (suite, question_id) -> answers and the first answer's question name (stream.plan)
     questions: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
+    # (suite, question_id) -> its runs and their answers, oldest first (stream.plan): the
+    # newest run's are on the question's page, each earlier run's on a page of its own
+    question_runs: dict[tuple[str, str], list[tuple[str, int]]] = field(default_factory=dict)
+    run_slugs: dict[str, str] = field(default_factory=dict)  # run_id -> its page names' part
     # site path of a suite's JSON -> question id -> shared texts (pages.configs.question_texts)
     question_texts: dict[str, dict[str, dict[str, str]]] | None = None
     # the current page's links (page uri, {(target, is_page): href}): repeated within a page,

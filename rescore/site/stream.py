@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rescore.site.page import Context, Page
+from rescore.site.page import Context, Page, slugs
 from rescore.site.pages.compare import add_compare_answer, compare_json
 from rescore.site.pages.configs import (
     RESPONSE_MARKUP,
@@ -154,6 +154,17 @@ def plan(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     for r in sorted(_batches(cur), key=lambda r: (str(r["suite"]), str(r["question_id"]))):
         ctx.questions[(str(r["suite"]), str(r["question_id"]))] = (r["n"], r["question_name"])
         add_question_texts(ctx, r)
+    cur = con.execute(
+        "select suite, question_id, run_id, count(*) as n"
+        f" from marts.responses{where} and {QUESTION_PAGE} group by suite, question_id, run_id"
+        " order by suite, question_id, run_id",
+        params,
+    )
+    ctx.question_runs = {}
+    for r in _batches(cur):
+        q = (str(r["suite"]), str(r["question_id"]))
+        ctx.question_runs.setdefault(q, []).append((str(r["run_id"]), r["n"]))
+    ctx.run_slugs = slugs({run for runs in ctx.question_runs.values() for run, _ in runs})
 
 
 def _digest(value: Any) -> str:
@@ -168,8 +179,9 @@ def page_keys(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     A key covers everything its pages are made from: the page's `marts.responses` rows (a
     sum of DuckDB row hashes in SQL, no text leaves the warehouse), the other marts' rows
     the page shows (the config's facts, leaderboard and suite rows), the names and links of
-    the configs a question page shows (their labels, slugs and rows: a response's part
-    depends on its config's rows), and what every page shares (the site code, the scoring
+    the configs a question page shows (their labels and slugs, and the config page part of
+    each answer it links to: not the configs' whole rows, which a later run changes), and
+    what every page shares (the site code, the scoring
     run, version, URL style, audit banner, category titles, the questions' shared texts).
     The renderer adds the skeletons and the Markdown setup (`render.Renderer.group_key`).
     """
@@ -194,11 +206,12 @@ def page_keys(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     shown: dict[str, str] = {}  # what a question page shows of a config
     for config, slug in ctx.slugs.items():
         label = ctx.labels.get(config)
-        shown[config] = _digest([config, slug, label, rows_of.get(config)])
+        shown[config] = _digest([config, slug, label])
         keys[("config", config)] = _digest(
             [
                 common,
                 shown[config],
+                rows_of.get(config),
                 ctx.data.configs.get(config),
                 ctx.leaderboard_of.get(config),
                 ctx.suite_scores_of.get(config),
@@ -217,16 +230,30 @@ def page_keys(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
                 name = [config, slug, label, facts.get("model"), facts.get("role")]
                 key = [common, name, part, part == n_parts, rows_hash]
             keys[("config-part", config, str(part))] = _digest(key)
+    # a question's page shows its newest run's answers and links to a page per earlier run
+    # (pages.questions): each its own key, so a run added leaves the earlier runs' pages be
     cur = con.execute(
-        "select suite, question_id, sum(hash(t)::hugeint)::varchar as h,"
-        " list(distinct config order by config) as configs"
-        f" from marts.responses t{where} and {QUESTION_PAGE} group by suite, question_id",
+        "select suite, question_id, run_id, sum(hash(t)::hugeint)::varchar as h,"
+        " list(distinct config order by config) as configs,"
+        " list(response_id order by response_id) as ids"
+        f" from marts.responses t{where} and {QUESTION_PAGE} group by suite, question_id, run_id",
         params,
     )
+    part_of = ctx.response_part  # a response's config page part when not the first
     for r in _batches(cur):
-        suite, qid = str(r["suite"]), str(r["question_id"])
+        suite, qid, run = str(r["suite"]), str(r["question_id"]), str(r["run_id"])
+        runs = ctx.question_runs.get((suite, qid), [])
         configs = [shown.get(str(c), str(c)) for c in r["configs"]]
-        keys[("question", suite, qid)] = _digest([common, suite, qid, r["h"], configs])
+        configs.append([part_of.get(str(i), 1) for i in r["ids"]])
+        if runs and run == runs[-1][0]:  # the newest: the page, with the earlier runs' links
+            names = [ctx.run_slugs.get(r) for r, _ in runs]
+            keys[("question", suite, qid)] = _digest(
+                [common, suite, qid, r["h"], configs, runs, names]
+            )
+        else:
+            keys[("question-run", suite, qid, run)] = _digest(
+                [common, suite, qid, run, ctx.run_slugs.get(run), r["h"], configs]
+            )
     ctx.page_keys = keys
 
 
@@ -296,30 +323,40 @@ def _config_rows(
             con.unregister("_rescore_unread")
 
 
+def question_units(ctx: Context) -> list[tuple[str, str, str]]:
+    """Each question's runs as (suite, question_id, run_id), in page order: the newest run's
+    answers are the question's page, each earlier run's a page of its own."""
+    return [(s, q, run) for (s, q), runs in sorted(ctx.question_runs.items()) for run, _ in runs]
+
+
 def _question_rows(
     ctx: Context,
     con: duckdb.DuckDBPyConnection,
-    skip: frozenset[tuple[str, str]] = frozenset(),
-) -> Iterator[tuple[tuple[str, str], list[dict[str, Any]]]]:
-    """Each question's answers (an excerpt of each text), but the `skip` ones', one slice
-    of questions at a time."""
+    skip: frozenset[tuple[str, str, str]] = frozenset(),
+) -> Iterator[tuple[tuple[str, str, str], list[dict[str, Any]]]]:
+    """The answers (an excerpt of each text) of each question in each run (`question_units`)
+    but the `skip` ones, one slice of them at a time."""
     where, params = _where(ctx)
-    by_suite: dict[str, list[tuple[str, int]]] = {}
-    for (suite, qid), (n, _name) in sorted(ctx.questions.items()):
-        if (suite, qid) not in skip:
-            by_suite.setdefault(suite, []).append((qid, n))
+    by_suite: dict[str, list[tuple[tuple[str, str], int]]] = {}
+    for (suite, qid), runs in sorted(ctx.question_runs.items()):
+        for run, n in runs:
+            if (suite, qid, run) not in skip:
+                by_suite.setdefault(suite, []).append(((qid, run), n))
     slices = [
-        [(suite, qid) for qid in qids]
+        [(suite, qid, run) for qid, run in units]
         for suite, questions in by_suite.items()
-        for qids in _slices(questions, SLICE_ROWS)
+        for units in _slices(questions, SLICE_ROWS)
     ]
     query = (
         f"select * replace (left(response, {EXCERPT + 1}) as response),"
         f" length(response) as response_chars from marts.responses{where} and {QUESTION_PAGE}"
     )
-    order = f"suite, question_id, {ORDER}"
-    for rows in _sliced(con, query, params, ["suite", "question_id"], slices, order):
-        yield from _groups(rows, lambda r: (str(r["suite"]), str(r["question_id"])))
+    order = "suite, question_id, run_id, config, response_id"  # ORDER within a run
+    columns = ["suite", "question_id", "run_id"]
+    for rows in _sliced(con, query, params, columns, slices, order):
+        yield from _groups(
+            rows, lambda r: (str(r["suite"]), str(r["question_id"]), str(r["run_id"]))
+        )
 
 
 def _sliced(
@@ -486,11 +523,19 @@ def groups(
             yield Group(key("config", config), [], reused=True)
         else:
             yield Group(key("config", config), list(config_pages(ctx, config, [])))
-    qskip = frozenset(q for q in ctx.questions if reuse(key("question", *q)))
-    for (suite, qid), rows in _question_rows(ctx, con, qskip):
-        yield Group(key("question", suite, qid), question_pages(ctx, suite, qid, rows))
-    for suite, qid in sorted(qskip):
-        yield Group(key("question", suite, qid), [], reused=True)
+
+    def unit_key(suite: str, qid: str, run: str) -> str:
+        runs = ctx.question_runs.get((suite, qid), [])
+        if runs and run == runs[-1][0]:
+            return key("question", suite, qid)
+        return key("question-run", suite, qid, run)
+
+    qskip = frozenset(u for u in question_units(ctx) if reuse(unit_key(*u)))
+    for (suite, qid, run), rows in _question_rows(ctx, con, qskip):
+        pages = question_pages(ctx, suite, qid, run, rows)
+        yield Group(unit_key(suite, qid, run), pages)
+    for unit in sorted(qskip):
+        yield Group(unit_key(*unit), [], reused=True)
 
 
 def outputs(ctx: Context, con: duckdb.DuckDBPyConnection) -> Iterator[Page | TextFile]:
