@@ -181,8 +181,8 @@ def page_keys(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     the page shows (the config's facts, leaderboard and suite rows), the names and links of
     the configs a question page shows (their labels and slugs, and the config page part of
     each answer it links to: not the configs' whole rows, which a later run changes), and
-    what every page shares (the site code, the scoring
-    run, version, URL style, audit banner, category titles, the questions' shared texts).
+    what every page shares (the site code, the scoring run, version, URL style, audit
+    banner, category titles, the questions' shared texts).
     The renderer adds the skeletons and the Markdown setup (`render.Renderer.group_key`).
     """
     from rescore import build_state
@@ -231,7 +231,7 @@ def page_keys(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
                 key = [common, name, part, part == n_parts, rows_hash]
             keys[("config-part", config, str(part))] = _digest(key)
     # a question's page shows its newest run's answers and links to a page per earlier run
-    # (pages.questions): each its own key, so a run added leaves the earlier runs' pages be
+    # (pages.questions): each has its own key, so a run added leaves the earlier runs' pages
     cur = con.execute(
         "select suite, question_id, run_id, sum(hash(t)::hugeint)::varchar as h,"
         " list(distinct config order by config) as configs,"
@@ -245,15 +245,12 @@ def page_keys(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
         runs = ctx.question_runs.get((suite, qid), [])
         configs = [shown.get(str(c), str(c)) for c in r["configs"]]
         configs.append([part_of.get(str(i), 1) for i in r["ids"]])
-        if runs and run == runs[-1][0]:  # the newest: the page, with the earlier runs' links
-            names = [ctx.run_slugs.get(r) for r, _ in runs]
-            keys[("question", suite, qid)] = _digest(
-                [common, suite, qid, r["h"], configs, runs, names]
-            )
+        unit = question_key(ctx, suite, qid, run)
+        if unit[0] == "question":  # the newest run: the page, with the earlier runs' links
+            names = [ctx.run_slugs.get(run_id) for run_id, _ in runs]
+            keys[unit] = _digest([common, suite, qid, r["h"], configs, runs, names])
         else:
-            keys[("question-run", suite, qid, run)] = _digest(
-                [common, suite, qid, run, ctx.run_slugs.get(run), r["h"], configs]
-            )
+            keys[unit] = _digest([common, suite, qid, run, ctx.run_slugs.get(run), r["h"], configs])
     ctx.page_keys = keys
 
 
@@ -327,6 +324,15 @@ def question_units(ctx: Context) -> list[tuple[str, str, str]]:
     """Each question's runs as (suite, question_id, run_id), in page order: the newest run's
     answers are the question's page, each earlier run's a page of its own."""
     return [(s, q, run) for (s, q), runs in sorted(ctx.question_runs.items()) for run, _ in runs]
+
+
+def question_key(ctx: Context, suite: str, qid: str, run: str) -> tuple[str, ...]:
+    """Which `Context.page_keys` entry stands for a question's answers in a run: the
+    question's page (`question`) for its newest run, else the run's own page."""
+    runs = ctx.question_runs.get((suite, qid), [])
+    if runs and run == runs[-1][0]:
+        return ("question", suite, qid)
+    return ("question-run", suite, qid, run)
 
 
 def _question_rows(
@@ -525,10 +531,7 @@ def groups(
             yield Group(key("config", config), list(config_pages(ctx, config, [])))
 
     def unit_key(suite: str, qid: str, run: str) -> str:
-        runs = ctx.question_runs.get((suite, qid), [])
-        if runs and run == runs[-1][0]:
-            return key("question", suite, qid)
-        return key("question-run", suite, qid, run)
+        return key(*question_key(ctx, suite, qid, run))
 
     qskip = frozenset(u for u in question_units(ctx) if reuse(unit_key(*u)))
     for (suite, qid, run), rows in _question_rows(ctx, con, qskip):
