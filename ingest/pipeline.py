@@ -14,8 +14,8 @@ from ingest.suites import load_suites
 def ingest_all(con, suites_dir: Path, run_dirs: list[Path], full: bool = False) -> Outcome:
     """Load suites and runs; every file ends up loaded, skipped or quarantined in `Outcome`.
 
-    Run files unchanged since their last ingest are not read (rule: `ingest.runs.
-    _skip_unchanged`); `full` reads every file again."""
+    Run files unchanged since their last ingest are not read (rules: `ingest.runs.
+    _keep_unchanged_rows`, `_skip_other_shape_again`); `full` reads every file again."""
     # Checkpoint once, when the ingest's connection closes, not after every 64 MB batch: each
     # checkpoint rewrites the growing tables' indexes, so per-batch checkpoints grew
     # faster than the data (10x: -2 CPU s of 27.6). The WAL keeps every commit durable.

@@ -59,23 +59,29 @@ def _drop(batch: Batch, rows: FileRows, outcome: Outcome) -> None:
     outcome.failed_files.add(rows.name)
 
 
-def _rows_by_folder(con, folders: list[str]) -> dict[str, list[tuple]]:
-    """The raw.configs rows of the files directly in each folder (by the folder's name
-    without a trailing slash), in one scan: a query per folder scanned the whole table once
-    per run folder (165 scans of 117,464 rows, 1.9 s of a no-op ingest at 1M responses)."""
+def _rows_not_present(con, folders: dict[str, set[str]]) -> dict[str, list[tuple]]:
+    """The raw.configs rows of files directly in each folder (by the folder's name without a
+    trailing slash) that the folder's listing did not show, in one scan with the present
+    files as an anti-join: fetching every row of the folders to compare in Python was
+    117,464 rows for the no-op ingest at 1M responses (0.4 s) to find, as a rule, none."""
     if not folders:
         return {}
     con.register("_rescore_folders", pa.table({"folder": [f.rstrip("/") for f in folders]}))
+    con.register(
+        "_rescore_present", pa.table({"source_file": [n for p in folders.values() for n in p]})
+    )
     try:
         rows = con.execute(
             "select p.folder, c.source_file, c.run_id, c.config, c.response_count"
             " from raw.configs as c"
             " inner join _rescore_folders as p on p.folder = substr(c.source_file, 1,"
             " length(c.source_file) - strpos(reverse(c.source_file), '/'))"
+            " anti join _rescore_present as f on f.source_file = c.source_file"
             " order by c.source_file, c.run_id, c.config"
         ).fetchall()
     finally:
         con.unregister("_rescore_folders")
+        con.unregister("_rescore_present")
     out: dict[str, list[tuple]] = {}
     for folder, *row in rows:
         out.setdefault(folder, []).append(tuple(row))
@@ -90,11 +96,11 @@ def check_against_warehouse(
     are deleted by :func:`write_batch`) and note failed files that keep earlier rows."""
     removed_keys: list[tuple[str, str]] = []
     removed_files: set[str] = set()
-    in_folder = _rows_by_folder(con, list(batch.folders)) if final else {}
-    for folder, present in batch.folders.items() if final else ():
+    not_listed = _rows_not_present(con, batch.folders) if final else {}
+    for folder in batch.folders if final else ():
         gone: dict[str, list] = {}
-        for src, run_id, config, n in in_folder.get(folder.rstrip("/"), []):
-            if src not in present and not os.path.exists(src):
+        for src, run_id, config, n in not_listed.get(folder.rstrip("/"), []):
+            if not os.path.exists(src):
                 gone.setdefault(src, []).append((run_id, config, n or 0))
         for src, keys in sorted(gone.items()):
             removed_files.add(src)

@@ -42,7 +42,7 @@ from ingest.errors import SourceError
 from ingest.ids import response_id
 from ingest.jsonparse import BadNumber, dumps, loads
 from ingest.models import model_facts
-from ingest.sources import TextFile, clean_text, list_dir, read_text, source_name
+from ingest.sources import TextFile, clean_text, list_dir, read_text, source_name, suffix_of
 
 PARSER_VERSION = "1"
 """Stored with every file read (raw.ingest_files.parser_version). Bump it whenever a change to
@@ -768,7 +768,7 @@ class FileRead:
 
 def parse_file(
     kind: str,
-    path: Path,
+    path: Path | str,
     run_dir: Path,
     folder: str | None,
     name: str,
@@ -778,6 +778,7 @@ def parse_file(
     """Read and check one run file (`kind` 'json' or 'jsonl'), isolated: whatever goes wrong
     inside it is kept as its `error`. Touches no batch, outcome or warehouse, so it can run
     in a worker process. `st`: the file's stat when the caller has just taken it."""
+    path = Path(path)
     if st is False:
         st = _stat(path)
     stat_now = (st.st_size, st.st_mtime_ns) if st is not None else None
@@ -821,7 +822,7 @@ def take_read(read: FileRead, name: str, batch: Batch, outcome: Outcome) -> bool
 
 def read_file(
     kind: str,
-    path: Path,
+    path: Path | str,
     run_dir: Path,
     batch: Batch,
     outcome: Outcome,
@@ -829,21 +830,25 @@ def read_file(
     name: str | None = None,
     folder: str | None = None,
     st: os.stat_result | None | bool = False,
+    maybe: bool | None = None,
 ) -> bool:
     """Read one run file (`kind` 'json' or 'jsonl') in this process, unless it is unchanged
-    since its last ingest (`st`: its stat when the caller has taken it)."""
+    since its last ingest (`st`: its stat when the caller has taken it; `maybe`: what
+    :func:`_maybe_unchanged` said of it then)."""
     name = name or source_name(path)
     if st is False:
         st = _stat(path)
-    if st is not None and _skip_unchanged_other_shape(name, st, batch, outcome):
+    if maybe is None:
+        maybe = st is not None and _maybe_unchanged(name, st, batch)
+    if maybe and _skip_other_shape_again(name, batch, outcome):
         return False
-    if st is not None and _skip_unchanged(name, st, batch, outcome):
+    if maybe and _keep_unchanged_rows(name, batch, outcome):
         return True
     read = parse_file(kind, path, run_dir, folder, name, now, st)
     return take_read(read, name, batch, outcome)
 
 
-def _stat(path: Path) -> os.stat_result | None:
+def _stat(path: Path | str) -> os.stat_result | None:
     try:
         st = os.stat(path)
     except OSError:
@@ -852,7 +857,9 @@ def _stat(path: Path) -> os.stat_result | None:
 
 
 def _maybe_unchanged(name: str, st: os.stat_result, batch: Batch) -> bool:
-    """The part of :func:`_skip_unchanged` that needs only the file and its last read."""
+    """The part of the rules below that needs only the file and its last read: the resolved
+    path, size and mtime_ns stored when it was last read by this PARSER_VERSION, and not
+    modified within RACY_NS before that read. Asked once per file."""
     known = batch.known.get(name)
     if known is None:
         return False
@@ -860,28 +867,25 @@ def _maybe_unchanged(name: str, st: os.stat_result, batch: Batch) -> bool:
     return (st.st_size, st.st_mtime_ns) == (size, mtime_ns) and mtime_ns + RACY_NS <= read_at
 
 
-def _skip_unchanged_other_shape(
-    name: str, st: os.stat_result, batch: Batch, outcome: Outcome
-) -> bool:
+def _skip_other_shape_again(name: str, batch: Batch, outcome: Outcome) -> bool:
     """Rule (incremental ingest): a file of another shape (a JSON that is not a run file, such
-    as an export of all responses) read without a problem by this PARSER_VERSION, unchanged as
-    in :func:`_skip_unchanged`, is skipped again unread, for the reason it was skipped then:
+    as an export of all responses) read without a problem by this PARSER_VERSION, unchanged
+    (:func:`_maybe_unchanged`), is skipped again unread, for the reason it was skipped then:
     the real run's four exports per run folder are most of a no-op ingest's reading."""
-    if not _maybe_unchanged(name, st, batch) or batch.known[name][6] is None:
+    reason = batch.known[name][6]
+    if reason is None:
         return False
-    outcome.skip(name, "other-shape file", batch.known[name][6])
+    outcome.skip(name, "other-shape file", reason)
     return True
 
 
-def _skip_unchanged(name: str, st: os.stat_result, batch: Batch, outcome: Outcome) -> bool:
-    """Rule (incremental ingest): a run file whose resolved path, size and mtime_ns equal
-    those stored when it was last read, read by this PARSER_VERSION, whose rows in the
-    warehouse are still from the bytes it had then (content hash), and which had not been
-    modified within RACY_NS before that read, is not read again: its rows and its earlier
-    problem rows stay as they are. Anything else, or `--full`, reads it."""
-    if not _maybe_unchanged(name, st, batch):
-        return False
-    size, mtime_ns, read_at, sha, quarantined, keys, _ = batch.known[name]
+def _keep_unchanged_rows(name: str, batch: Batch, outcome: Outcome) -> bool:
+    """Rule (incremental ingest): a run file unchanged since it was last read
+    (:func:`_maybe_unchanged`) whose rows in the warehouse are still from the bytes it had
+    then (content hash) is not read again: its rows and its earlier problem rows stay as they
+    are, unless something else of this ingest claims its hash or one of its (run, config)
+    keys. Anything else, or `--full`, reads it."""
+    _, _, _, sha, quarantined, keys, _ = batch.known[name]
     if sha in batch.sha_owner or any(k in batch.key_owner for k in keys):
         return False  # something else of this ingest claims it: read it and decide as before
     batch.sha_owner[sha] = name
@@ -894,9 +898,9 @@ def _skip_unchanged(name: str, st: os.stat_result, batch: Batch, outcome: Outcom
 
 
 def known_files(con, full: bool) -> dict[str, tuple]:
-    """What :func:`_skip_unchanged` compares with: files read by this PARSER_VERSION whose
-    rows in raw.configs carry the hash stored with them, and files of another shape (with the
-    reason they were skipped); none when `full`."""
+    """What :func:`_maybe_unchanged` and :func:`_keep_unchanged_rows` compare with: files
+    read by this PARSER_VERSION whose rows in raw.configs carry the hash stored with them,
+    and files of another shape (with the reason they were skipped); none when `full`."""
     if full:
         return {}
     out: dict[str, tuple] = {}
@@ -938,27 +942,28 @@ def load_run_dir(run_dir: Path, batch: Batch, outcome: Outcome, now: datetime) -
         return
     present: set[str] = set()
     ahead, stats = _read_ahead(entries, run_dir, folder, batch, now)
-    for i, (path, name) in enumerate(entries):
-        suffix = path.suffix.lower()
-        if suffix in (".json", ".jsonl"):
+    for i, (entry, name) in enumerate(entries):
+        path = entry.path  # a str: a Path is made only for a file that is read
+        if i in stats:
+            kind, st, maybe = stats[i]
             present.add(name)
-            kind = suffix[1:]
-            read = ahead.take(i, partial(parse_file, kind, path, run_dir, folder, name, now))
+            read = None
+            if not maybe:
+                read = ahead.take(i, partial(parse_file, kind, path, run_dir, folder, name, now))
             if read is not None:
                 ok = take_read(read, name, batch, outcome)
             else:
-                ok = read_file(kind, path, run_dir, batch, outcome, now, name, folder, stats[i])
+                ok = read_file(kind, path, run_dir, batch, outcome, now, name, folder, st, maybe)
             if ok:
                 loaded += 1
             else:
                 skipped += 1
             continue
-        if path.is_dir():
+        if entry.is_dir():
             outcome.skip(name, "non-run folder", "sub-folder of a run folder skipped")
         else:
-            outcome.skip(
-                name, "non-run file", f"not a JSON run file ({path.suffix or 'no suffix'})"
-            )
+            shown = suffix_of(entry.name) or "no suffix"
+            outcome.skip(name, "non-run file", f"not a JSON run file ({shown})")
         skipped += 1
     info = batch.runs.setdefault(run_dir.name, {"dir": folder})
     info["config_files"] = loaded
@@ -967,23 +972,25 @@ def load_run_dir(run_dir: Path, batch: Batch, outcome: Outcome, now: datetime) -
 
 
 def _read_ahead(
-    entries: list[tuple[Path, str]], run_dir: Path, folder: str, batch: Batch, now: datetime
+    entries: list[tuple[os.DirEntry, str]], run_dir: Path, folder: str, batch: Batch, now: datetime
 ):
     """The folder's run files that will be read (not unchanged since their last ingest),
     handed to worker processes when there are enough bytes of them (`ingest.parallel`);
-    and each run file's stat, taken once."""
+    and, by entry, each run file's kind, stat and whether it may be unchanged, taken once."""
     from ingest import parallel
 
-    stats: dict[int, os.stat_result | None] = {}
+    stats: dict[int, tuple[str, os.stat_result | None, bool]] = {}
     todo = []
-    for i, (path, name) in enumerate(entries):
-        suffix = path.suffix.lower()
+    for i, (entry, name) in enumerate(entries):
+        suffix = suffix_of(entry.name).lower()
         if suffix not in (".json", ".jsonl"):
             continue
-        st = stats[i] = _stat(path)
-        if st is not None and _maybe_unchanged(name, st, batch):
+        st = _stat(entry.path)
+        maybe = st is not None and _maybe_unchanged(name, st, batch)
+        stats[i] = (suffix[1:], st, maybe)
+        if maybe:
             continue  # decided (and read here, should it be claimed) when its turn comes
-        todo.append((i, suffix[1:], path, name, st.st_size if st is not None else 0))
+        todo.append((i, suffix[1:], Path(entry.path), name, st.st_size if st is not None else 0))
     pool = None
     if sum(t[4] for t in todo) >= parallel.MIN_BYTES:
         pool = batch.read_pool()

@@ -239,15 +239,26 @@ def clean_text(s: str) -> tuple[str, bool]:
     return _SURROGATE.sub("\ufffd", s), True
 
 
-def list_dir(folder: Path) -> list[tuple[Path, str]]:
+def list_dir(folder: Path) -> list[tuple[os.DirEntry, str]]:
     """Entries of `folder` in name order, each with its source name (resolved once for the
-    folder; only symbolic links are resolved one by one)."""
-    base = source_name(folder)
+    folder; only symbolic links are resolved one by one). The scandir entries themselves,
+    not a `Path` each: a no-op ingest at 1M responses lists 117,000 files, and building,
+    then printing, a `Path` per entry was a third of its time; an entry's type needs no stat
+    and its `path` is the string `os.stat` takes."""
+    base = source_name(folder).rstrip("/")
     out = []
     with os.scandir(folder) as it:
         for e in it:
-            p = Path(folder) / e.name
-            plain = f"{base.rstrip('/')}/{clean_text(e.name)[0]}"
-            out.append((p, source_name(p) if e.is_symlink() else plain))
+            if e.is_symlink():
+                out.append((e, source_name(Path(e.path))))
+            else:
+                out.append((e, f"{base}/{clean_text(e.name)[0]}"))
     out.sort(key=lambda t: t[0].name)
     return out
+
+
+def suffix_of(name: str) -> str:
+    """A file name's suffix as `Path.suffix` gives it (`.json`; '' for `.json` and `a.`),
+    without making a `Path`."""
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""

@@ -155,9 +155,10 @@ def load_suites(con, suites_dir: Path, outcome: Outcome) -> set[str]:
             folder, None, "unreadable_folder", f"cannot list the suites folder: {exc.strerror}"
         )
         return changed
-    for path, name in entries:
+    for entry, name in entries:
+        path = Path(entry.path)
         if path.suffix.lower() not in SUITE_SUFFIXES:
-            if path.is_dir():
+            if entry.is_dir():
                 outcome.skip(
                     name,
                     "non-suite folder",
