@@ -100,12 +100,13 @@ where not r.is_speed_test and r.in_suite and not k.unjudgeable
 _KEYED_TABLE = "_judge_keyed"
 _KEYED_SQL = f"""
 create or replace temp table {_KEYED_TABLE} as
-select
-    response_id,
-    input_key,
-    row_number() over (order by suite, question_id, response_id) as pos
+select response_id, input_key, suite, question_id
 from ({_KEYS_BODY})
 """
+# The order responses are judged in (and `--limit` counts in), applied to what is left to do
+# only: a row number over every key sorted the whole warehouse on every run, half the SQL of
+# a no-op judge.
+_JUDGE_ORDER = "suite, question_id, response_id"
 # The keyed responses not done in this scoring run ($1): no judgment, or one with another input
 # key (NULL: written before input_key existed); with that judgment's cache key, if any.
 _TODO_SQL = f"""
@@ -113,7 +114,7 @@ select k.response_id, k.input_key, j.cache_key
 from {_KEYED_TABLE} as k
 left join raw.judgments as j on j.scoring_run = $1 and j.response_id = k.response_id
 where j.input_key is null or j.input_key <> k.input_key
-order by k.pos
+order by k.suite, k.question_id, k.response_id -- _JUDGE_ORDER
 """
 # Not done here, but judged with the same inputs in another scoring run: its cache key.
 _REUSE_SQL = f"""
@@ -783,7 +784,11 @@ def _judge_keyed(con, options: JudgeOptions, judge: Judge, settings: dict) -> in
         )
         return 1
     if options.limit is not None:
-        con.execute(f"delete from {_KEYED_TABLE} where pos > ?", [max(0, options.limit)])
+        con.execute(
+            f"delete from {_KEYED_TABLE} where response_id not in (select response_id from "
+            f"{_KEYED_TABLE} order by {_JUDGE_ORDER} limit ?)",
+            [max(0, options.limit)],
+        )
         (n_keyed,) = con.execute(f"select count(*) from {_KEYED_TABLE}").fetchone()
 
     # Done in this scoring run with the same inputs: nothing to rebuild (only the rest leaves
