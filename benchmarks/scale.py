@@ -479,7 +479,11 @@ def main(argv: list[str] | None = None) -> int:
         nargs="*",
         choices=PHASES,
         default=None,
-        help="only these phases (e.g. '+1%%' 'no-op' with --keep-warehouse after a full pass)",
+        help=(
+            "only these phases (e.g. '+1%%' 'no-op' with --keep-warehouse after a full pass;"
+            " no-op covers the +1%% run too, so run '+1%%' before it or its first pass is the"
+            " +1%% run)"
+        ),
     )
     r.add_argument(
         "--keep-warehouse",
