@@ -47,12 +47,11 @@ EVIDENCE_WORDS = {
 }
 
 
-def _order(ctx: Context, r: dict[str, Any]) -> tuple[Any, ...]:
-    """By leaderboard category (the site's order), then lowest score first."""
+def _order(rank: dict[str, int], r: dict[str, Any]) -> tuple[Any, ...]:
+    """By leaderboard category (the site's order: `rank`), then lowest score first."""
     cat = str(r.get("category") or "")
-    cats = list(ctx.data.categories)
     return (
-        cats.index(cat) if cat in cats else len(cats),
+        rank.get(cat, len(rank)),
         r.get("pct") is None,
         r.get("pct") or 0,
         str(r.get("config")),
@@ -115,10 +114,11 @@ def _rows(ctx: Context) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         r["also_avoided"] = ", ".join(group) or None
         evidence = r.get("avoid_evidence")
         r["evidence"] = EVIDENCE_WORDS.get(str(evidence), evidence) if evidence else None
-    listed = sorted((r for r in rows if r.get("is_listed")), key=lambda r: _order(ctx, r))
+    rank = {c: i for i, c in enumerate(ctx.data.categories)}
+    listed = sorted((r for r in rows if r.get("is_listed")), key=lambda r: _order(rank, r))
     rest = sorted(
         (r for r in rows if not r.get("is_listed") and not r.get("listed_config")),
-        key=lambda r: _order(ctx, r),
+        key=lambda r: _order(rank, r),
     )
     return listed, rest
 
