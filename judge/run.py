@@ -34,6 +34,7 @@ from judge.detectors import detect_all, expects_tool_call, replace_flags
 from judge.errors import JudgeError, JudgeUsageError
 
 if TYPE_CHECKING:  # the pool is imported only when a run uses it (a no-op run starts faster)
+    from collections.abc import Collection
     from concurrent.futures import Executor, ProcessPoolExecutor
 
 JUDGES = ("rules", "rules-v1", "rules-v2", "claude", "openai", "cascade")
@@ -81,6 +82,7 @@ with question_keys as (
 )
 select
     r.response_id,
+    r.run_id,
     r.suite,
     r.question_id,
     cast(hash($1, r.response_id, r.config, coalesce(c.file_sha256, chr(0)),
@@ -100,7 +102,7 @@ where not r.is_speed_test and r.in_suite and not k.unjudgeable
 _KEYED_TABLE = "_judge_keyed"
 _KEYED_SQL = f"""
 create or replace temp table {_KEYED_TABLE} as
-select response_id, input_key, suite, question_id
+select response_id, run_id, input_key, suite, question_id
 from ({_KEYS_BODY})
 """
 # The order responses are judged in (and `--limit` counts in), applied to what is left to do
@@ -108,9 +110,10 @@ from ({_KEYS_BODY})
 # a no-op judge.
 _JUDGE_ORDER = "suite, question_id, response_id"
 # The keyed responses not done in this scoring run ($1): no judgment, or one with another input
-# key (NULL: written before input_key existed); with that judgment's cache key, if any.
+# key (NULL: written before input_key existed); with that judgment's cache key, if any, and
+# the response's run (`_stream_rows` reads only those runs' texts).
 _TODO_SQL = f"""
-select k.response_id, k.input_key, j.cache_key
+select k.response_id, k.input_key, j.cache_key, k.run_id
 from {_KEYED_TABLE} as k
 left join raw.judgments as j on j.scoring_run = $1 and j.response_id = k.response_id
 where j.input_key is null or j.input_key <> k.input_key
@@ -166,6 +169,11 @@ select
 from raw.responses as r
 where r.response_id in (select response_id from _judge_ids)
 """
+# Narrows the scan to the runs of the responses wanted: DuckDB pushes the run ids' range into
+# the scan, so row groups of other runs (ingested run by run) are skipped before their texts
+# are read. Without it one more run at 1M responses read every text: 9.7 s and 1.9 GB
+# against 0.5 s and 0.3 GB for 9,041 responses of 2 runs.
+_STREAM_RUNS_SQL = " and r.run_id in (select unnest(?::varchar[]))"
 _QUESTION_COLUMNS = ("question_prompt", "expected", "reference_answer", "scoring", "auto_score",
                      "image_path")  # fmt: skip
 _NO_CONFIG = {"model": None, "model_family": None, "model_path": None, "role": None}
@@ -416,9 +424,10 @@ def _settings_token(judge: Judge) -> str:
     return json.dumps(payload, sort_keys=True, default=str)
 
 
-def _stream_rows(con, ids: list[str]):
+def _stream_rows(con, ids: list[str], runs: Collection[str] | None = None):
     """The responses' own columns for `ids` (`_STREAM_SQL`), FETCH_CHUNK rows at a time
-    (bounded memory); `_Context.full_row` adds the question and config columns.
+    (bounded memory); `_Context.full_row` adds the question and config columns. `runs`, when
+    given, must hold the run of every id: only those runs are scanned (`_STREAM_RUNS_SQL`).
 
     Unordered and as Arrow record batches: an `order by` would make DuckDB sort every
     response text before the first row (the judge's peak memory grew with the warehouse);
@@ -428,7 +437,11 @@ def _stream_rows(con, ids: list[str]):
     cur = con.cursor()
     cur.register("_judge_ids", pa.table({"response_id": pa.array(ids, pa.string())}))
     try:
-        reader = cur.sql(_STREAM_SQL).to_arrow_reader(FETCH_CHUNK)
+        if runs is None:
+            rel = cur.sql(_STREAM_SQL)
+        else:
+            rel = cur.sql(_STREAM_SQL + _STREAM_RUNS_SQL, params=[sorted(runs)])
+        reader = rel.to_arrow_reader(FETCH_CHUNK)
         pending: list[dict] = []
         for batch in reader:
             pending += batch.to_pylist()
@@ -795,12 +808,13 @@ def _judge_keyed(con, options: JudgeOptions, judge: Judge, settings: dict) -> in
     # DuckDB). Judged with the same inputs in another scoring run (same judge and settings,
     # as the key says): its verdict.
     todo_rows = con.execute(_TODO_SQL, [options.scoring_run]).fetchall()
-    input_of = {rid: ik for rid, ik, _ in todo_rows}
-    done_by_key = {rid: ck for rid, _, ck in todo_rows if ck is not None}  # before input_key
+    input_of = {rid: ik for rid, ik, _, _ in todo_rows}
+    done_by_key = {rid: ck for rid, _, ck, _ in todo_rows if ck is not None}  # before input_key
     reuse = dict(con.execute(_REUSE_SQL, [options.scoring_run]).fetchall()) if todo_rows else {}
     cached_keys = cache.present(con, list(set(reuse.values())))
     reused = {rid: ck for rid, ck in reuse.items() if ck in cached_keys}
-    fresh_ids = [rid for rid, _, _ in todo_rows if rid not in reused]
+    fresh_ids = [rid for rid, _, _, _ in todo_rows if rid not in reused]
+    fresh_runs = {run for rid, _, _, run in todo_rows if rid not in reused}
     resumed = n_keyed - len(todo_rows)
 
     offline = bool(getattr(judge, "offline", False))
@@ -834,9 +848,10 @@ def _judge_keyed(con, options: JudgeOptions, judge: Judge, settings: dict) -> in
                 n_workers, mp_context=multiprocessing.get_context("fork"),
                 initializer=_init_worker, initargs=(context,),
             )  # fmt: skip
-            batches = _scored_batches(_stream_rows(con, fresh_ids), judge, settings, input_of, pool)
+            streamed = _stream_rows(con, fresh_ids, fresh_runs)
+            batches = _scored_batches(streamed, judge, settings, input_of, pool)
         else:
-            batches = ((rows, None) for rows in _stream_rows(con, fresh_ids))
+            batches = ((rows, None) for rows in _stream_rows(con, fresh_ids, fresh_runs))
         for rows, scored in batches:
             # (task, flags) per response; `computed`: the workers' verdicts by response
             if scored is None:

@@ -477,6 +477,37 @@ def test_streamed_rows_completed_from_the_context_are_the_load_query_rows(tmp_pa
     con.close()
 
 
+def test_the_stream_narrowed_to_the_ids_runs_returns_the_same_rows(tmp_path):
+    """`_stream_rows(..., runs)` scans only the given runs (the +1% judge at a million
+    responses read every text without it): given the ids' own runs it returns exactly the
+    rows the unnarrowed stream does, and a run left out loses only that run's rows."""
+    import judge.run as run
+
+    path = tmp_path / "w.duckdb"
+    build_warehouse(path, extra_responses=5)
+    con = duckdb.connect(str(path))
+    # a second run: the same configs and answers under another run id
+    con.execute("insert into raw.configs select * replace ('run-2' as run_id) from raw.configs")
+    con.execute(
+        "insert into raw.responses select * replace ('run-2' as run_id,"
+        " response_id || '-2' as response_id) from raw.responses"
+    )
+    keyed = con.execute(f"select response_id, run_id from ({run._KEYS_BODY})", ["t"]).fetchall()
+    ids = [rid for rid, _ in keyed]
+    runs = {r for _, r in keyed}
+    assert runs == {RUN_ID, "run-2"}
+    plain = sorted(
+        (sorted(r.items()) for batch in run._stream_rows(con, ids) for r in batch), key=str
+    )
+    narrowed = sorted(
+        (sorted(r.items()) for batch in run._stream_rows(con, ids, runs) for r in batch), key=str
+    )
+    assert narrowed == plain and len(plain) == len(ids)
+    got = {r["response_id"] for batch in run._stream_rows(con, ids, ["run-2"]) for r in batch}
+    assert got == {rid for rid, r in keyed if r == "run-2"} and 0 < len(got) < len(ids)
+    con.close()
+
+
 def test_a_rejudged_response_loses_the_flags_that_no_longer_apply(wh: Path) -> None:
     """Flags are replaced per response: a response whose text changed is re-flagged, its old
     flags gone, while the flags of the responses left alone stay as they were."""
