@@ -107,8 +107,10 @@ from ({_KEYS_BODY})
 """
 # The order responses are judged in (and `--limit` counts in), applied to what is left to do
 # only: a row number over every key sorted the whole warehouse on every run, half the SQL of
-# a no-op judge.
-_JUDGE_ORDER = "suite, question_id, response_id"
+# a no-op judge. The to-do query joins judgments (which have a response_id too): it names the
+# keyed table's columns.
+_JUDGE_ORDER_COLUMNS = ("suite", "question_id", "response_id")
+_JUDGE_ORDER = ", ".join(_JUDGE_ORDER_COLUMNS)
 # The keyed responses not done in this scoring run ($1): no judgment, or one with another input
 # key (NULL: written before input_key existed); with that judgment's cache key, if any, and
 # the response's run (`_stream_rows` reads only those runs' texts).
@@ -117,7 +119,7 @@ select k.response_id, k.input_key, j.cache_key, k.run_id
 from {_KEYED_TABLE} as k
 left join raw.judgments as j on j.scoring_run = $1 and j.response_id = k.response_id
 where j.input_key is null or j.input_key <> k.input_key
-order by k.suite, k.question_id, k.response_id -- _JUDGE_ORDER
+order by {", ".join(f"k.{c}" for c in _JUDGE_ORDER_COLUMNS)}
 """
 # Not done here, but judged with the same inputs in another scoring run: its cache key.
 _REUSE_SQL = f"""
